@@ -1,0 +1,33 @@
+"""redwuye-graph: graph, Cypher and simulation toolkit for Red Property (红色物业) governance.
+
+The organisation lives in one in-memory form, :class:`CityGraph`; stores (the embedded
+FalkorDBLite default and Neo4j) are opened by URI with :func:`open_store`.
+"""
+
+from redwuye_graph.citygraph import CityGraph
+from redwuye_graph.errors import Problem, StoreError, ValidationError
+from redwuye_graph.generate import PRESETS, PolicyLevels, Preset, generate, preset
+from redwuye_graph.rosters import read_csv, read_json, write_csv, write_graphml, write_json
+from redwuye_graph.schema import Label, RelType
+from redwuye_graph.store import GraphStore, open_store
+
+__all__ = [
+    "PRESETS",
+    "CityGraph",
+    "GraphStore",
+    "Label",
+    "PolicyLevels",
+    "Preset",
+    "Problem",
+    "RelType",
+    "StoreError",
+    "ValidationError",
+    "generate",
+    "open_store",
+    "preset",
+    "read_csv",
+    "read_json",
+    "write_csv",
+    "write_graphml",
+    "write_json",
+]

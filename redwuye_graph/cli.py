@@ -1,0 +1,189 @@
+"""The ``redwuye`` command line: generate, load, export and inspect organisation graphs."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from tqdm import tqdm
+
+from redwuye_graph.errors import StoreError, ValidationError
+from redwuye_graph.generate import PRESETS, generate
+from redwuye_graph.rosters import FORMATS, export, read_csv, read_json, write_csv
+from redwuye_graph.store import DEFAULT_URI, open_store
+
+__all__ = ["app"]
+
+app = typer.Typer(help="Red Property organisation graphs: generate, load, query, simulate.",
+                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+neo4j_app = typer.Typer(help="A local Neo4j 5 Community server for tests and trials "
+                             "(needs Java 17 and Maven).", no_args_is_help=True)
+app.add_typer(neo4j_app, name="neo4j")
+
+_state = {"debug": False}
+
+StoreOpt = Annotated[str, typer.Option("--store", help="Store URI: embedded:PATH, "
+                                       "neo4j://HOST:PORT or bolt://HOST:PORT.")]
+
+
+@app.callback()
+def _main(debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False
+          ) -> None:
+    _state["debug"] = debug
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    """Turn known errors into a message on stderr and exit code 1 (traceback with --debug)."""
+    try:
+        yield
+    except (ValidationError, StoreError, ValueError, FileNotFoundError) as exc:
+        if _state["debug"]:
+            raise
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+
+
+def _progress(total: int, desc: str) -> tuple[tqdm[Any], Callable[[int], None]]:
+    bar: tqdm[Any] = tqdm(total=total, desc=desc, unit="el", disable=None, file=sys.stderr)
+
+    def update(n: int) -> None:
+        bar.update(n)
+
+    return bar, update
+
+
+def _print_counts(counts: dict[str, dict[str, int]]) -> None:
+    for kind, table in counts.items():
+        typer.echo(f"{kind}:")
+        for name, n in table.items():
+            typer.echo(f"  {name:<24} {n:>9,}")
+        typer.echo(f"  {'total':<24} {sum(table.values()):>9,}")
+
+
+@app.command("generate")
+def generate_cmd(
+    out: Annotated[Path, typer.Option("--out", help="Roster directory to write.")],
+    preset: Annotated[str, typer.Option("--preset", help=f"One of {', '.join(PRESETS)}.")] = "tiny",
+    seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 0,
+) -> None:
+    """Generate a synthetic city and write its rosters (CSV).
+
+    Example: redwuye generate --preset district --seed 1 --out build/district
+    """
+    with _errors():
+        started = time.perf_counter()
+        city = generate(preset, seed=seed)
+        write_csv(city, out)
+        n_rels = city.graph.number_of_edges()
+        typer.echo(f"generated {preset} (seed {seed}): {len(city):,} nodes, {n_rels:,} "
+                   f"relationships in {time.perf_counter() - started:.1f} s -> {out}")
+
+
+@app.command("load")
+def load_cmd(
+    source: Annotated[Path, typer.Argument(help="Roster directory (CSV) or .json file.")],
+    store: StoreOpt = DEFAULT_URI,
+) -> None:
+    """Validate rosters and load them into a store (MERGE: safe to rerun).
+
+    Example: redwuye load build/district --store embedded:build/district.rdb
+    """
+    with _errors():
+        if not source.exists():
+            raise FileNotFoundError(f"{source} does not exist; give a roster directory or "
+                                    ".json file written by 'redwuye generate' or 'export'")
+        city = read_json(source) if source.suffix == ".json" else read_csv(source)
+        total = len(city) + city.graph.number_of_edges()
+        with open_store(store) as db:
+            bar, update = _progress(total, "loading")
+            with bar:
+                report = db.load(city, progress=update)
+        typer.echo(f"loaded {report.nodes:,} nodes and {report.relationships:,} relationships "
+                   f"into {store} in {report.seconds:.1f} s")
+
+
+@app.command("export")
+def export_cmd(
+    out: Annotated[Path, typer.Option("--out", help="Output directory (csv) or file.")],
+    store: StoreOpt = DEFAULT_URI,
+    fmt: Annotated[str, typer.Option("--format", help=f"One of {', '.join(FORMATS)}.")] = "csv",
+) -> None:
+    """Read the graph from a store and export it.
+
+    Example: redwuye export --store embedded:build/district.rdb --format graphml --out d.graphml
+    """
+    with _errors():
+        if fmt not in FORMATS:
+            raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+        with open_store(store) as db:
+            city = db.read()
+        export(city, fmt, out)
+        typer.echo(f"exported {len(city):,} nodes as {fmt} -> {out}")
+
+
+@app.command("stats")
+def stats_cmd(
+    store: StoreOpt = DEFAULT_URI,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Counts per node label and relationship type.
+
+    Example: redwuye stats --store embedded:build/district.rdb
+    """
+    with _errors(), open_store(store) as db:
+        counts = db.stats()
+    if as_json:
+        typer.echo(json.dumps(counts, indent=1))
+    else:
+        _print_counts(counts)
+
+
+CacheOpt = Annotated[Path | None, typer.Option("--cache", help="Cache directory "
+                     "(default: $REDWUYE_CACHE or .cache/redwuye).")]
+
+
+@neo4j_app.command("start")
+def neo4j_start(
+    port: Annotated[int, typer.Option("--port", help="Bolt port on 127.0.0.1.")] = 7687,
+    cache: CacheOpt = None,
+) -> None:
+    """Fetch (once) and start a local Neo4j 5 Community; prints its Bolt URI.
+
+    Example: redwuye neo4j start --port 7687
+    """
+    from redwuye_graph import neo4j_local
+
+    with _errors():
+        try:
+            server = neo4j_local.start(cache, bolt_port=port, detach=True)
+        except neo4j_local.Neo4jLocalError as exc:
+            raise StoreError(str(exc)) from exc
+    typer.echo(f"Neo4j running at {server.uri} (pid {server.pid}); "
+               "stop it with 'redwuye neo4j stop'")
+
+
+@neo4j_app.command("stop")
+def neo4j_stop(cache: CacheOpt = None) -> None:
+    """Stop the local Neo4j started by 'redwuye neo4j start'."""
+    from redwuye_graph import neo4j_local
+
+    typer.echo("stopped" if neo4j_local.stop(cache) else "not running")
+
+
+@neo4j_app.command("status")
+def neo4j_status(cache: CacheOpt = None) -> None:
+    """Say whether the local Neo4j runs, and where."""
+    from redwuye_graph import neo4j_local
+
+    server = neo4j_local.status(cache)
+    if server is None:
+        typer.echo("not running")
+        raise typer.Exit(3)
+    typer.echo(f"running at {server.uri} (pid {server.pid})")

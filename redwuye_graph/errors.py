@@ -1,0 +1,44 @@
+"""Errors that name where the problem is: file, row and field."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["Problem", "StoreError", "ValidationError"]
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong with the input, located as precisely as the input allows.
+
+    ``where`` is a file name (roster) or an element such as ``Estate E0001``;
+    ``row`` is the 1-based line number in that file (the header is line 1).
+    """
+
+    where: str
+    row: int | None
+    field: str | None
+    message: str
+
+    def __str__(self) -> str:
+        loc = self.where
+        if self.row is not None:
+            loc += f", row {self.row}"
+        if self.field:
+            loc += f", field {self.field!r}"
+        return f"{loc}: {self.message}"
+
+
+class ValidationError(ValueError):
+    """The input breaks the schema; ``problems`` lists every problem found, sorted."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = sorted(problems, key=lambda p: (p.where, p.row or 0, p.field or ""))
+        shown = "\n".join(f"  {p}" for p in self.problems[:200])
+        more = len(self.problems) - 200
+        tail = f"\n  … and {more} more" if more > 0 else ""
+        super().__init__(f"{len(self.problems)} problem(s), nothing was written:\n{shown}{tail}")
+
+
+class StoreError(RuntimeError):
+    """A store cannot be opened or reached; the message says what would be right."""

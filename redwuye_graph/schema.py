@@ -1,0 +1,231 @@
+"""The organisation schema: node labels, relationship types, roles and property types.
+
+Everything that reads or writes the organisation (CityGraph, rosters, stores, the
+Cypher library) takes its names from here. ``docs/schema.md`` describes the same
+schema for people; ``tests/test_schema.py`` keeps the two in step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+__all__ = [
+    "MEMBER_ROLES",
+    "NODE_SPECS",
+    "REL_SPECS",
+    "CreditGrade",
+    "Label",
+    "NodeSpec",
+    "PartyOrgLevel",
+    "PropType",
+    "RelSpec",
+    "RelType",
+]
+
+
+class Label(StrEnum):
+    """Node labels: every body of the organisation, and the people who hold posts."""
+
+    DISTRICT = "District"
+    STREET = "Street"
+    COMMUNITY = "Community"
+    RESIDENTS_COMMITTEE = "ResidentsCommittee"
+    REGIONAL_PARTY_COMMITTEE = "RegionalPartyCommittee"
+    ESTATE = "Estate"
+    PROPERTY_COMPANY = "PropertyCompany"
+    PROJECT = "Project"
+    OWNERS_COMMITTEE = "OwnersCommittee"
+    PARTY_ORG = "PartyOrg"
+    RESIDENT_UNIT = "ResidentUnit"
+    PERSON = "Person"
+
+
+class RelType(StrEnum):
+    """Relationship types.
+
+    Location: ``IN_DISTRICT``, ``IN_STREET``, ``IN_COMMUNITY``, ``COMMITTEE_OF``.
+    Service: ``OPERATES`` (company runs a project), ``SERVES`` (project serves an
+    estate), ``REGISTERED_IN``, ``INTERIM_MANAGES``. Party: ``PARTY_ORG_OF`` (the body
+    an organisation sits in), ``AFFILIATED_TO`` (隶属). People: ``MEMBER_OF`` with a
+    role, and the cross-appointment posts ``INSTRUCTOR_OF`` (党建指导员) and
+    ``QUALITY_SUPERVISOR_OF`` (质量监督员). Co-building: ``CO_BUILDS_WITH``.
+    """
+
+    IN_DISTRICT = "IN_DISTRICT"
+    IN_STREET = "IN_STREET"
+    IN_COMMUNITY = "IN_COMMUNITY"
+    COMMITTEE_OF = "COMMITTEE_OF"
+    OPERATES = "OPERATES"
+    SERVES = "SERVES"
+    REGISTERED_IN = "REGISTERED_IN"
+    INTERIM_MANAGES = "INTERIM_MANAGES"
+    PARTY_ORG_OF = "PARTY_ORG_OF"
+    AFFILIATED_TO = "AFFILIATED_TO"
+    MEMBER_OF = "MEMBER_OF"
+    INSTRUCTOR_OF = "INSTRUCTOR_OF"
+    QUALITY_SUPERVISOR_OF = "QUALITY_SUPERVISOR_OF"
+    CO_BUILDS_WITH = "CO_BUILDS_WITH"
+
+
+class PropType(StrEnum):
+    """Property value types, named as in the neo4j-admin import header."""
+
+    STRING = "string"
+    INT = "int"
+    FLOAT = "float"
+    BOOLEAN = "boolean"
+
+
+class PartyOrgLevel(StrEnum):
+    """Level of a party organisation: 党委 / 党总支 / 党支部 / 党小组."""
+
+    COMMITTEE = "committee"
+    GENERAL_BRANCH = "general_branch"
+    BRANCH = "branch"
+    GROUP = "group"
+
+
+class CreditGrade(StrEnum):
+    """Credit grade of a property company, best first."""
+
+    AAA = "AAA"
+    AA = "AA"
+    A = "A"
+    B = "B"
+    C = "C"
+
+
+@dataclass(frozen=True)
+class NodeSpec:
+    """Properties of one label: name -> type; ``required`` must be present and non-empty.
+
+    ``choices`` restricts string properties to a fixed vocabulary, ``minimum`` bounds
+    numeric properties from below.
+    """
+
+    label: Label
+    props: dict[str, PropType]
+    required: frozenset[str] = frozenset({"id", "name"})
+    choices: dict[str, frozenset[str]] = field(default_factory=dict)
+    minimum: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RelSpec:
+    """Which (source, target) label pairs a relationship type may join, and its rules.
+
+    ``one_per_source``: each source node has at most one relationship of this type.
+    ``required_for``: labels whose nodes must have one such outgoing relationship.
+    ``required_props``: relationship properties that must be present.
+    """
+
+    type: RelType
+    pairs: frozenset[tuple[Label, Label]]
+    props: dict[str, PropType] = field(default_factory=dict)
+    one_per_source: bool = False
+    required_for: frozenset[Label] = frozenset()
+    required_props: frozenset[str] = frozenset()
+
+    @property
+    def sources(self) -> frozenset[Label]:
+        """Labels that may start this relationship."""
+        return frozenset(s for s, _ in self.pairs)
+
+
+def _pairs(sources: set[Label], targets: set[Label]) -> frozenset[tuple[Label, Label]]:
+    return frozenset((s, t) for s in sources for t in targets)
+
+
+_BASE = {"id": PropType.STRING, "name": PropType.STRING}
+_L = Label
+
+NODE_SPECS: dict[Label, NodeSpec] = {
+    spec.label: spec
+    for spec in (
+        NodeSpec(_L.DISTRICT, dict(_BASE)),
+        NodeSpec(_L.STREET, dict(_BASE)),
+        NodeSpec(_L.COMMUNITY, dict(_BASE)),
+        NodeSpec(_L.RESIDENTS_COMMITTEE, dict(_BASE)),
+        NodeSpec(_L.REGIONAL_PARTY_COMMITTEE, dict(_BASE)),
+        NodeSpec(
+            _L.ESTATE,
+            {**_BASE, "households": PropType.INT, "old": PropType.BOOLEAN,
+             "fee_level": PropType.FLOAT},
+            required=frozenset({"id", "name", "households", "old", "fee_level"}),
+            minimum={"households": 0, "fee_level": 0.0},
+        ),
+        NodeSpec(
+            _L.PROPERTY_COMPANY,
+            {**_BASE, "staff": PropType.INT, "party_members_on_staff": PropType.INT,
+             "credit_grade": PropType.STRING, "blacklisted": PropType.BOOLEAN,
+             "star_rating": PropType.INT},
+            required=frozenset({"id", "name", "staff", "party_members_on_staff",
+                                "credit_grade", "blacklisted", "star_rating"}),
+            choices={"credit_grade": frozenset(CreditGrade)},
+            minimum={"staff": 0, "party_members_on_staff": 0, "star_rating": 0},
+        ),
+        NodeSpec(_L.PROJECT, dict(_BASE)),
+        NodeSpec(_L.OWNERS_COMMITTEE, dict(_BASE)),
+        NodeSpec(
+            _L.PARTY_ORG,
+            {**_BASE, "level": PropType.STRING},
+            required=frozenset({"id", "name", "level"}),
+            choices={"level": frozenset(PartyOrgLevel)},
+        ),
+        NodeSpec(_L.RESIDENT_UNIT, {**_BASE, "kind": PropType.STRING}),
+        NodeSpec(
+            _L.PERSON,
+            {**_BASE, "party_member": PropType.BOOLEAN, "knows_property_law": PropType.BOOLEAN},
+            required=frozenset({"id", "name", "party_member"}),
+        ),
+    )
+}
+
+#: Roles a person may hold, by the label of the body joined with ``MEMBER_OF``.
+MEMBER_ROLES: dict[Label, frozenset[str]] = {
+    _L.PARTY_ORG: frozenset({"secretary", "deputy_secretary", "member"}),
+    _L.RESIDENTS_COMMITTEE: frozenset({"director", "deputy_director", "member"}),
+    _L.REGIONAL_PARTY_COMMITTEE: frozenset({"secretary", "deputy_secretary", "member"}),
+    _L.OWNERS_COMMITTEE: frozenset({"chair", "vice_chair", "member"}),
+    _L.PROPERTY_COMPANY: frozenset({"head", "manager", "staff"}),
+    _L.PROJECT: frozenset({"manager", "staff"}),
+}
+
+_PARTY_HOSTS = frozenset({_L.STREET, _L.COMMUNITY, _L.PROPERTY_COMPANY, _L.PROJECT,
+                          _L.OWNERS_COMMITTEE, _L.RESIDENT_UNIT})
+
+REL_SPECS: dict[RelType, RelSpec] = {
+    spec.type: spec
+    for spec in (
+        RelSpec(RelType.IN_DISTRICT, _pairs({_L.STREET}, {_L.DISTRICT}),
+                one_per_source=True, required_for=frozenset({_L.STREET})),
+        RelSpec(RelType.IN_STREET, _pairs({_L.COMMUNITY}, {_L.STREET}),
+                one_per_source=True, required_for=frozenset({_L.COMMUNITY})),
+        RelSpec(RelType.IN_COMMUNITY, _pairs({_L.ESTATE, _L.RESIDENT_UNIT}, {_L.COMMUNITY}),
+                one_per_source=True, required_for=frozenset({_L.ESTATE, _L.RESIDENT_UNIT})),
+        RelSpec(RelType.COMMITTEE_OF,
+                _pairs({_L.RESIDENTS_COMMITTEE, _L.REGIONAL_PARTY_COMMITTEE}, {_L.COMMUNITY})
+                | _pairs({_L.OWNERS_COMMITTEE}, {_L.ESTATE}),
+                one_per_source=True,
+                required_for=frozenset({_L.RESIDENTS_COMMITTEE, _L.REGIONAL_PARTY_COMMITTEE,
+                                        _L.OWNERS_COMMITTEE})),
+        RelSpec(RelType.OPERATES, _pairs({_L.PROPERTY_COMPANY}, {_L.PROJECT})),
+        RelSpec(RelType.SERVES, _pairs({_L.PROJECT}, {_L.ESTATE}),
+                one_per_source=True, required_for=frozenset({_L.PROJECT})),
+        RelSpec(RelType.REGISTERED_IN, _pairs({_L.PROPERTY_COMPANY}, {_L.STREET}),
+                one_per_source=True, required_for=frozenset({_L.PROPERTY_COMPANY})),
+        RelSpec(RelType.INTERIM_MANAGES, _pairs({_L.STREET, _L.COMMUNITY}, {_L.ESTATE})),
+        RelSpec(RelType.PARTY_ORG_OF, _pairs({_L.PARTY_ORG}, set(_PARTY_HOSTS)),
+                one_per_source=True, required_for=frozenset({_L.PARTY_ORG})),
+        RelSpec(RelType.AFFILIATED_TO, _pairs({_L.PARTY_ORG}, {_L.PARTY_ORG}),
+                one_per_source=True),
+        RelSpec(RelType.MEMBER_OF, _pairs({_L.PERSON}, set(MEMBER_ROLES)),
+                props={"role": PropType.STRING}, required_props=frozenset({"role"})),
+        RelSpec(RelType.INSTRUCTOR_OF, _pairs({_L.PERSON}, {_L.PROPERTY_COMPANY, _L.PROJECT})),
+        RelSpec(RelType.QUALITY_SUPERVISOR_OF, _pairs({_L.PERSON}, {_L.PROJECT})),
+        RelSpec(RelType.CO_BUILDS_WITH, _pairs({_L.RESIDENT_UNIT}, {_L.COMMUNITY}),
+                props={"resource_hours": PropType.INT},
+                required_props=frozenset({"resource_hours"})),
+    )
+}

@@ -1,0 +1,68 @@
+"""Neo4j over Bolt with the official ``neo4j`` driver; all driver calls live here.
+
+Credentials come from ``NEO4J_USER`` / ``NEO4J_PASSWORD`` (never logged); the database
+from ``NEO4J_DATABASE`` (default ``neo4j``). Each load batch is one managed write
+transaction, retried by the driver on transient errors; loads MERGE on ``id`` so an
+interrupted load, rerun, converges to the same graph.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from redwuye_graph.errors import StoreError
+from redwuye_graph.schema import Label
+from redwuye_graph.store.base import GraphStore
+
+__all__ = ["Neo4jStore"]
+
+
+class Neo4jStore(GraphStore):
+    """A Neo4j 5 database reached over Bolt (``neo4j://`` or ``bolt://`` URIs)."""
+
+    def __init__(self, uri: str, database: str | None = None):
+        import neo4j
+
+        self.uri = uri
+        self.database = database or os.environ.get("NEO4J_DATABASE", "neo4j")
+        user = os.environ.get("NEO4J_USER", "neo4j")
+        password = os.environ.get("NEO4J_PASSWORD")
+        auth = (user, password) if password else None
+        self._driver = neo4j.GraphDatabase.driver(uri, auth=auth,
+                                                  max_transaction_retry_time=30.0)
+        try:
+            self._driver.verify_connectivity()
+        except Exception as exc:
+            self._driver.close()
+            raise StoreError(f"cannot reach Neo4j at {uri}: {exc.__class__.__name__}: {exc}. "
+                             "Is it running ('redwuye neo4j start'), and are NEO4J_USER / "
+                             "NEO4J_PASSWORD right?") from exc
+
+    def run(self, query: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+        """Run one statement in an auto-retried transaction; rows as dicts."""
+        records, _, _ = self._driver.execute_query(query, dict(params or {}),
+                                                   database_=self.database)
+        return [record.data() for record in records]
+
+    def _write_batch(self, query: str, rows: list[dict[str, Any]]) -> None:
+        def work(tx: Any) -> None:
+            tx.run(query, rows=rows).consume()
+
+        with self._driver.session(database=self.database) as session:
+            session.execute_write(work)
+
+    def apply_schema(self) -> None:
+        """A uniqueness constraint on ``id`` for every label (idempotent)."""
+        for label in Label:
+            self.run(f"CREATE CONSTRAINT {label.lower()}_id IF NOT EXISTS "
+                     f"FOR (n:{label}) REQUIRE n.id IS UNIQUE")
+
+    def clear(self) -> None:
+        """Delete every node and relationship, in batches."""
+        self.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS")
+
+    def close(self) -> None:
+        """Close the driver."""
+        self._driver.close()
