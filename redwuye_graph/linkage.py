@@ -1,0 +1,167 @@
+"""Per-estate linkage features, computed from a CityGraph with plain Python.
+
+This is the one definition of "which links does an estate have": the Cypher coverage
+queries are tested against it and the simulation reads each estate's links from it.
+
+Definitions (``community`` is the estate's community):
+
+- *two-committee member*: a person who is ``MEMBER_OF`` the community's residents'
+  committee or the community's party organisation (the ``PartyOrg`` that is
+  ``PARTY_ORG_OF`` the community);
+- *community party secretary*: ``MEMBER_OF`` that party organisation with role
+  ``secretary``;
+- *serving project / company*: the ``Project`` that ``SERVES`` the estate and the
+  ``PropertyCompany`` that ``OPERATES`` it (an estate has at most one in generated
+  cities; with several, the first by project id is used);
+- *company party organisation*: a ``PartyOrg`` that is ``PARTY_ORG_OF`` the company;
+  *company instructor*: an ``INSTRUCTOR_OF`` the company or any of its projects;
+- ``secretary_instructor``: the serving project's instructor is the community party
+  secretary;
+- ``quality_supervisor``: the serving project has a ``QUALITY_SUPERVISOR_OF`` who is a
+  two-committee member;
+- ``head_on_regional_committee``: a ``head`` of the serving company is ``MEMBER_OF`` the
+  community's regional party committee;
+- ``owners_on_regional_committee``: a member of the estate's owners' committee is
+  ``MEMBER_OF`` that regional party committee;
+- ``community_member_on_owners_committee``: a two-committee member sits on the estate's
+  owners' committee;
+- **tripartite linkage**: the estate has a serving company and an owners' committee,
+  ``community_member_on_owners_committee`` holds (residents' committee ↔ owners'
+  committee), and at least one of ``secretary_instructor``, ``quality_supervisor`` or
+  ``head_on_regional_committee`` holds (community ↔ company).
+
+Examples
+--------
+>>> from redwuye_graph.generate import generate
+>>> table = estate_linkage(generate("tiny", seed=1))
+>>> len(table)
+14
+>>> bool((table["tripartite"] <= table["has_owners_committee"]).all())
+True
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from redwuye_graph.citygraph import CityGraph
+from redwuye_graph.schema import Label, RelType
+
+__all__ = ["estate_linkage", "LINKAGE_COLUMNS"]
+
+#: Boolean link columns of :func:`estate_linkage`, in order.
+LINKAGE_COLUMNS = [
+    "has_company",
+    "company_party_org",
+    "company_instructor",
+    "secretary_instructor",
+    "quality_supervisor",
+    "head_on_regional_committee",
+    "has_owners_committee",
+    "community_member_on_owners_committee",
+    "owners_on_regional_committee",
+    "interim_managed",
+    "tripartite",
+]
+
+
+def _members(city: CityGraph, body: str, role: str | None = None) -> set[str]:
+    return {p for p, _, key, data in city.graph.in_edges(body, keys=True, data=True)
+            if key is RelType.MEMBER_OF and (role is None or data["props"].get("role") == role)}
+
+
+def _hosted_org(city: CityGraph, host: str) -> str | None:
+    orgs = sorted(city.into(host, RelType.PARTY_ORG_OF))
+    return orgs[0] if orgs else None
+
+
+def _committee(city: CityGraph, host: str, label: Label) -> str | None:
+    found = sorted(c for c in city.into(host, RelType.COMMITTEE_OF) if city.label(c) is label)
+    return found[0] if found else None
+
+
+def estate_linkage(city: CityGraph) -> pd.DataFrame:
+    """One row per estate: location, size, serving company and every link, sorted by id.
+
+    Columns: ``estate, community, street, district, households, old, fee_level,
+    project, company, credit_grade, blacklisted, star_rating, staff,
+    party_members_on_staff, owners_committee, owners_committee_size,
+    owners_committee_party_members``, then :data:`LINKAGE_COLUMNS`.
+    """
+    communities: dict[str, dict[str, Any]] = {}
+    for comm, _, _ in city.nodes(Label.COMMUNITY):
+        org = _hosted_org(city, comm)
+        rc = _committee(city, comm, Label.RESIDENTS_COMMITTEE)
+        rpc = _committee(city, comm, Label.REGIONAL_PARTY_COMMITTEE)
+        two = (_members(city, org) if org else set()) | (_members(city, rc) if rc else set())
+        street = city.out(comm, RelType.IN_STREET)[0]
+        communities[comm] = {
+            "street": street,
+            "district": city.out(street, RelType.IN_DISTRICT)[0],
+            "two_committees": two,
+            "secretaries": _members(city, org, "secretary") if org else set(),
+            "regional": _members(city, rpc) if rpc else set(),
+        }
+
+    companies: dict[str, dict[str, Any]] = {}
+    for company, _, props in city.nodes(Label.PROPERTY_COMPANY):
+        projects = city.out(company, RelType.OPERATES)
+        instructed = bool(city.into(company, RelType.INSTRUCTOR_OF)) or any(
+            city.into(p, RelType.INSTRUCTOR_OF) for p in projects)
+        companies[company] = {
+            **props,
+            "party_org": _hosted_org(city, company) is not None,
+            "instructor": instructed,
+            "heads": _members(city, company, "head"),
+        }
+
+    rows = []
+    for estate, _, props in sorted(city.nodes(Label.ESTATE)):
+        comm = city.out(estate, RelType.IN_COMMUNITY)[0]
+        c = communities[comm]
+        projects = sorted(city.into(estate, RelType.SERVES))
+        project = projects[0] if projects else None
+        company = city.into(project, RelType.OPERATES)[0] if project else None
+        co = companies[company] if company else {}
+        oc = _committee(city, estate, Label.OWNERS_COMMITTEE)
+        oc_members = _members(city, oc) if oc else set()
+        instructors = set(city.into(project, RelType.INSTRUCTOR_OF)) if project else set()
+        supervisors = set(city.into(project, RelType.QUALITY_SUPERVISOR_OF)) if project else set()
+        row: dict[str, Any] = {
+            "estate": estate,
+            "community": comm,
+            "street": c["street"],
+            "district": c["district"],
+            "households": props["households"],
+            "old": props["old"],
+            "fee_level": props["fee_level"],
+            "project": project,
+            "company": company,
+            "credit_grade": co.get("credit_grade"),
+            "blacklisted": co.get("blacklisted"),
+            "star_rating": co.get("star_rating"),
+            "staff": co.get("staff"),
+            "party_members_on_staff": co.get("party_members_on_staff"),
+            "owners_committee": oc,
+            "owners_committee_size": len(oc_members),
+            "owners_committee_party_members": sum(
+                bool(city.props(p).get("party_member")) for p in oc_members),
+            "has_company": company is not None,
+            "company_party_org": bool(co.get("party_org", False)),
+            "company_instructor": bool(co.get("instructor", False)),
+            "secretary_instructor": bool(instructors & c["secretaries"]),
+            "quality_supervisor": bool(supervisors & c["two_committees"]),
+            "head_on_regional_committee": bool(co.get("heads", set()) & c["regional"]),
+            "has_owners_committee": oc is not None,
+            "community_member_on_owners_committee": bool(oc_members & c["two_committees"]),
+            "owners_on_regional_committee": bool(oc_members & c["regional"]),
+            "interim_managed": bool(city.into(estate, RelType.INTERIM_MANAGES)),
+        }
+        row["tripartite"] = (row["has_company"] and row["has_owners_committee"]
+                             and row["community_member_on_owners_committee"]
+                             and (row["secretary_instructor"] or row["quality_supervisor"]
+                                  or row["head_on_regional_committee"]))
+        rows.append(row)
+    return pd.DataFrame(rows)
