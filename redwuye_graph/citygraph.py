@@ -205,7 +205,7 @@ class CityGraph:
                 role = props.get("role")
                 if role is not None and role not in MEMBER_ROLES[pair[1]]:
                     problems.append(Problem(where, row, "role",
-                                            f"unknown role {role!r} in a {pair[1]}; allowed: "
+                                            f"unknown role {role!r} for {pair[1]}; allowed: "
                                             f"{', '.join(sorted(MEMBER_ROLES[pair[1]]))}"))
             out_counts[(start, rtype)] += 1
 
@@ -315,5 +315,5 @@ def _check_props(types: Mapping[str, PropType], required: Iterable[str], props: 
             problems.append(Problem(where, row, name, "unknown property"))
         elif not check_value(types[name], value):
             problems.append(Problem(where, row, name,
-                                    f"{value!r} is not a {types[name]}"))
+                                    f"{value!r} is not of type {types[name]}"))
     return problems

@@ -49,7 +49,7 @@ import pandas as pd
 from redwuye_graph.citygraph import CityGraph
 from redwuye_graph.schema import Label, RelType
 
-__all__ = ["estate_linkage", "LINKAGE_COLUMNS"]
+__all__ = ["LINKAGE_COLUMNS", "estate_linkage"]
 
 #: Boolean link columns of :func:`estate_linkage`, in order.
 LINKAGE_COLUMNS = [
@@ -106,15 +106,15 @@ def estate_linkage(city: CityGraph) -> pd.DataFrame:
         }
 
     companies: dict[str, dict[str, Any]] = {}
-    for company, _, props in city.nodes(Label.PROPERTY_COMPANY):
-        projects = city.out(company, RelType.OPERATES)
-        instructed = bool(city.into(company, RelType.INSTRUCTOR_OF)) or any(
+    for company_id, _, props in city.nodes(Label.PROPERTY_COMPANY):
+        projects = city.out(company_id, RelType.OPERATES)
+        instructed = bool(city.into(company_id, RelType.INSTRUCTOR_OF)) or any(
             city.into(p, RelType.INSTRUCTOR_OF) for p in projects)
-        companies[company] = {
+        companies[company_id] = {
             **props,
-            "party_org": _hosted_org(city, company) is not None,
+            "party_org": _hosted_org(city, company_id) is not None,
             "instructor": instructed,
-            "heads": _members(city, company, "head"),
+            "heads": _members(city, company_id, "head"),
         }
 
     rows = []

@@ -160,7 +160,7 @@ class _Reader:
             try:
                 values[name] = _PARSERS[ptype](cell)
             except (ValueError, KeyError):
-                self.problem(path, line, header[i], f"{cell!r} is not a {ptype}")
+                self.problem(path, line, header[i], f"{cell!r} is not of type {ptype}")
                 ok = False
         return values if ok else None
 
