@@ -99,7 +99,11 @@ class _Reader:
         self.problems: list[Problem] = []
 
     def problem(self, path: Path, row: int | None, field: str | None, message: str) -> None:
-        self.problems.append(Problem(str(path.relative_to(self.root)), row, field, message))
+        self.problems.append(Problem(self.name(path), row, field, message))
+
+    def name(self, path: Path) -> str:
+        """The file's name relative to the roster directory, as problems show it."""
+        return path.relative_to(self.root).as_posix()
 
     def rows(self, path: Path) -> tuple[list[str], list[tuple[int, list[str]]]] | None:
         raw = path.read_bytes()
@@ -184,6 +188,7 @@ def read_csv(in_dir: Path | str) -> CityGraph:
         if parsed is None:
             continue
         header, body = parsed
+        name = r.name(path)
         cols = r.columns(path, header, NODE_SPECS[label].props,
                          {"id:ID": "_id", ":LABEL": "_label"}, ("id:ID",))
         if cols is None:
@@ -203,7 +208,7 @@ def read_csv(in_dir: Path | str) -> CityGraph:
                 r.problem(path, line, "id:ID",
                           f"duplicate id {node_id!r} (first in {first[0]}, row {first[1]})")
                 continue
-            seen[node_id] = (str(path.relative_to(root)), line)
+            seen[node_id] = (name, line)
             city.add_node(label, node_id, origin=seen[node_id], **values)
 
     rel_dir = root / "relationships"
@@ -217,6 +222,7 @@ def read_csv(in_dir: Path | str) -> CityGraph:
         if parsed is None:
             continue
         header, body = parsed
+        name = r.name(path)
         cols = r.columns(path, header, REL_SPECS[rtype].props,
                          {":START_ID": "_start", ":END_ID": "_end", ":TYPE": "_type"},
                          (":START_ID", ":END_ID"))
@@ -245,8 +251,7 @@ def read_csv(in_dir: Path | str) -> CityGraph:
                 r.problem(path, line, None, f"duplicate relationship {start}->{end} "
                           f"(first at row {first[1]})")
                 continue
-            city.add_rel(rtype, start, end, origin=(str(path.relative_to(root)), line),
-                         **values)
+            city.add_rel(rtype, start, end, origin=(name, line), **values)
 
     problems = r.problems + city.validate()
     if problems:
