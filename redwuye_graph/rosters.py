@@ -151,7 +151,8 @@ class _Reader:
         return cols if ok else None
 
     def parse(self, path: Path, line: int, row: list[str], header: list[str],
-              cols: dict[int, tuple[str, PropType]]) -> dict[str, Any] | None:
+              cols: dict[int, tuple[str, PropType]]) -> tuple[dict[str, Any], bool] | None:
+        """Typed values of a row and whether every cell parsed; None if the row is ragged."""
         if len(row) != len(header):
             self.problem(path, line, None, f"{len(row)} fields, header has {len(header)}")
             return None
@@ -166,7 +167,7 @@ class _Reader:
             except (ValueError, KeyError):
                 self.problem(path, line, header[i], f"{cell!r} is not of type {ptype}")
                 ok = False
-        return values if ok else None
+        return values, ok
 
 
 def read_csv(in_dir: Path | str) -> CityGraph:
@@ -194,9 +195,10 @@ def read_csv(in_dir: Path | str) -> CityGraph:
         if cols is None:
             continue
         for line, row in body:
-            values = r.parse(path, line, row, header, cols)
-            if values is None:
+            parsed_row = r.parse(path, line, row, header, cols)
+            if parsed_row is None:
                 continue
+            values, ok = parsed_row
             if values.pop("_label", str(label)) != label:
                 r.problem(path, line, ":LABEL", f"label must be {label} in this file")
             node_id = values.pop("_id", None)
@@ -209,7 +211,8 @@ def read_csv(in_dir: Path | str) -> CityGraph:
                           f"duplicate id {node_id!r} (first in {first[0]}, row {first[1]})")
                 continue
             seen[node_id] = (name, line)
-            city.add_node(label, node_id, origin=seen[node_id], **values)
+            if ok:
+                city.add_node(label, node_id, origin=seen[node_id], **values)
 
     rel_dir = root / "relationships"
     for path in sorted(rel_dir.glob("*.csv")) if rel_dir.is_dir() else []:
@@ -229,9 +232,10 @@ def read_csv(in_dir: Path | str) -> CityGraph:
         if cols is None:
             continue
         for line, row in body:
-            values = r.parse(path, line, row, header, cols)
-            if values is None:
+            parsed_row = r.parse(path, line, row, header, cols)
+            if parsed_row is None:
                 continue
+            values, ok = parsed_row
             if values.pop("_type", str(rtype)) != rtype:
                 r.problem(path, line, ":TYPE", f"type must be {rtype} in this file")
             start, end = values.pop("_start", None), values.pop("_end", None)
@@ -243,7 +247,8 @@ def read_csv(in_dir: Path | str) -> CityGraph:
                 elif node_id not in seen:
                     r.problem(path, line, field, f"unknown node {node_id!r}")
                     bad = True
-            if bad:
+            # An endpoint whose own row was broken is already reported: skip quietly.
+            if bad or not ok or start not in city or end not in city:
                 continue
             assert start is not None and end is not None
             if city.graph.has_edge(start, end, key=rtype):
