@@ -1,0 +1,363 @@
+"""The city model: a Mesa 3.5 ``Model`` built from a CityGraph.
+
+Organisational actors are Mesa agents (:mod:`redwuye_graph.sim.agents`); households are
+a layer of numpy arrays (:class:`~redwuye_graph.sim.households.VectorHouseholds`) or,
+in the reference model, one Mesa agent each
+(:class:`~redwuye_graph.sim.reference.ReferenceHouseholds`). One step is one day;
+monthly accounts and fee decisions, tripartite meetings and company reviews are Mesa
+recurring events. Each estate's links are read from the graph with
+:func:`redwuye_graph.linkage.estate_linkage`; policies and company turnover change the
+model's own copy of the graph and the links are read again.
+
+Examples
+--------
+>>> from redwuye_graph.generate import generate
+>>> model = CityModel(generate("tiny", seed=1), seed=3)
+>>> model.run(60)
+>>> tables = model.tables()
+>>> sorted(tables)
+['city', 'district', 'estate', 'summary']
+>>> int(tables["city"]["day"].max())
+60
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+import mesa
+import numpy as np
+import pandas as pd
+from mesa.time import Schedule
+
+from redwuye_graph.citygraph import CityGraph
+from redwuye_graph.linkage import estate_linkage
+from redwuye_graph.schema import Label, RelType
+from redwuye_graph.sim.agents import Community, Company, OwnersCommittee, PartyOrg
+from redwuye_graph.sim.households import VectorHouseholds
+from redwuye_graph.sim.layer import DayControl, HouseholdLayer
+from redwuye_graph.sim.params import CATEGORIES, Params
+from redwuye_graph.sim.records import Recorder
+
+if TYPE_CHECKING:
+    from redwuye_graph.sim.policies import Policy
+
+__all__ = ["MONTH_DAYS", "STREAMS", "CityModel"]
+
+#: Days in a model month (accounts, fee decisions, meeting cycle).
+MONTH_DAYS = 30
+#: Random streams, one per component, spawned in this order from the run's SeedSequence.
+STREAMS = ("mesa", "arrivals", "escalation", "households", "payment", "service", "tenders",
+           "policies")
+_COBUILT = np.array([c in ("parking", "security", "neighbour") for c in CATEGORIES])
+
+
+def _copy(city: CityGraph) -> CityGraph:
+    own = CityGraph()
+    own.graph = city.graph.copy()
+    return own
+
+
+class CityModel(mesa.Model):  # type: ignore[misc]
+    """The Red Property city: estates, companies, committees and households, day by day.
+
+    Parameters
+    ----------
+    city : the organisation; the model works on its own copy.
+    params : model parameters (defaults when omitted).
+    policies : interventions, each applied on its start day.
+    seed : run seed; one ``SeedSequence(seed)`` is spawned into :data:`STREAMS`.
+    reference : use one Mesa agent per household (the reference model).
+    """
+
+    def __init__(self, city: CityGraph, params: Params | None = None,
+                 policies: Iterable[Policy] = (), seed: int = 0, reference: bool = False):
+        streams = np.random.SeedSequence(seed).spawn(len(STREAMS))
+        self.rngs = {name: np.random.default_rng(s) for name, s in zip(STREAMS, streams,
+                                                                        strict=True)}
+        super().__init__(rng=self.rngs["mesa"])
+        self.seed = seed
+        self.p = params or Params()
+        self.city = _copy(city)
+        self.credit_rating = False
+        self.star_rating = False
+        self._projects = 0
+        self._dirty = False
+
+        links = estate_linkage(self.city)
+        if links.empty:
+            raise ValueError("the city has no estates to simulate")
+        self.estate_ids = list(links["estate"])
+        self.index = {e: i for i, e in enumerate(self.estate_ids)}
+        n = len(self.estate_ids)
+        self.households = links["households"].to_numpy(np.int64)
+        self.old = links["old"].to_numpy(bool)
+        self.fee = links["fee_level"].to_numpy(float) * self.p.flat_area_m2
+        self.district = links["district"].to_numpy(str)
+        self.community = links["community"].to_numpy(str)
+        rates = np.tile(np.asarray(self.p.rates()) / 365.0, (n, 1))
+        rates[self.old, 0] *= self.p.old_repairs_factor
+
+        self.companies: dict[str, Company] = {}
+        for _, row in links.dropna(subset=["company"]).drop_duplicates("company").iterrows():
+            self.companies[row["company"]] = Company(self, row["company"], row["credit_grade"],
+                                                     bool(row["blacklisted"]),
+                                                     int(row["star_rating"]))
+        self.communities = {
+            str(c): Community(self, str(c), [self.index[e] for e in group["estate"]])
+            for c, group in links.groupby("community", sort=True)}
+        self.response = np.full(n, self.p.response_days, np.int64)
+        self.vacated = np.full(n, -1, np.int64)
+        self.meeting_estates = np.zeros(n, bool)
+        self._read_links(links)
+        self.collection = np.full(n, np.nan)
+        peer0 = self._budget_share()
+        self.staff = np.where(self.served, self._target_staff(peer0 * self.fee * self.households),
+                              0.0)
+        self.revenue = np.zeros(n)
+        self.cost = np.zeros(n)
+        self.peer_paid = np.full(n, peer0)
+        for company in self.companies.values():
+            mine = np.fromiter(company.estates, np.int64)
+            company.cash = self.p.reserve_months * float(
+                (self.staff[mine] * self.p.wage + self.p.overhead * self.households[mine]).sum())
+        self.vacated[~self.served] = 0
+        self._cobuild_hours()
+
+        layer_rngs = {k: self.rngs[k] for k in ("arrivals", "escalation", "households",
+                                                 "payment")}
+        self.layer: HouseholdLayer
+        if reference:
+            from redwuye_graph.sim.reference import ReferenceHouseholds
+
+            self.layer = ReferenceHouseholds(self, self.households, rates, self.p, layer_rngs)
+        else:
+            self.layer = VectorHouseholds(self.households, rates, self.p, layer_rngs)
+        self.recorder = Recorder(self)
+        self.datacollector = mesa.DataCollector(model_reporters={
+            "filed": lambda m: m.recorder.today("filed"),
+            "settled": lambda m: m.recorder.today("settled"),
+            "escalated": lambda m: m.recorder.today("escalated"),
+            "satisfaction": lambda m: m.recorder.today_satisfaction(),
+            "vacuum_estates": lambda m: int((~m.served).sum()),
+        })
+
+        self.policies = list(policies)
+        for policy in self.policies:
+            policy.attach(self)
+        self.schedule_recurring(self._month, Schedule(interval=MONTH_DAYS, start=MONTH_DAYS))
+        self._meetings: Any = None
+        self.set_meetings(self.p.meetings_per_month)
+        self.schedule_recurring(self._review, Schedule(interval=self.p.review_days,
+                                                       start=self.p.review_days))
+
+    # -- links from the graph -------------------------------------------------------------
+    def _read_links(self, links: pd.DataFrame | None = None) -> None:
+        links = estate_linkage(self.city) if links is None else links
+        self.links = links
+        col = {c: links[c].to_numpy(bool, copy=True) for c in links.columns
+               if links[c].dtype == bool}
+        self.served = col["has_company"]
+        self.links_tripartite = col["tripartite"]
+        self.owners = col["has_owners_committee"]
+        self.trust = col["community_member_on_owners_committee"]
+        self.community_link = (self.trust | col["secretary_instructor"]
+                               | col["quality_supervisor"] | col["interim_managed"])
+        self.path = self.owners | self.community_link
+        self.fast = col["head_on_regional_committee"] | col["owners_on_regional_committee"]
+        self.responsive = (col["company_party_org"] | col["company_instructor"]
+                           | col["secretary_instructor"])
+        self.supervised = col["quality_supervisor"]
+        self.interim = col["interim_managed"]
+        self.company_of = links["company"].to_numpy(object)
+        for company in self.companies.values():
+            company.estates = set()
+        for i, cid in enumerate(self.company_of):
+            if cid is not None and cid in self.companies:
+                self.companies[cid].estates.add(i)
+        for kind in (OwnersCommittee, PartyOrg):
+            if kind in self.agents_by_type:
+                self.agents_by_type[kind].do("remove")
+        for i, oc in enumerate(links["owners_committee"]):
+            if oc is not None:
+                OwnersCommittee(self, oc, i)
+        firms = links.dropna(subset=["company"]).drop_duplicates("company")
+        for cid, org, instructed in zip(firms["company"], firms["company_party_org"],
+                                        firms["company_instructor"], strict=True):
+            if org or instructed:
+                PartyOrg(self, cid, "party_org" if org else "instructor")
+        self._dirty = False
+
+    def refresh_links(self) -> None:
+        """Read every estate's links again from the (changed) graph."""
+        self._read_links()
+
+    def _cobuild_hours(self) -> None:
+        hours: dict[str, float] = {}
+        for _, comm, _, props in self.city.rels(RelType.CO_BUILDS_WITH):
+            hours[comm] = hours.get(comm, 0.0) + float(props["resource_hours"])
+        frame = pd.DataFrame({"community": self.community, "households": self.households})
+        per_1000 = frame.groupby("community")["households"].transform("sum") / 1000.0
+        self.cobuild = np.array([hours.get(c, 0.0) for c in self.community]) / per_1000.to_numpy()
+
+    # -- money and staff ------------------------------------------------------------------
+    def _budget_share(self) -> float:
+        p = self.p
+        return float(1.0 / (1.0 + np.exp(-(p.pay_intercept + p.pay_satisfaction
+                                            * (p.sat_init - 0.5)))))
+
+    def _target_staff(self, revenue: np.ndarray) -> np.ndarray:
+        p = self.p
+        floor = p.min_staff * self.households / 1000.0
+        return np.maximum(floor, (1.0 - p.margin) * (revenue - p.overhead * self.households)
+                          / p.wage)
+
+    def effort(self) -> np.ndarray:
+        """Per-estate company effort multiplier (responsiveness, supervision, ratings)."""
+        p = self.p
+        e = (1.0 + p.party_effort * self.responsive) * (1.0 - p.shirk * ~self.supervised)
+        if self.credit_rating:
+            e = e * (1.0 + p.credit_effort)
+        if self.star_rating:
+            e = e * (1.0 + p.star_effort)
+        return np.asarray(e, float)
+
+    # -- the day ----------------------------------------------------------------------------
+    def control(self, day: int) -> DayControl:
+        """Today's per-estate orders to the household layer."""
+        p, n = self.p, len(self.estate_ids)
+        interim = ~self.served & self.interim
+        rate = np.where(self.served, self.staff * p.productivity * self.effort(),
+                        interim * p.interim_staff * self.households / 1000.0 * p.productivity)
+        whole = np.floor(rate)
+        capacity = (whole + (self.rngs["service"].random(n) < rate - whole)).astype(np.int64)
+        miss_o = 1.0 - p.hazard_owners * self.owners
+        miss_c = 1.0 - p.hazard_community * self.community_link
+        miss_b = 1.0 - np.minimum(p.cobuild_hazard * self.cobuild * self.path, 1.0)
+        miss_b = np.where(_COBUILT[None, :], miss_b[:, None], 1.0)
+        hazard = 1.0 - (miss_o * miss_c)[:, None] * miss_b
+        miss_oh = 1.0 - p.hazard_owners_hard * self.owners
+        hazard_hard = 1.0 - (miss_oh * miss_c)[:, None] * miss_b
+        age = np.where(self.fast, p.escalation_days_fast, p.escalation_days).astype(np.int64)
+        return DayControl(day, capacity, self.response, age, self.path, hazard, hazard_hard)
+
+    def step(self) -> None:
+        """One day: complaints filed, worked, escalated; vacuums handled; records kept."""
+        day = round(self.time)
+        report = self.layer.day(self.control(day))
+        self.recorder.day(day, report)
+        self._vacuums(day)
+        self.datacollector.collect(self)
+
+    def run(self, days: int) -> None:
+        """Run ``days`` daily steps."""
+        self.recorder.reserve(round(self.time) + days)
+        self.run_for(days)
+
+    # -- recurring events ----------------------------------------------------------------
+    def set_meetings(self, per_month: int) -> None:
+        """(Re)schedule tripartite meetings ``per_month`` times a month from now."""
+        if self._meetings is not None:
+            self._meetings.stop()
+        interval = MONTH_DAYS / per_month
+        start = (np.floor(self.time / interval) + 1) * interval
+        self._meetings = self.schedule_recurring(self._meeting,
+                                                 Schedule(interval=interval, start=start))
+
+    def _meeting(self) -> None:
+        self.meeting_estates[:] = False
+        self.agents_by_type[Community].do("hold_meeting")
+        day = int(np.ceil(self.time))
+        settled = self.layer.meeting(day, self.meeting_estates, self.p.meeting_clear)
+        self.recorder.settled(day, settled)
+
+    def _month(self) -> None:
+        day = round(self.time)
+        p = self.p
+        target = np.where(self.served, p.sat_base + p.sat_trust * self.trust, p.sat_vacuum)
+        enforcement = p.pay_owners * self.owners + p.pay_community * self.trust
+        paid = self.layer.month(target, self.peer_paid, enforcement, self.served)
+        self.peer_paid = paid / self.households
+        self.revenue = paid * self.fee
+        self.cost = np.where(self.served, self.staff * p.wage + p.overhead * self.households,
+                             0.0)
+        self.recorder.month(day, paid)
+        if Company in self.agents_by_type:
+            self.agents_by_type[Company].do("settle_accounts")
+        target_staff = self._target_staff(self.revenue)
+        self.staff = np.where(self.served,
+                              self.staff + p.staff_adjust * (target_staff - self.staff), 0.0)
+        if self._dirty:
+            self.refresh_links()
+
+    def _review(self) -> None:
+        if not (self.credit_rating or self.star_rating) or Company not in self.agents_by_type:
+            return
+        score = self.recorder.review_scores()
+        firms = [c for c in self.agents_by_type[Company] if c.estates]
+        values = np.array([float(np.nanmean(score[list(c.estates)])) for c in firms])
+        values = np.nan_to_num(values, nan=0.5)
+        ranks = (np.argsort(np.argsort(values)) + 0.5) / max(len(values), 1)
+        for firm, value, rank in zip(firms, values, ranks, strict=True):
+            firm.review(float(value), float(rank))
+
+    # -- exits, vacuums, tenders -------------------------------------------------------------
+    def withdraw(self, estate: int) -> None:
+        """The serving company leaves ``estate``: its project ends, the estate is vacant."""
+        project = self.links["project"].iloc[estate]
+        company = self.company_of[estate]
+        if project is not None and project in self.city:
+            self.city.graph.remove_node(project)
+        self.companies[company].estates.discard(estate)
+        self.served[estate] = False
+        self.staff[estate] = 0.0
+        self.vacated[estate] = round(self.time)
+        self.recorder.exit(round(self.time), estate)
+        self._dirty = True
+
+    def _vacuums(self, day: int) -> None:
+        vacant = np.flatnonzero(~self.served & (self.vacated >= 0))
+        changed = False
+        for e in vacant:
+            waited = day - int(self.vacated[e])
+            comm = str(self.community[e])
+            if waited >= self.p.interim_days and not self.interim[e]:
+                self.city.add_rel(RelType.INTERIM_MANAGES, comm, self.estate_ids[e])
+                changed = True
+            if waited >= self.p.tender_days and self._tender(int(e)):
+                changed = True
+        if changed:
+            self.refresh_links()
+
+    def _tender(self, estate: int) -> bool:
+        """Choose a new company for a vacant estate; whether one was found."""
+        pool = [c for c in self.companies.values()
+                if c.estates and not (self.credit_rating and c.blacklisted)]
+        if not pool:
+            return False
+        weight = np.zeros(len(pool))
+        if self.credit_rating:
+            weight += self.p.tender_credit * np.array([c.grade for c in pool])
+        if self.star_rating:
+            weight += self.p.tender_star * np.array([c.stars for c in pool])
+        chance = np.exp(weight - weight.max())
+        winner = pool[int(self.rngs["tenders"].choice(len(pool), p=chance / chance.sum()))]
+        estate_id = self.estate_ids[estate]
+        self._projects += 1
+        project = f"JSIM{self._projects:06d}"
+        self.city.add_node(Label.PROJECT, project, name=f"{estate_id} project {self._projects}")
+        self.city.add_rel(RelType.OPERATES, winner.company_id, project)
+        self.city.add_rel(RelType.SERVES, project, estate_id)
+        for manager in self.city.into(estate_id, RelType.INTERIM_MANAGES):
+            self.city.graph.remove_edge(manager, estate_id, key=RelType.INTERIM_MANAGES)
+        self.staff[estate] = self.p.min_staff * self.households[estate] / 1000.0
+        self.vacated[estate] = -1
+        self.recorder.tender(round(self.time), estate)
+        return True
+
+    # -- results ----------------------------------------------------------------------------
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Tidy result tables: ``estate``, ``district``, ``city`` per day and ``summary``."""
+        return self.recorder.tables()
+

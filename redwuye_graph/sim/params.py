@@ -1,0 +1,276 @@
+"""The parameter registry: every number the simulation uses, in one typed place.
+
+Each field of :class:`Params` carries a :class:`Param` in its metadata: default, allowed
+range, unit, one sentence of meaning and the source or reason for the default. The
+scenario files, the CLI, the ODD description (``docs/model.md``) and any sweep read
+this one registry, :data:`PARAMS`.
+
+Examples
+--------
+>>> p = Params.from_mapping({"wage": 4000.0})
+>>> p.wage, p.flat_area_m2
+(4000.0, 90.0)
+>>> Params.from_mapping({"wage": -1.0})
+Traceback (most recent call last):
+...
+redwuye_graph.sim.params.ParamError: params.wage: -1.0 is outside [1000.0, 20000.0] (yuan/month)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+__all__ = ["CATEGORIES", "PARAMS", "Param", "ParamError", "Params"]
+
+#: Complaint categories, in the order used by every per-category array.
+CATEGORIES = ("repairs", "sanitation", "parking", "security", "neighbour")
+
+
+class ParamError(ValueError):
+    """A parameter name or value is not allowed; the message names where, which and why."""
+
+
+@dataclass(frozen=True)
+class Param:
+    """One registered parameter."""
+
+    name: str
+    default: float
+    low: float
+    high: float
+    unit: str
+    meaning: str
+    source: str
+    integer: bool = False
+
+    def check(self, value: Any, where: str = "params") -> float:
+        """Return ``value`` as the parameter's type, or raise :class:`ParamError`."""
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ParamError(f"{where}.{self.name}: {value!r} is not a number; allowed range "
+                             f"[{self.low}, {self.high}] ({self.unit})")
+        if self.integer and float(value) != int(value):
+            raise ParamError(f"{where}.{self.name}: {value!r} must be a whole number in "
+                             f"[{self.low:g}, {self.high:g}] ({self.unit})")
+        if not self.low <= value <= self.high:
+            raise ParamError(f"{where}.{self.name}: {value!r} is outside "
+                             f"[{self.low}, {self.high}] ({self.unit})")
+        return int(value) if self.integer else float(value)
+
+
+def _p(default: float, low: float, high: float, unit: str, meaning: str, source: str,
+       integer: bool = False) -> Any:
+    meta = {"param": (default, low, high, unit, meaning, source, integer)}
+    return field(default=int(default) if integer else float(default), metadata=meta)
+
+
+_SEED = "seed article (Zhengzhou 2019)"
+_CAL = "calibrated: no linkage ~40-60% collection, full linkage >85-90% in two years"
+_ASSUMED = "assumption, plausible magnitude; sweep it"
+
+
+@dataclass(frozen=True)
+class Params:
+    """All model parameters; build with :meth:`from_mapping` to validate overrides."""
+
+    # -- complaints -------------------------------------------------------------------
+    rate_repairs: float = _p(0.6, 0.0, 10.0, "complaints/household/year",
+                             "Arrival rate of repair complaints in a new estate.",
+                             "Beijing 12345 2019: property among top categories; " + _ASSUMED)
+    rate_sanitation: float = _p(0.3, 0.0, 10.0, "complaints/household/year",
+                                "Arrival rate of sanitation complaints.", _ASSUMED)
+    rate_parking: float = _p(0.25, 0.0, 10.0, "complaints/household/year",
+                             "Arrival rate of parking complaints.", _ASSUMED)
+    rate_security: float = _p(0.15, 0.0, 10.0, "complaints/household/year",
+                              "Arrival rate of security complaints.", _ASSUMED)
+    rate_neighbour: float = _p(0.2, 0.0, 10.0, "complaints/household/year",
+                               "Arrival rate of neighbour-dispute complaints.", _ASSUMED)
+    old_repairs_factor: float = _p(2.0, 1.0, 5.0, "ratio",
+                                   "Repair complaints in old estates relative to new ones.",
+                                   "DOMAIN: old estates carry the repair load; " + _ASSUMED)
+    hard_repairs: float = _p(0.3, 0.0, 1.0, "share",
+                             "Share of repair complaints the company cannot solve alone "
+                             "(common funds, utilities).", _ASSUMED)
+    hard_sanitation: float = _p(0.05, 0.0, 1.0, "share",
+                                "Share of sanitation complaints the company cannot solve alone.",
+                                _ASSUMED)
+    hard_parking: float = _p(0.6, 0.0, 1.0, "share",
+                             "Share of parking complaints the company cannot solve alone.",
+                             _ASSUMED)
+    hard_security: float = _p(0.3, 0.0, 1.0, "share",
+                              "Share of security complaints the company cannot solve alone.",
+                              _ASSUMED)
+    hard_neighbour: float = _p(0.7, 0.0, 1.0, "share",
+                               "Share of neighbour disputes the company cannot solve alone.",
+                               _ASSUMED)
+    # -- company service --------------------------------------------------------------
+    productivity: float = _p(0.35, 0.01, 5.0, "complaints/staff/day",
+                             "Complaints one staff member settles per day at full effort.",
+                             _CAL)
+    response_days: int = _p(2, 0, 30, "days",
+                            "Days before the company can settle a complaint (travel, "
+                            "scheduling); on-site service points shorten it.", _ASSUMED,
+                            integer=True)
+    shirk: float = _p(0.25, 0.0, 0.9, "share",
+                      "Effort lost where no community quality supervisor watches the project.",
+                      "MODEL-SKETCH: effort cannot drift down unseen; " + _ASSUMED)
+    party_effort: float = _p(0.2, 0.0, 2.0, "share",
+                             "Extra effort of a company with a party organisation or a "
+                             "party-building instructor.", _SEED + "; " + _ASSUMED)
+    credit_effort: float = _p(0.15, 0.0, 2.0, "share",
+                              "Extra effort while credit rating with blacklist is in force.",
+                              _ASSUMED)
+    star_effort: float = _p(0.1, 0.0, 2.0, "share",
+                            "Extra effort while star rating is in force.", _ASSUMED)
+    # -- escalation -------------------------------------------------------------------
+    escalation_days: int = _p(10, 1, 90, "days",
+                              "Age at which an unresolved complaint escalates, where a path "
+                              "exists.", "hotline studies: 3-5 day lag to response; "
+                              + _ASSUMED, integer=True)
+    escalation_days_fast: int = _p(3, 1, 90, "days",
+                                   "Escalation age where the company head or an owners' "
+                                   "committee member sits on the regional party committee.",
+                                   _ASSUMED, integer=True)
+    hazard_owners: float = _p(0.04, 0.0, 1.0, "1/day",
+                              "Daily chance the owners' committee gets an escalated complaint "
+                              "the company could solve settled.", _ASSUMED)
+    hazard_owners_hard: float = _p(0.01, 0.0, 1.0, "1/day",
+                                   "Daily chance the owners' committee alone settles a "
+                                   "complaint beyond the company.", _ASSUMED)
+    hazard_community: float = _p(0.06, 0.0, 1.0, "1/day",
+                                 "Daily chance the community two committees, reached through a "
+                                 "cross-appointed person, settle an escalated complaint.",
+                                 _CAL)
+    meeting_clear: float = _p(0.6, 0.0, 1.0, "share",
+                              "Share of escalated complaints a tripartite meeting settles.",
+                              _SEED + ": meets monthly, problems digested at the grassroots")
+    meetings_per_month: int = _p(1, 1, 8, "1/month",
+                                 "Tripartite meetings per month at tripartite estates.",
+                                 _SEED, integer=True)
+    cobuild_hazard: float = _p(0.002, 0.0, 0.1, "1/day per (hour/1000 households)",
+                               "Extra daily chance of settling an escalated parking, security "
+                               "or neighbour complaint per co-building resource hour per 1,000 "
+                               "community households.", _ASSUMED)
+    max_age_days: int = _p(60, 10, 365, "days",
+                           "Age at which a resident gives up on an unresolved complaint.",
+                           _ASSUMED, integer=True)
+    quick_days: int = _p(7, 1, 60, "days",
+                         "A complaint settled within this many days counts as quick.",
+                         _ASSUMED, integer=True)
+    window_days: int = _p(30, 1, 180, "days",
+                          "Window W of the resolution rate (settled within W of filing).",
+                          "MODEL-SKETCH outcome definition", integer=True)
+    # -- satisfaction -----------------------------------------------------------------
+    sat_init: float = _p(0.5, 0.0, 1.0, "score",
+                         "Mean initial satisfaction.", _ASSUMED)
+    sat_init_sd: float = _p(0.12, 0.0, 0.5, "score",
+                            "Spread of initial satisfaction between households.", _ASSUMED)
+    sat_filed: float = _p(0.03, 0.0, 1.0, "score",
+                          "Satisfaction lost when a household files a complaint.", _ASSUMED)
+    sat_quick: float = _p(0.1, 0.0, 1.0, "score",
+                          "Satisfaction gained when a complaint is settled quickly.", _CAL)
+    sat_late: float = _p(0.03, 0.0, 1.0, "score",
+                         "Satisfaction gained when a complaint is settled late.", _CAL)
+    sat_abandoned: float = _p(0.2, 0.0, 1.0, "score",
+                              "Satisfaction lost when a household gives up on a complaint.",
+                              _CAL)
+    sat_base: float = _p(0.55, 0.0, 1.0, "score",
+                         "Satisfaction a served estate drifts to with no news.", _CAL)
+    sat_trust: float = _p(0.1, 0.0, 1.0, "score",
+                          "Extra drift target where a community member sits on the owners' "
+                          "committee (owners trust the process).", "MODEL-SKETCH; " + _CAL)
+    sat_vacuum: float = _p(0.2, 0.0, 1.0, "score",
+                           "Drift target of an estate with no company.", _ASSUMED)
+    sat_drift: float = _p(0.1, 0.0, 1.0, "1/month",
+                          "Monthly pull of satisfaction toward the estate's drift target.",
+                          _ASSUMED)
+    sat_peer: float = _p(0.2, 0.0, 1.0, "1/month",
+                         "Monthly pull of satisfaction toward the estate mean (peer effect).",
+                         _ASSUMED)
+    dissatisfied: float = _p(0.3, 0.0, 1.0, "score",
+                             "Households below this satisfaction count as dissatisfied.",
+                             _ASSUMED)
+    # -- fee payment ------------------------------------------------------------------
+    pay_intercept: float = _p(0.2, -10.0, 10.0, "logit",
+                              "Log-odds of paying at satisfaction 0.5, peers at 50%, no "
+                              "enforcement.", _CAL)
+    pay_satisfaction: float = _p(6.0, 0.0, 30.0, "logit/score",
+                                 "Effect of satisfaction on the log-odds of paying.", _CAL)
+    pay_peer: float = _p(2.0, 0.0, 20.0, "logit/share",
+                         "Effect of last month's estate collection rate on paying.",
+                         "public-goods ABMs (Amin et al. 2018); " + _CAL)
+    pay_owners: float = _p(0.4, 0.0, 5.0, "logit",
+                           "Enforcement where the estate has an owners' committee.",
+                           "Chu, Chang & Sing 2013 (free-riding); " + _CAL)
+    pay_community: float = _p(0.6, 0.0, 5.0, "logit",
+                              "Enforcement where a community member sits on the owners' "
+                              "committee.", _CAL)
+    pay_propensity_sd: float = _p(1.0, 0.0, 5.0, "logit",
+                                  "Spread of households' fixed willingness to pay.", _ASSUMED)
+    # -- company finances -------------------------------------------------------------
+    flat_area_m2: float = _p(90.0, 20.0, 300.0, "m²",
+                             "Mean charged floor area per household; fee = fee_level × area.",
+                             "typical urban flat; " + _ASSUMED)
+    wage: float = _p(3500.0, 1000.0, 20000.0, "yuan/month",
+                     "Monthly cost of one staff member.", "Zhengzhou service wages; "
+                     + _ASSUMED)
+    overhead: float = _p(5.0, 0.0, 100.0, "yuan/household/month",
+                         "Non-staff cost of serving one household.", _ASSUMED)
+    margin: float = _p(0.1, 0.0, 0.9, "share",
+                       "Share of net revenue the company keeps rather than spends on staff.",
+                       _ASSUMED)
+    staff_adjust: float = _p(0.25, 0.0, 1.0, "1/month",
+                             "Monthly speed at which project staff follows revenue.", _ASSUMED)
+    min_staff: float = _p(4.0, 0.0, 100.0, "staff/1000 households",
+                          "Staff a project keeps however low its revenue (contract minimum).",
+                          _ASSUMED)
+    reserve_months: float = _p(3.0, 0.0, 60.0, "months",
+                               "Initial cash of a company, in months of its costs.", _ASSUMED)
+    # -- vacuum, tenders, reviews -----------------------------------------------------
+    interim_days: int = _p(90, 0, 720, "days",
+                           "Days from a company's exit until the street or community starts "
+                           "interim management.", _SEED + " (vacuum rules); " + _ASSUMED,
+                           integer=True)
+    interim_staff: float = _p(3.0, 0.0, 100.0, "staff/1000 households",
+                              "Complaint-handling staff of interim management.", _ASSUMED)
+    tender_days: int = _p(120, 1, 1000, "days",
+                          "Days from an exit until a new company takes over.", _ASSUMED,
+                          integer=True)
+    tender_credit: float = _p(0.5, 0.0, 5.0, "log-weight/grade",
+                              "Tender preference per credit grade step while credit rating "
+                              "is in force.", _ASSUMED)
+    tender_star: float = _p(0.3, 0.0, 5.0, "log-weight/star",
+                            "Tender preference per star while star rating is in force.",
+                            _ASSUMED)
+    review_days: int = _p(182, 30, 730, "days",
+                          "Interval of company reviews (mid-year and annual).",
+                          _SEED + " (年中、年度述职评议)", integer=True)
+    blacklist_score: float = _p(0.35, 0.0, 1.0, "score",
+                                "Review score below which a grade-C company is blacklisted.",
+                                _ASSUMED)
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, Any], where: str = "params") -> Params:
+        """Defaults overridden by ``values``; unknown names or bad values raise ParamError."""
+        checked: dict[str, Any] = {}
+        for name, value in values.items():
+            if name not in PARAMS:
+                raise ParamError(f"{where}.{name}: unknown parameter; known: "
+                                 f"{', '.join(sorted(PARAMS))}")
+            checked[name] = PARAMS[name].check(value, where)
+        return replace(cls(), **checked)
+
+    def rates(self) -> tuple[float, ...]:
+        """Per-category arrival rates, in :data:`CATEGORIES` order (per household-year)."""
+        return tuple(getattr(self, f"rate_{c}") for c in CATEGORIES)
+
+    def hard(self) -> tuple[float, ...]:
+        """Per-category shares beyond the company, in :data:`CATEGORIES` order."""
+        return tuple(getattr(self, f"hard_{c}") for c in CATEGORIES)
+
+
+#: The registry: parameter name -> :class:`Param`, in declaration order.
+PARAMS: dict[str, Param] = {
+    f.name: Param(f.name, *f.metadata["param"]) for f in fields(Params)
+}

@@ -1,0 +1,227 @@
+"""Daily records of a run and the tidy tables built from them.
+
+Counts are kept per day and estate in preallocated arrays; city and district series
+are sums of estate counts, and rates are computed after summing. Outcomes follow
+``MODEL-SKETCH.md``:
+
+- ``resolution_rate``: complaints filed that day settled within ``window_days`` ÷
+  complaints filed that day (by filing day; ``censored`` marks days whose window runs
+  past the horizon); ``quick_rate`` likewise within ``quick_days``;
+- ``mean_days``: mean age of the complaints settled that day;
+- ``escalated``: complaints that left the company's queue that day; settlements by
+  channel (``settled_company``, ``settled_escalation``, ``settled_meeting``);
+- ``collection_rate``: households paid ÷ households due in the latest month (vacuum
+  months are due and cannot be paid);
+- ``satisfaction`` (mean) and ``dissatisfied_share``; ``vacuum`` estates,
+  ``vacuum_days`` (cumulative estate-days), ``exits`` and ``tenders``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from redwuye_graph.sim.layer import COMPANY, ESCALATION, MEETING, DayReport, Settled
+
+if TYPE_CHECKING:
+    from redwuye_graph.sim.model import CityModel
+
+__all__ = ["COUNTS", "Recorder"]
+
+#: Per-day, per-estate counts kept by the recorder (summable across estates).
+COUNTS = ("filed", "escalated", "open", "settled", "settled_company", "settled_escalation",
+          "settled_meeting", "age_sum", "abandoned", "within_window", "within_quick",
+          "sat_sum", "dissatisfied", "vacuum", "exits", "tenders", "paid", "due")
+
+_GROUPS = ("tripartite", "partial", "none")
+
+
+class Recorder:
+    """Keeps a run's counts; :meth:`tables` turns them into tidy tables."""
+
+    def __init__(self, model: CityModel):
+        self.m = model
+        self.n = len(model.estate_ids)
+        self.days = 0
+        self.a: dict[str, np.ndarray] = {}
+        self.group = np.where(model.links_tripartite, 0, np.where(model.path, 1, 2))
+        self.ages = np.zeros((len(_GROUPS), model.p.max_age_days + 2), np.int64)
+        self.censored_open = np.zeros(len(_GROUPS), np.int64)
+        self._since_review = np.zeros((2, self.n))
+        self.reserve(0)
+
+    def reserve(self, days: int) -> None:
+        """Make room for days ``0..days``."""
+        if days + 1 <= self.days:
+            return
+        new = {k: np.zeros((days + 1, self.n), np.float64 if k == "sat_sum" else np.int32)
+               for k in COUNTS}
+        for k, old in self.a.items():
+            new[k][: len(old)] = old
+        self.a, self.days = new, days + 1
+
+    # -- writing ------------------------------------------------------------------------
+    def day(self, day: int, r: DayReport) -> None:
+        """Record one day of the household layer."""
+        a = self.a
+        a["filed"][day] = r.filed
+        a["escalated"][day] = r.escalated
+        a["open"][day] = r.open
+        self.settled(day, r.settled)
+        np.add.at(a["abandoned"][day], r.abandoned.estate, 1)
+        self._since_review[1] += np.bincount(r.abandoned.estate, minlength=self.n)
+        sat = self.m.layer.satisfaction()
+        a["sat_sum"][day] = sat.total
+        a["dissatisfied"][day] = sat.dissatisfied
+        a["vacuum"][day] = ~self.m.served
+
+    def settled(self, day: int, s: Settled) -> None:
+        """Record settled complaints (by channel, age and filing day)."""
+        if not len(s.estate):
+            return
+        a, p = self.a, self.m.p
+        n = self.n
+        a["settled"][day] += np.bincount(s.estate, minlength=n).astype(np.int32)
+        for name, ch in (("settled_company", COMPANY), ("settled_escalation", ESCALATION),
+                         ("settled_meeting", MEETING)):
+            pick = s.channel == ch
+            a[name][day] += np.bincount(s.estate[pick], minlength=n).astype(np.int32)
+        a["age_sum"][day] += np.bincount(s.estate, weights=s.age, minlength=n).astype(np.int32)
+        inside = s.age <= p.window_days
+        np.add.at(a["within_window"], (s.filed[inside], s.estate[inside]), 1)
+        quick = s.age <= p.quick_days
+        np.add.at(a["within_quick"], (s.filed[quick], s.estate[quick]), 1)
+        np.add.at(self.ages, (self.group[s.estate], np.minimum(s.age, self.ages.shape[1] - 1)), 1)
+        self._since_review[0] += np.bincount(s.estate, minlength=n)
+
+    def month(self, day: int, paid: np.ndarray) -> None:
+        """Record a month's fee payments."""
+        self.a["paid"][day] = paid
+        self.a["due"][day] = self.m.households
+
+    def exit(self, day: int, estate: int) -> None:
+        """Record a company leaving an estate."""
+        self.a["exits"][day, estate] += 1
+
+    def tender(self, day: int, estate: int) -> None:
+        """Record a new company taking over an estate."""
+        self.a["tenders"][day, estate] += 1
+
+    # -- reading during the run ------------------------------------------------------------
+    def today(self, name: str) -> int:
+        """City total of one count today."""
+        return int(self.a[name][round(self.m.time)].sum())
+
+    def today_satisfaction(self) -> float:
+        """City mean satisfaction today."""
+        return float(self.a["sat_sum"][round(self.m.time)].sum() / self.m.households.sum())
+
+    def review_scores(self) -> np.ndarray:
+        """Per-estate review score since the last review: settled share and collection."""
+        settled, lost = self._since_review
+        share = np.where(settled + lost > 0, settled / np.maximum(settled + lost, 1), np.nan)
+        collection = self.m.peer_paid
+        self._since_review[:] = 0.0
+        return np.where(np.isnan(share), collection, 0.5 * share + 0.5 * collection)
+
+    # -- tables ---------------------------------------------------------------------------
+    def tables(self, estates: bool = True) -> dict[str, pd.DataFrame]:
+        """Per-day ``city``, ``district`` and (if ``estates``) ``estate`` tables; ``summary``."""
+        last = round(self.m.time)
+        days = np.arange(1, last + 1)
+        a = {k: v[1: last + 1] for k, v in self.a.items()}
+        m = self.m
+        out: dict[str, pd.DataFrame] = {}
+        city = {k: v.sum(axis=1) for k, v in a.items()}
+        out["city"] = _finish(pd.DataFrame({"day": days, **city}), m.households.sum(), last,
+                              m.p.window_days, ["day"])
+        districts = np.unique(m.district)
+        frames = []
+        for d in districts:
+            pick = m.district == d
+            frames.append(pd.DataFrame({"day": days, "district": d,
+                                        **{k: v[:, pick].sum(axis=1) for k, v in a.items()}}))
+            frames[-1]["households"] = int(m.households[pick].sum())
+        dist = pd.concat(frames, ignore_index=True)
+        out["district"] = _finish(dist, dist.pop("households"), last, m.p.window_days,
+                                  ["district", "day"])
+        if estates:
+            n = len(m.estate_ids)
+            frame = pd.DataFrame({
+                "day": np.repeat(days, n),
+                "estate": np.tile(np.asarray(m.estate_ids), len(days)),
+                "district": np.tile(m.district, len(days)),
+                "community": np.tile(m.community, len(days)),
+                "linkage": np.tile(np.asarray(_GROUPS)[self.group], len(days)),
+                **{k: v.ravel() for k, v in a.items()}})
+            out["estate"] = _finish(frame, np.tile(m.households, len(days)), last,
+                                    m.p.window_days, ["estate", "day"])
+        out["summary"] = self._summary(a, last)
+        return out
+
+    def _summary(self, a: dict[str, np.ndarray], last: int) -> pd.DataFrame:
+        m, p = self.m, self.m.p
+        rows = []
+        for g, name in enumerate(("all", *_GROUPS)):
+            pick = np.ones(self.n, bool) if g == 0 else self.group == g - 1
+            if not pick.any():
+                continue
+            s = {k: v[:, pick] for k, v in a.items()}
+            uncensored = slice(0, max(last - p.window_days, 0))
+            filed = s["filed"][uncensored].sum()
+            ages = self.ages.sum(axis=0) if g == 0 else self.ages[g - 1]
+            cum = np.cumsum(ages)
+            total = cum[-1]
+            year = slice(max(last - 365, 0), last)
+            rows.append({
+                "group": name,
+                "estates": int(pick.sum()),
+                "households": int(m.households[pick].sum()),
+                "filed": int(s["filed"].sum()),
+                "resolution_rate": float(s["within_window"][uncensored].sum() / filed)
+                if filed else np.nan,
+                "quick_rate": float(s["within_quick"][uncensored].sum() / filed)
+                if filed else np.nan,
+                "ever_settled": float(s["settled"].sum() / max(s["filed"].sum(), 1)),
+                "escalation_share": float(s["escalated"].sum() / max(s["filed"].sum(), 1)),
+                "median_days": float(np.searchsorted(cum, 0.5 * total)) if total else np.nan,
+                "p90_days": float(np.searchsorted(cum, 0.9 * total)) if total else np.nan,
+                "open_at_end": int(s["open"][-1].sum()),
+                "collection_12m": float(s["paid"][year].sum() / max(s["due"][year].sum(), 1)),
+                "collection_last": _last_rate(s["paid"], s["due"]),
+                "satisfaction_end": float(s["sat_sum"][-1].sum() / m.households[pick].sum()),
+                "exits": int(s["exits"].sum()),
+                "tenders": int(s["tenders"].sum()),
+                "vacuum_days": int(s["vacuum"].sum()),
+            })
+        return pd.DataFrame(rows)
+
+
+def _last_rate(paid: np.ndarray, due: np.ndarray) -> float:
+    months = np.flatnonzero(due.sum(axis=1) > 0)
+    if not len(months):
+        return float("nan")
+    i = months[-1]
+    return float(paid[i].sum() / due[i].sum())
+
+
+def _finish(frame: pd.DataFrame, households: Any, last: int, window: int,
+            order: list[str]) -> pd.DataFrame:
+    f = frame
+    filed = f["filed"].where(f["filed"] > 0)
+    f["resolution_rate"] = f["within_window"] / filed
+    f["quick_rate"] = f["within_quick"] / filed
+    f["censored"] = f["day"] > last - window
+    f["mean_days"] = f["age_sum"] / f["settled"].where(f["settled"] > 0)
+    f["escalation_share"] = f["escalated"] / filed
+    f["households"] = households
+    f["satisfaction"] = f["sat_sum"] / f["households"]
+    f["dissatisfied_share"] = f["dissatisfied"] / f["households"]
+    keys = [k for k in order if k != "day"]
+    rate = (f["paid"] / f["due"].where(f["due"] > 0))
+    f["collection_rate"] = rate.groupby([f[k] for k in keys]).ffill() if keys else rate.ffill()
+    f["vacuum_days"] = (f.groupby(keys)["vacuum"].cumsum() if keys
+                        else f["vacuum"].cumsum())
+    return f.sort_values(order, kind="stable").reset_index(drop=True)
