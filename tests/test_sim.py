@@ -1,0 +1,238 @@
+"""The simulation: parameter registry, determinism, links from the graph, mechanisms,
+scenario validation, CLI and the ODD document."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from redwuye_graph.citygraph import CityGraph
+from redwuye_graph.cli import app
+from redwuye_graph.generate import generate, preset
+from redwuye_graph.linkage import estate_linkage
+from redwuye_graph.sim import PARAMS, POLICIES, CityModel, ParamError, Params, make_policy
+from redwuye_graph.sim.scenario import ScenarioError, load_scenario
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def city() -> CityGraph:
+    return generate("tiny", seed=7)
+
+
+def _run(city: CityGraph, days: int = 120, **kw: object) -> dict[str, pd.DataFrame]:
+    model = CityModel(city, **kw)  # type: ignore[arg-type]
+    model.run(days)
+    return model.tables()
+
+
+# -- parameter registry -------------------------------------------------------------------
+def test_registry_is_complete_and_defaults_in_range() -> None:
+    assert set(PARAMS) == set(Params.__dataclass_fields__)
+    for p in PARAMS.values():
+        assert p.low <= p.default <= p.high, p.name
+        assert p.unit and p.meaning and p.source, p.name
+        assert p.check(p.default) == p.default
+
+
+@pytest.mark.parametrize(("values", "message"), [
+    ({"nonsense": 1.0}, "params.nonsense: unknown parameter"),
+    ({"wage": 1e9}, r"params.wage: 1000000000.0 is outside \[1000.0, 20000.0\]"),
+    ({"max_age_days": 2.5}, "params.max_age_days: 2.5 must be a whole number"),
+    ({"shirk": "high"}, "params.shirk: 'high' is not a number"),
+])
+def test_bad_parameters_are_named(values: dict[str, object], message: str) -> None:
+    with pytest.raises(ParamError, match=message):
+        Params.from_mapping(values)
+
+
+# -- determinism ----------------------------------------------------------------------------
+def test_same_seed_is_bit_identical_and_another_seed_differs(city: CityGraph) -> None:
+    policies = [make_policy("cross_appointment", start_day=30),
+                make_policy("credit_rating", start_day=10)]
+    a = _run(city, seed=4, policies=policies)
+    b = _run(city, seed=4, policies=[make_policy("cross_appointment", start_day=30),
+                                     make_policy("credit_rating", start_day=10)])
+    c = _run(city, seed=5)
+    for name in a:
+        pd.testing.assert_frame_equal(a[name], b[name], check_exact=True)
+    assert not a["city"]["filed"].equals(c["city"]["filed"])
+
+
+def test_the_input_city_is_not_changed(city: CityGraph) -> None:
+    before = estate_linkage(city)
+    _run(city, days=40, policies=[make_policy("cross_appointment", start_day=1)])
+    pd.testing.assert_frame_equal(before, estate_linkage(city))
+
+
+# -- links come from the graph ------------------------------------------------------------
+def test_links_are_read_with_estate_linkage(city: CityGraph) -> None:
+    model = CityModel(city, seed=1)
+    pd.testing.assert_frame_equal(model.links, estate_linkage(city))
+    assert (model.links_tripartite == model.links["tripartite"].to_numpy()).all()
+
+
+def test_cross_appointment_writes_posts_that_linkage_then_reads(city: CityGraph) -> None:
+    model = CityModel(city, seed=1, policies=[make_policy("cross_appointment", start_day=5)])
+    model.run(6)
+    links = estate_linkage(model.city)
+    served = links[links["has_company"]]
+    for column in ("has_owners_committee", "secretary_instructor", "quality_supervisor",
+                   "community_member_on_owners_committee", "tripartite"):
+        assert served[column].all(), column
+    assert model.links_tripartite.sum() == served["tripartite"].sum()
+
+
+# -- mechanisms -----------------------------------------------------------------------------
+def test_no_link_means_no_escalation() -> None:
+    bare = generate(preset("tiny", owners_committee=0.0, secretary_instructor=0.0,
+                           quality_supervisor=0.0, interim_management=0.0), seed=2)
+    out = _run(bare, days=90, seed=1)["city"]
+    assert out["escalated"].sum() == 0
+    assert out["settled_escalation"].sum() == 0 and out["settled_meeting"].sum() == 0
+    assert out["abandoned"].sum() > 0
+
+
+def test_linkage_raises_resolution_and_collection() -> None:
+    none = dict(owners_committee=0.0, secretary_instructor=0.0, quality_supervisor=0.0,
+                community_member_on_owners_committee=0.0, company_party_org=0.0,
+                instructor=0.0, interim_management=0.0)
+    full = {k: 1.0 for k in none}
+    lo = _run(generate(preset("tiny", **none), seed=3), days=240, seed=1)["summary"]
+    hi = _run(generate(preset("tiny", **full), seed=3), days=240, seed=1)["summary"]
+    lo, hi = lo[lo.group == "all"].iloc[0], hi[hi.group == "all"].iloc[0]
+    assert hi.resolution_rate > lo.resolution_rate + 0.2
+    assert hi.collection_12m > lo.collection_12m + 0.1
+
+
+def test_broke_companies_exit_and_vacuums_get_interim_then_tender(city: CityGraph) -> None:
+    params = Params.from_mapping({"wage": 20000.0, "reserve_months": 0.0, "interim_days": 5,
+                                  "tender_days": 40})
+    model = CityModel(city, params=params, seed=3)
+    model.run(200)
+    out = model.tables()["city"]
+    assert out["exits"].sum() > 0
+    assert out["tenders"].sum() > 0
+    assert out["vacuum"].max() > 0
+    assert out.loc[out["vacuum"] > 0, "settled_company"].sum() > 0  # interim capacity
+
+
+def test_service_points_shorten_time_to_resolution(city: CityGraph) -> None:
+    base = _run(city, days=150, seed=2)["summary"]
+    fast = _run(city, days=150, seed=2,
+                policies=[make_policy("service_points", start_day=0)])["summary"]
+    assert fast.iloc[0].quick_rate > base.iloc[0].quick_rate
+
+
+def test_meeting_frequency_policy_adds_meetings(city: CityGraph) -> None:
+    full = generate(preset("tiny", owners_committee=1.0, community_member_on_owners_committee=1.0,
+                           secretary_instructor=1.0), seed=7)
+    one = _run(full, days=120, seed=1)["city"]["settled_meeting"]
+    four = _run(full, days=120, seed=1,
+                policies=[make_policy("tripartite_meetings", per_month=4)])["city"]
+    assert (four["settled_meeting"] > 0).sum() > (one > 0).sum()
+
+
+def test_tables_are_tidy_and_consistent(city: CityGraph) -> None:
+    t = _run(city, days=90, seed=1)
+    n_estates = len(estate_linkage(city))
+    assert len(t["estate"]) == 90 * n_estates
+    assert t["city"]["filed"].sum() == t["estate"]["filed"].sum() == t["district"]["filed"].sum()
+    rates = t["city"][["collection_rate", "resolution_rate", "satisfaction"]].dropna()
+    assert ((rates >= 0) & (rates <= 1)).all().all()
+    assert set(t["summary"]["group"]) >= {"all"}
+
+
+def test_datacollector_is_filled(city: CityGraph) -> None:
+    model = CityModel(city, seed=1)
+    model.run(10)
+    frame = model.datacollector.get_model_vars_dataframe()
+    assert len(frame) == 10 and frame["filed"].sum() == model.tables()["city"]["filed"].sum()
+
+
+# -- policies and scenarios ---------------------------------------------------------------
+def test_every_policy_has_a_scenario_file_and_all_files_load() -> None:
+    files = sorted((REPO / "simulations").glob("*.toml"))
+    names = {f.stem for f in files}
+    assert {"baseline", "all_linkage", *POLICIES} <= names
+    for f in files:
+        sc = load_scenario(f)
+        assert sc.name == f.stem
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "bad.toml"
+    path.write_text('[scenario]\nname = "bad"\n' + text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ('preset = "tiny"\nspeed = 3\n', r"bad.toml: scenario.speed: unknown key; allowed: .*days"),
+    ('preset = "tiny"\ndays = 0\n', r"bad.toml: scenario.days: 0 is outside \[1, 3650\]"),
+    ("days = 10\n", r"bad.toml: scenario.preset: give exactly one of preset \(one of tiny, "),
+    ('preset = "town"\n', r"bad.toml: scenario.preset: unknown preset 'town'; allowed: tiny"),
+    ('preset = "tiny"\n[levels]\nvacuum = 2.0\n',
+     r"bad.toml: levels.vacuum: 2.0 is outside \[0.0, 1.0\]"),
+    ('preset = "tiny"\n[params]\nwage = 5\n',
+     r"bad.toml: params.wage: 5 is outside \[1000.0, 20000.0\] \(yuan/month\)"),
+    ('preset = "tiny"\n[[policy]]\nkind = "magic"\n',
+     r"bad.toml: policy\[0\].kind: unknown policy 'magic'; allowed: cross_appointment"),
+    ('preset = "tiny"\n[[policy]]\nkind = "service_points"\nshare = 1.5\n',
+     r"bad.toml: policy\[0\]: service_points.share: 1.5 is outside \[0.0, 1.0\]"),
+    ('preset = "tiny"\n[[policy]]\nkind = "star_rating"\nstars = 5\n',
+     r"bad.toml: policy\[0\]: star_rating.stars: unknown parameter; known: start_day"),
+])
+def test_bad_scenarios_name_file_key_and_range(tmp_path: Path, text: str, message: str) -> None:
+    with pytest.raises(ScenarioError, match=message):
+        load_scenario(_write(tmp_path, text))
+
+
+def test_cli_simulate_writes_parquet_and_plot(tmp_path: Path) -> None:
+    path = tmp_path / "small.toml"
+    path.write_text('[scenario]\nname = "small"\npreset = "tiny"\ndays = 60\nseeds = 1\n'
+                    '[[policy]]\nkind = "credit_rating"\nstart_day = 5\n', encoding="utf-8")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["simulate", str(path), "--out", str(out), "--seeds", "2"])
+    assert result.exit_code == 0, result.output
+    for name in ("city", "district", "estate", "summary"):
+        table = pd.read_parquet(out / f"{name}.parquet")
+        assert sorted(table["seed"].unique()) == [0, 1]
+    assert (out / "plot.png").read_bytes()[:4] == b"\x89PNG"
+    same = CliRunner().invoke(app, ["compare", str(out), str(out)])
+    assert same.exit_code == 0 and "difference" in same.output
+
+
+def test_cli_bad_scenario_runs_nothing(tmp_path: Path) -> None:
+    path = _write(tmp_path, 'preset = "tiny"\n[params]\nshirk = 3\n')
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["simulate", str(path), "--out", str(out)])
+    assert result.exit_code == 1
+    assert "bad.toml: params.shirk: 3 is outside [0.0, 0.9]" in result.output
+    assert not out.exists()
+
+
+# -- the ODD document ------------------------------------------------------------------------
+def test_model_doc_lists_every_parameter_as_registered() -> None:
+    text = (REPO / "docs" / "model.md").read_text(encoding="utf-8")
+    rows = {m.group(1): m.group(2, 3, 4) for m in re.finditer(
+        r"^\| `(\w+)` \| ([^|]+) \| \[([^|]+)\] \| ([^|]+) \|", text, re.MULTILINE)}
+    assert set(rows) == set(PARAMS), set(rows) ^ set(PARAMS)
+    for name, (default, rng, unit) in rows.items():
+        p = PARAMS[name]
+        assert float(default) == p.default, name
+        assert [float(x) for x in rng.split(",")] == [p.low, p.high], name
+        assert unit.strip() == p.unit, name
+    for kind in POLICIES:
+        assert f"`{kind}`" in text, kind
+
+
+def test_categories_are_documented() -> None:
+    text = (REPO / "docs" / "model.md").read_text(encoding="utf-8")
+    from redwuye_graph.sim.params import CATEGORIES
+
+    assert all(c in text for c in CATEGORIES)
