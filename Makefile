@@ -24,6 +24,9 @@ demo: install
 	rm -f $(DEMO_DIR)/district.rdb
 	$(BIN)/redwuye load $(DEMO_DIR)/district --store embedded:$(DEMO_DIR)/district.rdb
 	$(BIN)/redwuye stats --store embedded:$(DEMO_DIR)/district.rdb
+	$(BIN)/redwuye simulate simulations/baseline.toml --seeds 2 --out $(DEMO_DIR)/baseline
+	$(BIN)/redwuye simulate simulations/all_linkage.toml --seeds 2 --out $(DEMO_DIR)/all_linkage
+	$(BIN)/redwuye compare $(DEMO_DIR)/baseline $(DEMO_DIR)/all_linkage
 
 lint: install
 	$(BIN)/ruff check redwuye_graph tests benchmarks
@@ -34,6 +37,7 @@ test: lint
 
 bench: install
 	$(BIN)/python benchmarks/bench_load.py
+	$(BIN)/python benchmarks/bench_sim.py
 
 clean:
 	rm -rf build .pytest_cache .mypy_cache

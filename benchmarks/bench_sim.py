@@ -1,0 +1,83 @@
+"""Simulation speed and memory: engine vs reference model, and the `city` preset for a year.
+
+Each measurement runs in its own process so its peak memory (max RSS) is its own.
+
+    .venv/bin/python benchmarks/bench_sim.py            # all figures (~10 min)
+    .venv/bin/python benchmarks/bench_sim.py city       # only the city preset, 365 days
+
+Figures: household-steps per second (households × days ÷ wall seconds of ``run``) of the
+engine and of the reference at 100 k and 1 M households (the reference runs fewer days:
+its speed per household-step does not depend on the horizon); the `city` preset for 365
+daily steps (goal ≤ 30 s); peak memory of each.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import subprocess
+import sys
+import time
+from dataclasses import replace
+
+from redwuye_graph.generate import PRESETS, generate
+from redwuye_graph.sim import CityModel
+
+#: name -> (preset, households wanted, days, reference?)
+CASES = {
+    "engine_100k": ("district", 100_000, 365, False),
+    "reference_100k": ("district", 100_000, 10, True),
+    "engine_1m": ("city", 1_000_000, 365, False),
+    "reference_1m": ("city", 1_000_000, 3, True),
+    "city": ("city", 0, 365, False),
+}
+
+
+def measure(case: str) -> dict[str, float]:
+    base, households, days, reference = CASES[case]
+    spec = PRESETS[base]
+    if households:
+        scale = households / (spec.estates * spec.mean_households)
+        spec = replace(spec, estates=round(spec.estates * scale),
+                       communities=max(spec.streets, round(spec.communities * scale)),
+                       companies=max(2, round(spec.companies * scale)))
+    started = time.perf_counter()
+    city = generate(spec, seed=1)
+    built = time.perf_counter()
+    model = CityModel(city, seed=1, reference=reference)
+    ready = time.perf_counter()
+    model.run(days)
+    done = time.perf_counter()
+    n = int(model.households.sum())
+    return {"households": n, "days": days, "generate_s": built - started,
+            "setup_s": ready - built, "run_s": done - ready,
+            "household_steps_per_s": n * days / (done - ready),
+            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def main(names: list[str]) -> None:
+    results = {}
+    for name in names or list(CASES):
+        out = subprocess.run([sys.executable, __file__, "--one", name], check=True,
+                             capture_output=True, text=True).stdout
+        results[name] = json.loads(out)
+        r = results[name]
+        print(f"{name:15s} {r['households']:>9,} households x {r['days']:>3} days: run "
+              f"{r['run_s']:7.1f} s (setup {r['setup_s']:.1f} s, generate "
+              f"{r['generate_s']:.1f} s), {r['household_steps_per_s']:>13,.0f} "
+              f"household-steps/s, peak {r['peak_rss_mb']:,.0f} MB", flush=True)
+    for size in ("100k", "1m"):
+        e, r = results.get(f"engine_{size}"), results.get(f"reference_{size}")
+        if e and r:
+            ratio = e["household_steps_per_s"] / r["household_steps_per_s"]
+            print(f"engine / reference at {size}: {ratio:,.0f}x")
+    if "city" in results:
+        verdict = "meets" if results["city"]["run_s"] <= 30 else "misses"
+        print(f"city preset, 365 days: {results['city']['run_s']:.1f} s ({verdict} the 30 s goal)")
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["--one"]:
+        print(json.dumps(measure(sys.argv[2])))
+    else:
+        main(sys.argv[1:])
