@@ -12,7 +12,8 @@ Definitions (``community`` is the estate's community):
   ``secretary``;
 - *serving project / company*: the ``Project`` that ``SERVES`` the estate and the
   ``PropertyCompany`` that ``OPERATES`` it (an estate has at most one in generated
-  cities; with several, the first by project id is used);
+  cities; with several, the first by id is used); an estate whose project has no
+  operating company has no serving company;
 - *company party organisation*: a ``PartyOrg`` that is ``PARTY_ORG_OF`` the company;
   *company instructor*: an ``INSTRUCTOR_OF`` the company or any of its projects;
 - ``secretary_instructor``: the serving project's instructor is the community party
@@ -123,7 +124,8 @@ def estate_linkage(city: CityGraph) -> pd.DataFrame:
         c = communities[comm]
         projects = sorted(city.into(estate, RelType.SERVES))
         project = projects[0] if projects else None
-        company = city.into(project, RelType.OPERATES)[0] if project else None
+        operators = sorted(city.into(project, RelType.OPERATES)) if project else []
+        company = operators[0] if operators else None
         co = companies[company] if company else {}
         oc = _committee(city, estate, Label.OWNERS_COMMITTEE)
         oc_members = _members(city, oc) if oc else set()

@@ -1,0 +1,27 @@
+// name: coverage/companies
+// purpose: One row per property company: own party organisation, instructor instead, or neither.
+// returns: company, name, staff, party_members_on_staff, blacklisted, party_org, instructor,
+//   status, projects, estates
+// rule: party_org: a PartyOrg is PARTY_ORG_OF the company. instructor: a person is
+//   INSTRUCTOR_OF the company or of one of its projects (as in coverage/estate).
+//   status: 'party_org' when it has a party organisation, else 'instructor' when it has
+//   an instructor, else 'neither'. projects: projects it OPERATES; estates: distinct
+//   estates those projects SERVE.
+MATCH (f:PropertyCompany)
+OPTIONAL MATCH (f)<-[r1:PARTY_ORG_OF|INSTRUCTOR_OF]-(x1)
+WITH f, count(CASE WHEN type(r1) = 'PARTY_ORG_OF' THEN 1 END) AS orgs,
+     count(CASE WHEN type(r1) = 'INSTRUCTOR_OF' THEN 1 END) AS company_instructors
+OPTIONAL MATCH (f)-[:OPERATES]->(j:Project)
+OPTIONAL MATCH (j)<-[:INSTRUCTOR_OF]-(p2:Person)
+WITH f, orgs, company_instructors, count(DISTINCT j.id) AS projects,
+     count(p2) AS project_instructors
+OPTIONAL MATCH (f)-[:OPERATES]->(:Project)-[:SERVES]->(e:Estate)
+WITH f, orgs > 0 AS party_org, company_instructors + project_instructors > 0 AS instructor,
+     projects, count(DISTINCT e.id) AS estates
+RETURN f.id AS company, f.name AS name, f.staff AS staff,
+       f.party_members_on_staff AS party_members_on_staff, f.blacklisted AS blacklisted,
+       party_org, instructor,
+       CASE WHEN party_org THEN 'party_org' WHEN instructor THEN 'instructor'
+         ELSE 'neither' END AS status,
+       projects, estates
+ORDER BY company

@@ -1,0 +1,81 @@
+// name: coverage/estate
+// purpose: One row per estate: where it lies, who serves it, and each cross-appointment link.
+// param: district: string = null - only estates in this district (id)
+// param: street: string = null - only estates in this street (id)
+// param: community: string = null - only estates in this community (id)
+// returns: estate, name, community, street, district, households, project, company,
+//   owners_committee, owners_committee_size, owners_committee_party_members, has_company,
+//   company_party_org, company_instructor, secretary_instructor, quality_supervisor,
+//   head_on_regional_committee, has_owners_committee, community_member_on_owners_committee,
+//   owners_on_regional_committee, interim_managed, tripartite
+// rule: the definitions of redwuye_graph/linkage.py. The community's party organisation,
+//   residents' committee and regional party committee, the estate's serving project, the
+//   project's company and the estate's owners' committee are each the one with the
+//   smallest id when there are several. Two-committee members are the members of the
+//   community party organisation or residents' committee. tripartite = has_company AND
+//   has_owners_committee AND community_member_on_owners_committee AND
+//   (secretary_instructor OR quality_supervisor OR head_on_regional_committee).
+MATCH (c:Community)-[:IN_STREET]->(s:Street)-[:IN_DISTRICT]->(d:District)
+WHERE ($district IS NULL OR d.id = $district)
+  AND ($street IS NULL OR s.id = $street)
+  AND ($community IS NULL OR c.id = $community)
+OPTIONAL MATCH (c)<-[:PARTY_ORG_OF|COMMITTEE_OF]-(b0)
+WITH c, s, d,
+     min(CASE WHEN b0:PartyOrg THEN b0.id END) AS gid,
+     min(CASE WHEN b0:ResidentsCommittee THEN b0.id END) AS rcid,
+     min(CASE WHEN b0:RegionalPartyCommittee THEN b0.id END) AS qid
+OPTIONAL MATCH (c)<-[:PARTY_ORG_OF|COMMITTEE_OF]-(b1)<-[m1:MEMBER_OF]-(p1:Person)
+  WHERE b1.id IN [gid, rcid, qid]
+WITH c, s, d,
+     collect(CASE WHEN b1.id = gid OR b1.id = rcid THEN p1.id END) AS two,
+     collect(CASE WHEN b1.id = gid AND m1.role = 'secretary' THEN p1.id END) AS secretaries,
+     collect(CASE WHEN b1.id = qid THEN p1.id END) AS regional
+MATCH (c)<-[:IN_COMMUNITY]-(e:Estate)
+OPTIONAL MATCH (e)<-[r2:SERVES|COMMITTEE_OF|INTERIM_MANAGES]-(x2)
+WITH c, s, d, two, secretaries, regional, e,
+     min(CASE WHEN type(r2) = 'SERVES' THEN x2.id END) AS jid,
+     min(CASE WHEN type(r2) = 'COMMITTEE_OF' THEN x2.id END) AS oid,
+     count(CASE WHEN type(r2) = 'INTERIM_MANAGES' THEN 1 END) > 0 AS interim_managed
+OPTIONAL MATCH (j:Project {id: jid})
+OPTIONAL MATCH (j)<-[r3:OPERATES|INSTRUCTOR_OF|QUALITY_SUPERVISOR_OF]-(x3)
+WITH c, s, d, two, secretaries, regional, e, oid, interim_managed, j,
+     min(CASE WHEN type(r3) = 'OPERATES' THEN x3.id END) AS fid,
+     collect(CASE WHEN type(r3) = 'INSTRUCTOR_OF' THEN x3.id END) AS instructors,
+     collect(CASE WHEN type(r3) = 'QUALITY_SUPERVISOR_OF' THEN x3.id END) AS supervisors
+OPTIONAL MATCH (f:PropertyCompany {id: fid})
+OPTIONAL MATCH (f)<-[r4:MEMBER_OF|PARTY_ORG_OF|INSTRUCTOR_OF]-(x4)
+WITH c, s, d, two, secretaries, regional, e, oid, interim_managed, j, instructors,
+     supervisors, f,
+     collect(CASE WHEN type(r4) = 'MEMBER_OF' AND r4.role = 'head' THEN x4.id END) AS heads,
+     count(CASE WHEN type(r4) = 'PARTY_ORG_OF' THEN 1 END) > 0 AS company_party_org,
+     count(CASE WHEN type(r4) = 'INSTRUCTOR_OF' THEN 1 END) AS company_instructors
+OPTIONAL MATCH (f)-[:OPERATES]->(:Project)<-[:INSTRUCTOR_OF]-(p5:Person)
+WITH c, s, d, two, secretaries, regional, e, oid, interim_managed, j, instructors,
+     supervisors, f, heads, company_party_org, company_instructors,
+     count(p5) AS project_instructors
+OPTIONAL MATCH (o:OwnersCommittee {id: oid})
+OPTIONAL MATCH (o)<-[:MEMBER_OF]-(p6:Person)
+WITH c, s, d, two, secretaries, regional, e, interim_managed, j, instructors, supervisors,
+     f, heads, company_party_org, company_instructors + project_instructors > 0
+       AS company_instructor, o,
+     collect(p6.id) AS owners,
+     count(CASE WHEN p6.party_member THEN 1 END) AS owners_party_members
+WITH c, s, d, e, j, f, o, owners, owners_party_members, company_party_org,
+     company_instructor, interim_managed,
+     any(x IN instructors WHERE x IN secretaries) AS secretary_instructor,
+     any(x IN supervisors WHERE x IN two) AS quality_supervisor,
+     any(x IN heads WHERE x IN regional) AS head_on_regional_committee,
+     any(x IN owners WHERE x IN two) AS community_member_on_owners_committee,
+     any(x IN owners WHERE x IN regional) AS owners_on_regional_committee
+RETURN e.id AS estate, e.name AS name, c.id AS community, s.id AS street, d.id AS district,
+       e.households AS households, j.id AS project, f.id AS company,
+       o.id AS owners_committee, size(owners) AS owners_committee_size,
+       owners_party_members AS owners_committee_party_members,
+       f IS NOT NULL AS has_company, company_party_org, company_instructor,
+       secretary_instructor, quality_supervisor, head_on_regional_committee,
+       o IS NOT NULL AS has_owners_committee, community_member_on_owners_committee,
+       owners_on_regional_committee, interim_managed,
+       f IS NOT NULL AND o IS NOT NULL AND community_member_on_owners_committee
+         AND (secretary_instructor OR quality_supervisor OR head_on_regional_committee)
+         AS tripartite
+ORDER BY estate

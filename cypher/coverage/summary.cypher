@@ -1,0 +1,149 @@
+// name: coverage/summary
+// purpose: Coverage counts and shares of every link, rolled up to one level (or all levels).
+// param: level: string in community|street|district|city|all - the level to roll up to
+// param: district: string = null - only this district (id)
+// returns: level, area, name, communities, estates, households, companies,
+//   companies_party_org, companies_instructor_only, companies_neither, projects,
+//   secretary_instructor, secretary_instructor_share, quality_supervisor,
+//   quality_supervisor_share, head_on_regional_committee, owners_on_regional_committee,
+//   communities_regional_complete, owners_committees, owners_committee_share,
+//   owners_committees_with_party_member, owners_committee_party_member_share,
+//   owners_committees_with_community_member, tripartite, tripartite_share, vacuum,
+//   vacuum_interim_managed, vacuum_share
+// rule: per-estate links exactly as in coverage/estate, counted over the estates of each
+//   area (area = the community, street or district id, or 'city'); level 'all' gives
+//   the rows of every level in one pass, community rows first. companies count the
+//   distinct serving companies: with a party organisation (companies_party_org), with an
+//   instructor and no party organisation (companies_instructor_only), with neither.
+//   projects = estates with a serving project. A community is regional-complete when
+//   every estate with a serving company has a head of that company on the community's
+//   regional party committee and every owners' committee has a member on it (vacuously
+//   true when it has neither). Shares are rounded half up to 4 decimals:
+//   secretary_instructor and quality_supervisor per project; owners_committee,
+//   tripartite and vacuum per estate; owners_committee_party_member_share = party-member
+//   seats / all seats. A share whose denominator is 0 is null.
+MATCH (c:Community)-[:IN_STREET]->(s:Street)-[:IN_DISTRICT]->(d:District)
+WHERE $district IS NULL OR d.id = $district
+OPTIONAL MATCH (c)<-[:PARTY_ORG_OF|COMMITTEE_OF]-(b0)
+WITH c, s, d,
+     min(CASE WHEN b0:PartyOrg THEN b0.id END) AS gid,
+     min(CASE WHEN b0:ResidentsCommittee THEN b0.id END) AS rcid,
+     min(CASE WHEN b0:RegionalPartyCommittee THEN b0.id END) AS qid
+OPTIONAL MATCH (c)<-[:PARTY_ORG_OF|COMMITTEE_OF]-(b1)<-[m1:MEMBER_OF]-(p1:Person)
+  WHERE b1.id IN [gid, rcid, qid]
+WITH c, s, d,
+     collect(CASE WHEN b1.id = gid OR b1.id = rcid THEN p1.id END) AS two,
+     collect(CASE WHEN b1.id = gid AND m1.role = 'secretary' THEN p1.id END) AS secretaries,
+     collect(CASE WHEN b1.id = qid THEN p1.id END) AS regional
+OPTIONAL MATCH (c)<-[:IN_COMMUNITY]-(e:Estate)
+OPTIONAL MATCH (e)<-[r2:SERVES|COMMITTEE_OF|INTERIM_MANAGES]-(x2)
+WITH c, s, d, two, secretaries, regional, e,
+     min(CASE WHEN type(r2) = 'SERVES' THEN x2.id END) AS jid,
+     min(CASE WHEN type(r2) = 'COMMITTEE_OF' THEN x2.id END) AS oid,
+     count(CASE WHEN type(r2) = 'INTERIM_MANAGES' THEN 1 END) > 0 AS interim_managed
+OPTIONAL MATCH (j:Project {id: jid})
+OPTIONAL MATCH (j)<-[r3:OPERATES|INSTRUCTOR_OF|QUALITY_SUPERVISOR_OF]-(x3)
+WITH c, s, d, two, secretaries, regional, e, oid, interim_managed, j,
+     min(CASE WHEN type(r3) = 'OPERATES' THEN x3.id END) AS fid,
+     collect(CASE WHEN type(r3) = 'INSTRUCTOR_OF' THEN x3.id END) AS instructors,
+     collect(CASE WHEN type(r3) = 'QUALITY_SUPERVISOR_OF' THEN x3.id END) AS supervisors
+OPTIONAL MATCH (f:PropertyCompany {id: fid})
+OPTIONAL MATCH (f)<-[r4:MEMBER_OF|PARTY_ORG_OF|INSTRUCTOR_OF]-(x4)
+WITH c, s, d, two, secretaries, regional, e, oid, interim_managed, j, instructors,
+     supervisors, f,
+     collect(CASE WHEN type(r4) = 'MEMBER_OF' AND r4.role = 'head' THEN x4.id END) AS heads,
+     count(CASE WHEN type(r4) = 'PARTY_ORG_OF' THEN 1 END) > 0 AS company_party_org,
+     count(CASE WHEN type(r4) = 'INSTRUCTOR_OF' THEN 1 END) AS company_instructors
+OPTIONAL MATCH (f)-[:OPERATES]->(:Project)<-[:INSTRUCTOR_OF]-(p5:Person)
+WITH c, s, d, two, secretaries, regional, e, oid, interim_managed, j, instructors,
+     supervisors, f, heads, company_party_org, company_instructors,
+     count(p5) AS project_instructors
+OPTIONAL MATCH (o:OwnersCommittee {id: oid})
+OPTIONAL MATCH (o)<-[:MEMBER_OF]-(p6:Person)
+WITH c, s, d, two, secretaries, regional, e, interim_managed, j, instructors, supervisors,
+     f, heads, company_party_org, company_instructors + project_instructors > 0
+       AS company_instructor, o,
+     collect(p6.id) AS owners,
+     count(CASE WHEN p6.party_member THEN 1 END) AS owners_party_members
+WITH c, s, d, e, j, f, o, owners, owners_party_members, company_party_org,
+     company_instructor, interim_managed,
+     any(x IN instructors WHERE x IN secretaries) AS secretary_instructor,
+     any(x IN supervisors WHERE x IN two) AS quality_supervisor,
+     any(x IN heads WHERE x IN regional) AS head_on_regional_committee,
+     any(x IN owners WHERE x IN two) AS community_member_on_owners_committee,
+     any(x IN owners WHERE x IN regional) AS owners_on_regional_committee
+UNWIND CASE $level
+         WHEN 'all' THEN [[1, c.id, c.name, 'community'], [2, s.id, s.name, 'street'],
+                          [3, d.id, d.name, 'district'], [4, 'city', 'city', 'city']]
+         WHEN 'community' THEN [[1, c.id, c.name, 'community']]
+         WHEN 'street' THEN [[2, s.id, s.name, 'street']]
+         WHEN 'district' THEN [[3, d.id, d.name, 'district']]
+         ELSE [[4, 'city', 'city', 'city']] END AS k
+WITH k[0] AS rank, k[3] AS area_level, k[1] AS area, k[2] AS area_name,
+     c, e, j, f, o, owners, owners_party_members, company_party_org, company_instructor,
+     secretary_instructor, quality_supervisor, head_on_regional_committee,
+     community_member_on_owners_committee, owners_on_regional_committee, interim_managed,
+     f IS NOT NULL AND o IS NOT NULL AND community_member_on_owners_committee
+       AND (secretary_instructor OR quality_supervisor OR head_on_regional_committee)
+       AS linked,
+     (f IS NOT NULL AND NOT head_on_regional_committee)
+       OR (o IS NOT NULL AND NOT owners_on_regional_committee) AS regional_gap
+WITH rank, area_level, area, area_name,
+     count(DISTINCT c.id) AS n_communities,
+     count(DISTINCT CASE WHEN regional_gap THEN c.id END) AS n_regional_gaps,
+     count(e) AS n_estates,
+     collect(e.households) AS households_list,
+     count(DISTINCT f.id) AS n_companies,
+     count(DISTINCT CASE WHEN company_party_org THEN f.id END) AS n_party_org,
+     count(DISTINCT CASE WHEN NOT company_party_org AND company_instructor THEN f.id END)
+       AS n_instructor_only,
+     count(j) AS n_projects,
+     count(CASE WHEN secretary_instructor THEN 1 END) AS n_secretary,
+     count(CASE WHEN quality_supervisor THEN 1 END) AS n_quality,
+     count(CASE WHEN head_on_regional_committee THEN 1 END) AS n_head_regional,
+     count(CASE WHEN owners_on_regional_committee THEN 1 END) AS n_owners_regional,
+     count(o) AS n_oc,
+     count(CASE WHEN owners_party_members > 0 THEN 1 END) AS n_oc_party,
+     collect(owners_party_members) AS oc_party_seats,
+     collect(size(owners)) AS oc_seats,
+     count(CASE WHEN community_member_on_owners_committee THEN 1 END) AS n_oc_community,
+     count(CASE WHEN linked THEN 1 END) AS n_tripartite,
+     count(CASE WHEN e IS NOT NULL AND f IS NULL THEN 1 END) AS n_vacuum,
+     count(CASE WHEN e IS NOT NULL AND f IS NULL AND interim_managed THEN 1 END)
+       AS n_vacuum_interim
+WITH rank, area_level, area, area_name, n_communities, n_regional_gaps, n_estates,
+     reduce(t = 0, x IN households_list | t + x) AS n_households, n_companies, n_party_org,
+     n_instructor_only, n_projects, n_secretary, n_quality, n_head_regional,
+     n_owners_regional, n_oc, n_oc_party,
+     reduce(t = 0, x IN oc_party_seats | t + x) AS n_oc_party_seats,
+     reduce(t = 0, x IN oc_seats | t + x) AS n_oc_seats,
+     n_oc_community, n_tripartite, n_vacuum, n_vacuum_interim
+ORDER BY rank, area
+RETURN area_level AS level, area, area_name AS name, n_communities AS communities,
+       n_estates AS estates, n_households AS households, n_companies AS companies,
+       n_party_org AS companies_party_org, n_instructor_only AS companies_instructor_only,
+       n_companies - n_party_org - n_instructor_only AS companies_neither,
+       n_projects AS projects, n_secretary AS secretary_instructor,
+       CASE WHEN n_projects = 0 THEN null
+         ELSE round(10000.0 * n_secretary / n_projects) / 10000 END
+         AS secretary_instructor_share,
+       n_quality AS quality_supervisor,
+       CASE WHEN n_projects = 0 THEN null
+         ELSE round(10000.0 * n_quality / n_projects) / 10000 END AS quality_supervisor_share,
+       n_head_regional AS head_on_regional_committee,
+       n_owners_regional AS owners_on_regional_committee,
+       n_communities - n_regional_gaps AS communities_regional_complete,
+       n_oc AS owners_committees,
+       CASE WHEN n_estates = 0 THEN null
+         ELSE round(10000.0 * n_oc / n_estates) / 10000 END AS owners_committee_share,
+       n_oc_party AS owners_committees_with_party_member,
+       CASE WHEN n_oc_seats = 0 THEN null
+         ELSE round(10000.0 * n_oc_party_seats / n_oc_seats) / 10000 END
+         AS owners_committee_party_member_share,
+       n_oc_community AS owners_committees_with_community_member,
+       n_tripartite AS tripartite,
+       CASE WHEN n_estates = 0 THEN null
+         ELSE round(10000.0 * n_tripartite / n_estates) / 10000 END AS tripartite_share,
+       n_vacuum AS vacuum, n_vacuum_interim AS vacuum_interim_managed,
+       CASE WHEN n_estates = 0 THEN null
+         ELSE round(10000.0 * n_vacuum / n_estates) / 10000 END AS vacuum_share

@@ -1,0 +1,336 @@
+"""Coverage, compliance and affiliation-network metrics in plain Python: the oracle.
+
+Each function computes from a :class:`~redwuye_graph.citygraph.CityGraph` the same
+table as one query of the ``cypher/`` library (named in its docstring), with the same
+columns, row order and rounding, so tests can require equality row for row. Per-estate
+links come from :func:`redwuye_graph.linkage.estate_linkage`, the one definition of
+each link; affiliation networks use NetworkX ``bipartite``.
+
+Examples
+--------
+>>> from redwuye_graph.generate import generate
+>>> city = generate("tiny", seed=1)
+>>> table = summary(city, "city")
+>>> int(table.loc[0, "estates"])
+14
+>>> share(1, 3)
+0.3333
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import pandas as pd
+
+from redwuye_graph.citygraph import CityGraph
+from redwuye_graph.linkage import estate_linkage
+from redwuye_graph.queries import table
+from redwuye_graph.schema import Label, RelType
+
+__all__ = [
+    "BREACH_COLUMNS",
+    "COMPANY_COLUMNS",
+    "ESTATE_COLUMNS",
+    "LEVELS",
+    "SUMMARY_COLUMNS",
+    "VACUUM_COLUMNS",
+    "breaches",
+    "companies",
+    "estate_coverage",
+    "share",
+    "summary",
+    "vacuum",
+]
+
+#: Roll-up levels of ``coverage/summary``, finest first.
+LEVELS = ("community", "street", "district", "city")
+
+#: Columns of ``coverage/estate`` and :func:`estate_coverage`.
+ESTATE_COLUMNS = [
+    "estate", "name", "community", "street", "district", "households", "project", "company",
+    "owners_committee", "owners_committee_size", "owners_committee_party_members",
+    "has_company", "company_party_org", "company_instructor", "secretary_instructor",
+    "quality_supervisor", "head_on_regional_committee", "has_owners_committee",
+    "community_member_on_owners_committee", "owners_on_regional_committee",
+    "interim_managed", "tripartite",
+]
+
+#: Columns of ``coverage/summary`` and :func:`summary`.
+SUMMARY_COLUMNS = [
+    "level", "area", "name", "communities", "estates", "households", "companies",
+    "companies_party_org", "companies_instructor_only", "companies_neither", "projects",
+    "secretary_instructor", "secretary_instructor_share", "quality_supervisor",
+    "quality_supervisor_share", "head_on_regional_committee", "owners_on_regional_committee",
+    "communities_regional_complete", "owners_committees", "owners_committee_share",
+    "owners_committees_with_party_member", "owners_committee_party_member_share",
+    "owners_committees_with_community_member", "tripartite", "tripartite_share", "vacuum",
+    "vacuum_interim_managed", "vacuum_share",
+]
+
+#: Columns of ``coverage/companies`` and :func:`companies`.
+COMPANY_COLUMNS = [
+    "company", "name", "staff", "party_members_on_staff", "blacklisted", "party_org",
+    "instructor", "status", "projects", "estates",
+]
+
+#: Columns of ``coverage/vacuum`` and :func:`vacuum`.
+VACUUM_COLUMNS = [
+    "estate", "name", "community", "street", "district", "households", "holder",
+    "holder_label",
+]
+
+#: Columns of every ``compliance/`` query and of :func:`breaches`.
+BREACH_COLUMNS = ["rule", "label", "subject", "name", "community", "detail"]
+
+
+def share(part: int, whole: int) -> float | None:
+    """``part / whole`` rounded half up to 4 decimals as the Cypher does; None if ``whole`` is 0."""
+    if whole == 0:
+        return None
+    return math.floor(10000.0 * part / whole + 0.5) / 10000
+
+
+def _frame(rows: Iterable[dict[str, Any]], columns: list[str]) -> pd.DataFrame:
+    return table(list(rows), columns)
+
+
+def _location(city: CityGraph) -> dict[str, dict[str, str]]:
+    """Per community: its id and name, and its street's and district's ids and names."""
+    out = {}
+    for comm, _, props in city.nodes(Label.COMMUNITY):
+        street = city.out(comm, RelType.IN_STREET)[0]
+        district = city.out(street, RelType.IN_DISTRICT)[0]
+        out[comm] = {"community": comm, "community_name": props["name"],
+                     "street": street, "street_name": city.props(street)["name"],
+                     "district": district, "district_name": city.props(district)["name"]}
+    return out
+
+
+def estate_coverage(city: CityGraph, district: str | None = None, street: str | None = None,
+                    community: str | None = None) -> pd.DataFrame:
+    """Per-estate location, serving company and links; oracle of ``coverage/estate``."""
+    links = estate_linkage(city)
+    if links.empty:
+        return _frame([], ESTATE_COLUMNS)
+    wanted = {"district": district, "street": street, "community": community}
+    rows = [{c: (None if pd.isna(row[c]) else row[c]) if c != "name" else
+             city.props(row["estate"])["name"] for c in ESTATE_COLUMNS}
+            for row in links.to_dict("records")
+            if all(v is None or row[k] == v for k, v in wanted.items())]
+    return _frame(rows, ESTATE_COLUMNS)
+
+
+def summary(city: CityGraph, level: str, district: str | None = None) -> pd.DataFrame:
+    """Coverage counts and shares per area of ``level``; oracle of ``coverage/summary``.
+
+    ``level`` is one of :data:`LEVELS` or ``"all"`` (the rows of every level, finest first).
+    """
+    if level == "all":
+        return pd.concat([summary(city, one, district) for one in LEVELS], ignore_index=True)
+    if level not in LEVELS:
+        raise ValueError(f"unknown level {level!r}; choose one of {', '.join(LEVELS)} or all")
+    places = _location(city)
+    estates = estate_coverage(city, district=district).to_dict("records")
+    if district is not None:
+        places = {c: p for c, p in places.items() if p["district"] == district}
+
+    def key(place: dict[str, str]) -> tuple[str, str]:
+        if level == "city":
+            return "city", "city"
+        return place[level], place[f"{level}_name"]
+
+    areas: dict[tuple[str, str], dict[str, list[Any]]] = {}
+    for comm, place in places.items():
+        areas.setdefault(key(place), {"communities": [], "estates": []})["communities"].append(comm)
+    for row in estates:
+        areas[key(places[row["community"]])]["estates"].append(row)
+    rows = [_summary_row(level, area, name, group["communities"], group["estates"])
+            for (area, name), group in sorted(areas.items())]
+    return _frame(rows, SUMMARY_COLUMNS)
+
+
+def _summary_row(level: str, area: str, name: str, communities: list[str],
+                 estates: list[dict[str, Any]]) -> dict[str, Any]:
+    def count(test: Callable[[dict[str, Any]], bool]) -> int:
+        return sum(1 for e in estates if test(e))
+
+    served = [e for e in estates if e["has_company"]]
+    companies = {e["company"] for e in served}
+    party_org = {e["company"] for e in served if e["company_party_org"]}
+    instructor_only = {e["company"] for e in served
+                       if not e["company_party_org"] and e["company_instructor"]}
+    gaps = {e["community"] for e in estates
+            if (e["has_company"] and not e["head_on_regional_committee"])
+            or (e["has_owners_committee"] and not e["owners_on_regional_committee"])}
+    n_estates = len(estates)
+    projects = count(lambda e: e["project"] is not None)
+    secretary = count(lambda e: e["secretary_instructor"])
+    quality = count(lambda e: e["quality_supervisor"])
+    committees = count(lambda e: e["has_owners_committee"])
+    seats = sum(e["owners_committee_size"] for e in estates)
+    party_seats = sum(e["owners_committee_party_members"] for e in estates)
+    tripartite = count(lambda e: e["tripartite"])
+    vacuum = count(lambda e: not e["has_company"])
+    return {
+        "level": level, "area": area, "name": name,
+        "communities": len(communities), "estates": n_estates,
+        "households": sum(e["households"] for e in estates),
+        "companies": len(companies), "companies_party_org": len(party_org),
+        "companies_instructor_only": len(instructor_only),
+        "companies_neither": len(companies) - len(party_org) - len(instructor_only),
+        "projects": projects,
+        "secretary_instructor": secretary,
+        "secretary_instructor_share": share(secretary, projects),
+        "quality_supervisor": quality,
+        "quality_supervisor_share": share(quality, projects),
+        "head_on_regional_committee": count(lambda e: e["head_on_regional_committee"]),
+        "owners_on_regional_committee": count(lambda e: e["owners_on_regional_committee"]),
+        "communities_regional_complete": len(communities) - len(gaps),
+        "owners_committees": committees,
+        "owners_committee_share": share(committees, n_estates),
+        "owners_committees_with_party_member": count(
+            lambda e: e["owners_committee_party_members"] > 0),
+        "owners_committee_party_member_share": share(party_seats, seats),
+        "owners_committees_with_community_member": count(
+            lambda e: e["community_member_on_owners_committee"]),
+        "tripartite": tripartite,
+        "tripartite_share": share(tripartite, n_estates),
+        "vacuum": vacuum,
+        "vacuum_interim_managed": count(lambda e: not e["has_company"] and e["interim_managed"]),
+        "vacuum_share": share(vacuum, n_estates),
+    }
+
+
+def companies(city: CityGraph) -> pd.DataFrame:
+    """Party organisation / instructor status of every company; oracle of ``coverage/companies``."""
+    rows = []
+    for company, _, props in sorted(city.nodes(Label.PROPERTY_COMPANY)):
+        projects = city.out(company, RelType.OPERATES)
+        party_org = any(city.label(g) is Label.PARTY_ORG
+                        for g in city.into(company, RelType.PARTY_ORG_OF))
+        instructor = bool(city.into(company, RelType.INSTRUCTOR_OF)) or any(
+            city.into(j, RelType.INSTRUCTOR_OF) for j in projects)
+        estates = {e for j in projects for e in city.out(j, RelType.SERVES)}
+        rows.append({
+            "company": company, "name": props["name"], "staff": props["staff"],
+            "party_members_on_staff": props["party_members_on_staff"],
+            "blacklisted": props["blacklisted"], "party_org": party_org,
+            "instructor": instructor,
+            "status": "party_org" if party_org else "instructor" if instructor else "neither",
+            "projects": len(projects), "estates": len(estates),
+        })
+    return _frame(rows, COMPANY_COLUMNS)
+
+
+def vacuum(city: CityGraph, district: str | None = None) -> pd.DataFrame:
+    """Estates without a serving company and who holds them; oracle of ``coverage/vacuum``."""
+    rows = []
+    for estate in estate_coverage(city, district=district).to_dict("records"):
+        if estate["has_company"]:
+            continue
+        base = {k: estate[k] for k in VACUUM_COLUMNS[:6]}
+        holders: list[str | None] = [*sorted(city.into(estate["estate"],
+                                                       RelType.INTERIM_MANAGES))]
+        for holder in holders or [None]:
+            rows.append({**base, "holder": holder,
+                         "holder_label": str(city.label(holder)) if holder else None})
+    return _frame(rows, VACUUM_COLUMNS)
+
+
+def _breach(rule: str, label: Label, subject: str, city: CityGraph, community: str | None,
+            detail: str) -> dict[str, Any]:
+    return {"rule": rule, "label": str(label), "subject": subject,
+            "name": city.props(subject)["name"], "community": community, "detail": detail}
+
+
+def _party_orgs(city: CityGraph, host: str) -> list[str]:
+    return [g for g in city.into(host, RelType.PARTY_ORG_OF) if city.label(g) is Label.PARTY_ORG]
+
+
+def breaches(city: CityGraph, min_party_members: int = 3) -> pd.DataFrame:
+    """Every compliance breach, one row each, sorted by rule, subject and detail.
+
+    Oracle of the ``compliance/`` queries: each query gives the rows of its rule(s).
+    """
+    rows: list[dict[str, Any]] = []
+    company = Label.PROPERTY_COMPANY
+    for f, _, props in city.nodes(company):
+        members = props["party_members_on_staff"]
+        has_org = bool(_party_orgs(city, f))
+        if members >= min_party_members and not has_org:
+            rows.append(_breach("company-qualifies-without-party-org", company, f, city, None,
+                                f"{members} party members on staff and no party organisation"))
+        instructed = bool(city.into(f, RelType.INSTRUCTOR_OF)) or any(
+            city.into(j, RelType.INSTRUCTOR_OF) for j in city.out(f, RelType.OPERATES))
+        if not has_org and not instructed:
+            rows.append(_breach("company-without-party-org-or-instructor", company, f, city, None,
+                                f"{members} party members on staff, no party organisation "
+                                "and no instructor"))
+        if props["blacklisted"]:
+            for j in city.out(f, RelType.OPERATES):
+                for e in city.out(j, RelType.SERVES):
+                    rows.append(_breach("blacklisted-company-serving", company, f, city,
+                                        _community(city, e),
+                                        f"serves estate {e} through project {j}"))
+    rows += _affiliation_breaches(city)
+    for o, _, _ in city.nodes(Label.OWNERS_COMMITTEE):
+        estate = city.out(o, RelType.COMMITTEE_OF)[0]
+        seats = city.into(o, RelType.MEMBER_OF)
+        if not any(city.props(p).get("party_member") for p in seats):
+            rows.append(_breach("owners-committee-without-party-member", Label.OWNERS_COMMITTEE,
+                                o, city, _community(city, estate),
+                                f"estate {estate}: {len(seats)} members, none a party member"))
+    for row in estate_coverage(city).to_dict("records"):
+        if not row["has_company"] and not row["interim_managed"]:
+            rows.append(_breach("vacuum-without-interim-management", Label.ESTATE,
+                                row["estate"], city, row["community"],
+                                f"{row['households']} households without a serving company "
+                                "or interim management"))
+    rows.sort(key=lambda r: (r["rule"], r["subject"], r["detail"]))
+    return _frame(rows, BREACH_COLUMNS)
+
+
+def _community(city: CityGraph, estate: str) -> str:
+    return city.out(estate, RelType.IN_COMMUNITY)[0]
+
+
+def _places(city: CityGraph, estates: Iterable[str]) -> set[str]:
+    """Communities of ``estates`` and their streets."""
+    out = set()
+    for estate in estates:
+        comm = _community(city, estate)
+        out |= {comm, city.out(comm, RelType.IN_STREET)[0]}
+    return out
+
+
+def _affiliation_breaches(city: CityGraph) -> list[dict[str, Any]]:
+    rows = []
+    for g, _, _ in city.nodes(Label.PARTY_ORG):
+        host = city.out(g, RelType.PARTY_ORG_OF)[0]
+        if city.label(host) is Label.PROPERTY_COMPANY:
+            allowed = set()
+            for street in city.out(host, RelType.REGISTERED_IN):
+                allowed |= {street, *city.into(street, RelType.IN_STREET)}
+            served = [e for j in city.out(host, RelType.OPERATES)
+                      for e in city.out(j, RelType.SERVES)]
+            allowed |= _places(city, served)
+        elif city.label(host) is Label.PROJECT:
+            allowed = set(city.into(host, RelType.OPERATES))
+            allowed |= _places(city, city.out(host, RelType.SERVES))
+        else:
+            continue
+        parents = [p for p in city.out(g, RelType.AFFILIATED_TO)
+                   if city.label(p) is Label.PARTY_ORG]
+        if not parents:
+            rows.append(_breach("party-org-unaffiliated", Label.PARTY_ORG, g, city, None,
+                                "affiliated to no party organisation"))
+            continue
+        parent_host = city.out(parents[0], RelType.PARTY_ORG_OF)[0]
+        if parent_host not in allowed:
+            rows.append(_breach("party-org-misaffiliated", Label.PARTY_ORG, g, city, None,
+                                f"affiliated to {parents[0]}, the party organisation of "
+                                f"{parent_host}"))
+    return rows

@@ -1,0 +1,291 @@
+"""The named Cypher library: load ``cypher/**/*.cypher`` by name and run with parameters.
+
+Each file holds one query and starts with a header of ``//`` comment lines (the format
+is described in ``cypher/README.md``)::
+
+    // name: coverage/summary
+    // purpose: Coverage counts and shares rolled up to one level.
+    // param: level: string in community|street|district|city - the level to roll up to
+    // param: district: string = null - only this district (id)
+    // returns: level, area, name, estates, ...
+
+Parameters reach the store only as Cypher parameters (``$name``), never pasted into
+the text. Values from the command line (strings) are converted to the declared type.
+
+Examples
+--------
+>>> library = load_library()
+>>> library["coverage/summary"].param("level").choices
+('community', 'street', 'district', 'city')
+>>> bind(library["coverage/summary"], {"level": "street"})["district"] is None
+True
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from redwuye_graph.store.base import GraphStore
+
+__all__ = [
+    "CYPHER_DIR",
+    "PARAM_TYPES",
+    "Param",
+    "Query",
+    "QueryError",
+    "bind",
+    "get_query",
+    "load_library",
+    "parse_query",
+    "run_group",
+    "run_query",
+    "table",
+]
+
+#: Where the library lives: ``cypher/`` at the top of the repository.
+CYPHER_DIR = Path(__file__).resolve().parent.parent / "cypher"
+
+#: Parameter types a header may declare.
+PARAM_TYPES = ("string", "int", "float", "boolean")
+
+_FIELD = re.compile(r"^//\s?(name|purpose|param|returns|rule):\s*(.*)$")
+_CONTINUATION = re.compile(r"^//\s{2,}(\S.*)$")
+_PARAM = re.compile(
+    r"^(?P<name>[a-z_][a-z0-9_]*):\s*(?P<type>\w+)"
+    r"(?:\s*=\s*(?P<default>\S+))?"
+    r"(?:\s+in\s+(?P<choices>[\w|-]+))?"
+    r"\s+-\s+(?P<doc>.+)$"
+)
+_USED = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
+_TRUE, _FALSE = ("true", "yes", "1"), ("false", "no", "0")
+
+
+class QueryError(ValueError):
+    """A query name, a parameter or a query file is wrong; the message says what is right."""
+
+
+@dataclass(frozen=True)
+class Param:
+    """One declared parameter: type, default (``None`` = null), allowed values, meaning."""
+
+    name: str
+    type: str
+    required: bool
+    default: Any
+    choices: tuple[str, ...]
+    doc: str
+
+    def convert(self, value: Any) -> Any:
+        """Check ``value`` (or convert it from a command-line string) to the declared type."""
+        if value is None:
+            if self.required:
+                raise QueryError(f"parameter {self.name!r} is required ({self.describe()})")
+            return None
+        if isinstance(value, str) and self.type != "string":
+            value = self._from_text(value)
+        expected = {"string": (str,), "int": (int,), "float": (float, int),
+                    "boolean": (bool,)}[self.type]
+        if (isinstance(value, bool) and self.type != "boolean") or not isinstance(value, expected):
+            raise QueryError(f"parameter {self.name!r} must be a {self.type}, "
+                             f"not {value!r} ({self.describe()})")
+        if self.choices and value not in self.choices:
+            raise QueryError(f"parameter {self.name!r} must be one of "
+                             f"{', '.join(self.choices)}, not {value!r}")
+        return float(value) if isinstance(value, int) and self.type == "float" else value
+
+    def _from_text(self, text: str) -> Any:
+        try:
+            if self.type == "int":
+                return int(text)
+            if self.type == "float":
+                return float(text)
+        except ValueError:
+            raise QueryError(f"parameter {self.name!r} must be a {self.type}, not {text!r} "
+                             f"({self.describe()})") from None
+        if text.lower() in _TRUE:
+            return True
+        if text.lower() in _FALSE:
+            return False
+        raise QueryError(f"parameter {self.name!r} must be a boolean (true or false), "
+                         f"not {text!r}")
+
+    def describe(self) -> str:
+        """One line: ``name: type [= default] [in a|b] - doc``."""
+        out = f"{self.name}: {self.type}"
+        if not self.required:
+            out += " = null" if self.default is None else f" = {self.default}"
+        if self.choices:
+            out += f" in {'|'.join(self.choices)}"
+        return f"{out} - {self.doc}"
+
+
+@dataclass(frozen=True)
+class Query:
+    """One library query: its header fields and its Cypher text."""
+
+    name: str
+    purpose: str
+    params: tuple[Param, ...]
+    returns: tuple[str, ...]
+    rule: str
+    text: str
+    path: Path
+
+    def param(self, name: str) -> Param:
+        """The declared parameter called ``name``."""
+        for p in self.params:
+            if p.name == name:
+                return p
+        raise QueryError(f"query {self.name} has no parameter {name!r}; "
+                         f"its parameters: {_names(self.params)}")
+
+
+def _names(params: tuple[Param, ...]) -> str:
+    return ", ".join(p.name for p in params) or "none"
+
+
+def _parse_param(text: str, where: str) -> Param:
+    match = _PARAM.match(text)
+    if not match:
+        raise QueryError(f"{where}: bad param line {text!r}; expected "
+                         "'NAME: TYPE [= DEFAULT] [in A|B] - meaning'")
+    ptype = match["type"]
+    if ptype not in PARAM_TYPES:
+        raise QueryError(f"{where}: parameter type {ptype!r} is not one of "
+                         f"{', '.join(PARAM_TYPES)}")
+    choices = tuple(match["choices"].split("|")) if match["choices"] else ()
+    raw = match["default"]
+    param = Param(match["name"], ptype, raw is None, None, choices, match["doc"].strip())
+    if raw is None or raw == "null":
+        return param
+    return replace(param, default=param.convert(raw))
+
+
+def parse_query(text: str, path: Path) -> Query:
+    """Parse one query file's header; raise :class:`QueryError` naming what is wrong."""
+    fields: dict[str, list[str]] = {"param": []}
+    last: str | None = None
+    for line in text.splitlines():
+        if not line.startswith("//"):
+            break
+        if match := _FIELD.match(line):
+            last = match[1]
+            if last == "param":
+                fields["param"].append(match[2].strip())
+            elif last in fields:
+                raise QueryError(f"{path}: header field {last!r} appears twice")
+            else:
+                fields[last] = [match[2].strip()]
+        elif (cont := _CONTINUATION.match(line)) and last is not None:
+            fields[last][-1] += " " + cont[1].strip()
+        elif line.strip() != "//":
+            raise QueryError(f"{path}: header line {line!r} is neither 'KEY: value' "
+                             "(name, purpose, param, returns, rule) nor an indented continuation")
+    for key in ("name", "purpose", "returns"):
+        if key not in fields:
+            raise QueryError(f"{path}: header has no '// {key}:' line")
+    params = tuple(_parse_param(p, str(path)) for p in fields["param"])
+    query = Query(
+        name=fields["name"][0],
+        purpose=fields["purpose"][0],
+        params=params,
+        returns=tuple(c.strip() for c in fields["returns"][0].split(",")),
+        rule=fields.get("rule", [""])[0],
+        text=text,
+        path=path,
+    )
+    used = set(_USED.findall(_strip_comments(text)))
+    declared = {p.name for p in params}
+    if used != declared:
+        raise QueryError(f"{path}: parameters used {sorted(used)} differ from those "
+                         f"declared {sorted(declared)}")
+    return query
+
+
+def _strip_comments(text: str) -> str:
+    return "\n".join(line.split("//", 1)[0] for line in text.splitlines())
+
+
+@cache
+def _library(root: Path) -> dict[str, Query]:
+    library: dict[str, Query] = {}
+    for path in sorted(root.rglob("*.cypher")):
+        query = parse_query(path.read_text(encoding="utf-8"), path)
+        expected = path.relative_to(root).with_suffix("").as_posix()
+        if query.name != expected:
+            raise QueryError(f"{path}: header name {query.name!r} should be {expected!r}")
+        library[query.name] = query
+    return library
+
+
+def load_library(root: Path = CYPHER_DIR) -> dict[str, Query]:
+    """Every query under ``root``, by name (``folder/file`` without ``.cypher``), sorted."""
+    if not root.is_dir():
+        raise QueryError(f"the Cypher library {root} is missing; run from a checkout of "
+                         "redwuye-graph")
+    return dict(_library(root.resolve()))
+
+
+def get_query(name: str, root: Path = CYPHER_DIR) -> Query:
+    """The query called ``name``; an unknown name raises with the closest names."""
+    library = load_library(root)
+    if name in library:
+        return library[name]
+    close = difflib.get_close_matches(name, list(library), n=3, cutoff=0.5)
+    hint = f"did you mean {' or '.join(close)}? " if close else ""
+    raise QueryError(f"unknown query {name!r}; {hint}'redwuye queries' lists all "
+                     f"{len(library)}")
+
+
+def bind(query: Query, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Every declared parameter of ``query`` with a checked value (defaults filled in)."""
+    given = dict(params or {})
+    unknown = sorted(set(given) - {p.name for p in query.params})
+    if unknown:
+        raise QueryError(f"query {query.name} has no parameter {', '.join(map(repr, unknown))}; "
+                         f"its parameters: {_names(query.params)}")
+    return {p.name: p.convert(given.get(p.name, p.default)) for p in query.params}
+
+
+def table(rows: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:
+    """Rows as a DataFrame; columns holding nulls stay ``object`` so integers stay integers."""
+    raw = pd.DataFrame(rows, columns=columns, dtype=object)
+    frame = raw.infer_objects()
+    for column in raw.columns[raw.isna().any()]:
+        frame[column] = raw[column]
+    return frame
+
+
+def run_query(store: GraphStore, name: str, params: Mapping[str, Any] | None = None
+              ) -> pd.DataFrame:
+    """Run a library query on ``store``; one row per result, columns as its header says."""
+    query = get_query(name)
+    rows = store.run(query.text, bind(query, params))
+    if rows and list(rows[0]) != list(query.returns):
+        raise QueryError(f"{query.path}: the query returns {list(rows[0])} but its header "
+                         f"says {list(query.returns)}")
+    return table(rows, list(query.returns))
+
+
+def run_group(store: GraphStore, folder: str, params: Mapping[str, Any] | None = None
+              ) -> dict[str, pd.DataFrame]:
+    """Run every query in ``folder`` (e.g. ``compliance``), passing each the params it declares."""
+    given = dict(params or {})
+    names = [n for n in load_library() if n.startswith(f"{folder}/")]
+    if not names:
+        raise QueryError(f"no queries in folder {folder!r}; folders: "
+                         f"{', '.join(sorted({n.split('/')[0] for n in load_library()}))}")
+    out = {}
+    for name in names:
+        query = get_query(name)
+        own = {k: v for k, v in given.items() if k in {p.name for p in query.params}}
+        out[name] = run_query(store, name, own)
+    return out

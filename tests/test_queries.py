@@ -1,0 +1,132 @@
+"""The named Cypher library: headers, parameter binding and the runner's errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from redwuye_graph.citygraph import CityGraph
+from redwuye_graph.queries import (
+    CYPHER_DIR,
+    QueryError,
+    bind,
+    get_query,
+    load_library,
+    parse_query,
+    run_group,
+    run_query,
+)
+from redwuye_graph.schema import Label, RelType
+from redwuye_graph.store import GraphStore
+
+FOLDERS = {"schema", "coverage", "compliance", "analysis"}
+
+
+def test_every_file_is_in_the_library_under_its_path() -> None:
+    library = load_library()
+    files = sorted(CYPHER_DIR.rglob("*.cypher"))
+    assert len(library) == len(files) >= 12
+    assert {name.split("/")[0] for name in library} <= FOLDERS
+    for name, query in library.items():
+        assert query.path == CYPHER_DIR / f"{name}.cypher"
+        assert query.purpose.endswith(".") and len(query.purpose) <= 100, name
+        assert query.returns and all(c.isidentifier() for c in query.returns), name
+
+
+def test_every_query_orders_its_rows() -> None:
+    for name, query in load_library().items():
+        assert "ORDER BY" in query.text, f"{name} returns rows in no defined order"
+
+
+def test_only_schema_labels_and_types_are_used() -> None:
+    import re
+
+    known = {str(x) for x in (*Label, *RelType)}
+    for name, query in load_library().items():
+        body = "\n".join(line for line in query.text.splitlines() if not line.startswith("//"))
+        used = set(re.findall(r"[:|]\s*([A-Z][A-Za-z_]+)\b", body))
+        assert used <= known, f"{name} uses {sorted(used - known)}"
+
+
+def test_results_have_the_declared_columns(embedded: GraphStore, tiny_city: CityGraph) -> None:
+    embedded.load(tiny_city)
+    community = min(n for n, _, _ in tiny_city.nodes(Label.COMMUNITY))
+    for name, query in load_library().items():
+        names = {p.name for p in query.params}
+        params = {"community": community} if "community" in names else {}
+        if "level" in names:
+            params["level"] = "street"
+        table = run_query(embedded, name, params)
+        assert list(table.columns) == list(query.returns), name
+
+
+def test_bind_fills_defaults_and_converts_text() -> None:
+    summary = get_query("coverage/summary")
+    assert bind(summary, {"level": "city"}) == {"level": "city", "district": None}
+    rule = get_query("compliance/company_without_party_org")
+    assert bind(rule, {}) == {"min_party_members": 3}
+    assert bind(rule, {"min_party_members": "5"}) == {"min_party_members": 5}
+
+
+@pytest.mark.parametrize(("name", "params", "message"), [
+    ("coverage/sumary", {}, "unknown query 'coverage/sumary'; did you mean coverage/summary"),
+    ("nothing/like/this", {}, "'redwuye queries' lists all"),
+    ("coverage/summary", {}, "parameter 'level' is required (level: string in community|"),
+    ("coverage/summary", {"level": "county"},
+     "parameter 'level' must be one of community, street, district, city, all, not 'county'"),
+    ("coverage/summary", {"level": "city", "distrct": "D01"},
+     "query coverage/summary has no parameter 'distrct'; its parameters: level, district"),
+    ("compliance/company_without_party_org", {"min_party_members": "three"},
+     "parameter 'min_party_members' must be a int, not 'three'"),
+    ("compliance/company_without_party_org", {"min_party_members": 2.5},
+     "parameter 'min_party_members' must be a int, not 2.5"),
+])
+def test_bad_names_and_params_say_what_would_be_right(name: str, params: dict[str, object],
+                                                       message: str) -> None:
+    with pytest.raises(QueryError) as info:
+        bind(get_query(name), params)
+    assert message in str(info.value)
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("MATCH (n) RETURN n.id AS id ORDER BY id", "header has no '// name:' line"),
+    ("// name: x/y\n// purpose: P.\n// returns: a\n// param: k: text - k\nRETURN $k AS a",
+     "parameter type 'text' is not one of string, int, float, boolean"),
+    ("// name: x/y\n// purpose: P.\n// returns: a\n// param: k int\nRETURN $k AS a",
+     "bad param line 'k int'"),
+    ("// name: x/y\n// purpose: P.\n// returns: a\nRETURN $k AS a",
+     "parameters used ['k'] differ from those declared []"),
+    ("// name: x/y\n// purpose: P.\n// returns: a\n// author: me\nRETURN 1 AS a",
+     "neither 'KEY: value'"),
+    ("// name: x/y\n// name: x/z\n// purpose: P.\n// returns: a\nRETURN 1 AS a",
+     "header field 'name' appears twice"),
+])
+def test_bad_headers_are_refused(text: str, message: str) -> None:
+    with pytest.raises(QueryError) as info:
+        parse_query(text, Path("x/y.cypher"))
+    assert message in str(info.value)
+
+
+def test_header_continuation_lines_and_defaults() -> None:
+    text = ("// name: x/y\n// purpose: P.\n// returns: a,\n//   b\n"
+            "// param: n: float = 2 - a number\n// param: flag: boolean = false - a flag\n"
+            "RETURN $n AS a, $flag AS b ORDER BY a")
+    query = parse_query(text, Path("x/y.cypher"))
+    assert query.returns == ("a", "b")
+    assert bind(query, {}) == {"n": 2.0, "flag": False}
+    assert bind(query, {"flag": "yes", "n": "0.5"}) == {"n": 0.5, "flag": True}
+    with pytest.raises(QueryError, match="must be a boolean"):
+        bind(query, {"flag": "maybe"})
+
+
+def test_run_group_runs_every_query_of_a_folder(embedded: GraphStore,
+                                                tiny_city: CityGraph) -> None:
+    embedded.load(tiny_city)
+    tables = run_group(embedded, "compliance", {"min_party_members": 1})
+    assert set(tables) == {n for n in load_library() if n.startswith("compliance/")}
+    strict = tables["compliance/company_without_party_org"]
+    default = run_query(embedded, "compliance/company_without_party_org")
+    assert len(strict) >= len(default)
+    with pytest.raises(QueryError, match="no queries in folder 'complience'"):
+        run_group(embedded, "complience")
