@@ -5,7 +5,7 @@ is described in ``cypher/README.md``)::
 
     // name: coverage/summary
     // purpose: Coverage counts and shares rolled up to one level.
-    // param: level: string in community|street|district|city - the level to roll up to
+    // param: level: string in community|street|district|city|all - the level to roll up to
     // param: district: string = null - only this district (id)
     // returns: level, area, name, estates, ...
 
@@ -16,7 +16,7 @@ Examples
 --------
 >>> library = load_library()
 >>> library["coverage/summary"].param("level").choices
-('community', 'street', 'district', 'city')
+('community', 'street', 'district', 'city', 'all')
 >>> bind(library["coverage/summary"], {"level": "street"})["district"] is None
 True
 """
