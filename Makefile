@@ -24,6 +24,7 @@ demo: install
 	rm -f $(DEMO_DIR)/district.rdb
 	$(BIN)/redwuye load $(DEMO_DIR)/district --store embedded:$(DEMO_DIR)/district.rdb
 	$(BIN)/redwuye stats --store embedded:$(DEMO_DIR)/district.rdb
+	$(BIN)/redwuye coverage --store embedded:$(DEMO_DIR)/district.rdb --level district && $(BIN)/redwuye coverage --store embedded:$(DEMO_DIR)/district.rdb --level community --worst 10
 	$(BIN)/redwuye simulate simulations/baseline.toml --seeds 2 --out $(DEMO_DIR)/baseline
 	$(BIN)/redwuye simulate simulations/all_linkage.toml --seeds 2 --out $(DEMO_DIR)/all_linkage
 	$(BIN)/redwuye compare $(DEMO_DIR)/baseline $(DEMO_DIR)/all_linkage

@@ -233,3 +233,166 @@ def compare_cmd(
 
     with _errors():
         typer.echo(compare(a, b).to_string(float_format=lambda v: f"{v:,.3f}"))
+
+
+# -- coverage, breaches and the Cypher library ------------------------------------------------
+# Commands over the named queries in cypher/ (redwuye_graph/queries.py).
+
+_COVERAGE_LEVELS = ("estate", "community", "street", "district", "city", "all")
+_FORMATS = ("table", "csv", "json")
+#: Columns the table format shows for roll-ups with many rows (csv and json show all).
+_SUMMARY_BRIEF = ["level", "area", "name", "estates", "households", "tripartite_share",
+                  "secretary_instructor_share", "quality_supervisor_share",
+                  "owners_committee_share", "owners_committee_party_member_share",
+                  "vacuum", "companies_neither"]
+_ESTATE_BRIEF = ["estate", "name", "community", "households", "company", "owners_committee",
+                 "secretary_instructor", "quality_supervisor", "head_on_regional_committee",
+                 "community_member_on_owners_committee", "tripartite"]
+
+FormatOpt = Annotated[str, typer.Option("--format", help="table, csv or json.")]
+
+
+def _open_existing(uri: str) -> Any:
+    """Open a store that must already exist (an embedded file is not created here)."""
+    if uri.startswith("embedded:"):
+        path = Path(uri.removeprefix("embedded:") or DEFAULT_URI.removeprefix("embedded:"))
+        if not path.exists():
+            raise StoreError(f"no store at {path}; create one with "
+                             f"'redwuye load ROSTERS --store {uri}'")
+    return open_store(uri)
+
+
+def _emit(frame: Any, fmt: str, brief: list[str] | None = None) -> None:
+    """Print a table as text (wide tables with one to three rows transposed), CSV or JSON."""
+    if fmt not in _FORMATS:
+        raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(_FORMATS)}")
+    if fmt == "csv":
+        typer.echo(frame.to_csv(index=False), nl=False)
+    elif fmt == "json":
+        rows = json.loads(frame.to_json(orient="records", force_ascii=False))
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=1))
+    elif frame.empty:
+        typer.echo("(no rows)")
+    elif len(frame) <= 3 and len(frame.columns) > 8:
+        typer.echo(frame.set_axis(range(len(frame))).T.to_string(header=False))
+    else:
+        shown = frame[[c for c in brief if c in frame.columns]] if brief else frame
+        typer.echo(shown.to_string(index=False))
+
+
+@app.command("coverage")
+def coverage_cmd(
+    store: StoreOpt = DEFAULT_URI,
+    level: Annotated[str, typer.Option(
+        "--level", help=f"One of {', '.join(_COVERAGE_LEVELS)}.")] = "district",
+    fmt: FormatOpt = "table",
+    district: Annotated[str | None, typer.Option("--district",
+                                                 help="Only this district (id).")] = None,
+    worst: Annotated[int | None, typer.Option(
+        "--worst", min=1, help="Only the N rows with the lowest --by value (ties: most "
+        "households first).")] = None,
+    by: Annotated[str, typer.Option("--by", help="Column that ranks --worst.")]
+        = "tripartite_share",
+) -> None:
+    """Cross-appointment coverage per estate or rolled up, with counts and shares.
+
+    Example: redwuye coverage --store embedded:build/demo/district.rdb --level community
+    --worst 10
+    """
+    from redwuye_graph.queries import run_query
+
+    with _errors():
+        if level not in _COVERAGE_LEVELS:
+            raise ValueError(f"unknown level {level!r}; choose one of "
+                             f"{', '.join(_COVERAGE_LEVELS)}")
+        with _open_existing(store) as db:
+            if level == "estate":
+                frame = run_query(db, "coverage/estate", {"district": district})
+            else:
+                frame = run_query(db, "coverage/summary", {"level": level, "district": district})
+        if worst is not None:
+            if by not in frame.columns:
+                raise ValueError(f"unknown --by column {by!r}; choose one of "
+                                 f"{', '.join(frame.columns)}")
+            key = "estate" if level == "estate" else "area"
+            frame = frame.sort_values([by, "households", key], ascending=[True, False, True],
+                                      na_position="last", kind="stable").head(worst)
+        _emit(frame, fmt, _ESTATE_BRIEF if level == "estate" else _SUMMARY_BRIEF)
+
+
+@app.command("breaches")
+def breaches_cmd(
+    store: StoreOpt = DEFAULT_URI,
+    fmt: FormatOpt = "table",
+    min_party_members: Annotated[int, typer.Option(
+        "--min-party-members", min=1,
+        help="Party members on staff from which a company must have a party organisation.")]
+        = 3,
+) -> None:
+    """Every compliance breach, one row each with the rule it breaks.
+
+    Example: redwuye breaches --store embedded:build/demo/district.rdb --format csv
+    """
+    import pandas as pd
+
+    from redwuye_graph.queries import run_group
+
+    with _errors(), _open_existing(store) as db:
+        tables = run_group(db, "compliance", {"min_party_members": min_party_members})
+    frame = pd.concat(tables.values(), ignore_index=True).sort_values(
+        ["rule", "subject", "detail"], kind="stable")
+    _emit(frame.reset_index(drop=True), fmt)
+    if fmt == "table":
+        counts = frame.groupby("rule").size()
+        typer.echo("\n" + "\n".join(f"{n:>7,}  {rule}" for rule, n in counts.items())
+                   + f"\n{len(frame):>7,}  breaches")
+
+
+@app.command("query")
+def query_cmd(
+    name: Annotated[str, typer.Argument(help="Query name, e.g. coverage/summary.")],
+    store: StoreOpt = DEFAULT_URI,
+    param: Annotated[list[str] | None, typer.Option(
+        "--param", help="A parameter as NAME=VALUE (repeatable).")] = None,
+    fmt: FormatOpt = "table",
+) -> None:
+    """Run one query of the Cypher library with parameters.
+
+    Example: redwuye query coverage/summary --store embedded:build/demo/district.rdb
+    --param level=street
+    """
+    from redwuye_graph.queries import bind, get_query, run_query
+
+    with _errors():
+        params = {}
+        for item in param or []:
+            key, sep, value = item.partition("=")
+            if not sep or not key:
+                raise ValueError(f"--param {item!r} is not NAME=VALUE (e.g. --param level=city)")
+            params[key.strip()] = value
+        bind(get_query(name), params)  # check before opening the store
+        with _open_existing(store) as db:
+            frame = run_query(db, name, params)
+        _emit(frame, fmt)
+
+
+@app.command("queries")
+def queries_cmd(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v",
+                                          help="Also list parameters and columns.")] = False,
+) -> None:
+    """List the Cypher library: each query's name and purpose.
+
+    Example: redwuye queries --verbose
+    """
+    from redwuye_graph.queries import load_library
+
+    with _errors():
+        library = load_library()
+    width = max(map(len, library))
+    for name, query in library.items():
+        typer.echo(f"{name:<{width}}  {query.purpose}")
+        if verbose:
+            for p in query.params:
+                typer.echo(f"{'':<{width}}    param {p.describe()}")
+            typer.echo(f"{'':<{width}}    returns {', '.join(query.returns)}")

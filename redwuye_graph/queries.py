@@ -239,7 +239,7 @@ def get_query(name: str, root: Path = CYPHER_DIR) -> Query:
     library = load_library(root)
     if name in library:
         return library[name]
-    close = difflib.get_close_matches(name, list(library), n=3, cutoff=0.5)
+    close = difflib.get_close_matches(name, list(library), n=3, cutoff=0.8)
     hint = f"did you mean {' or '.join(close)}? " if close else ""
     raise QueryError(f"unknown query {name!r}; {hint}'redwuye queries' lists all "
                      f"{len(library)}")
@@ -268,7 +268,12 @@ def run_query(store: GraphStore, name: str, params: Mapping[str, Any] | None = N
               ) -> pd.DataFrame:
     """Run a library query on ``store``; one row per result, columns as its header says."""
     query = get_query(name)
-    rows = store.run(query.text, bind(query, params))
+    bound = bind(query, params)
+    try:
+        rows = store.run(query.text, bound)
+    except Exception as exc:  # driver errors differ per backend; name the query and store
+        raise QueryError(f"{name} failed on {store.uri}: {exc.__class__.__name__}: "
+                         f"{exc}") from exc
     if rows and list(rows[0]) != list(query.returns):
         raise QueryError(f"{query.path}: the query returns {list(rows[0])} but its header "
                          f"says {list(query.returns)}")
