@@ -7,8 +7,8 @@ import threading
 from pathlib import Path
 
 import pytest
-
 import store_contract as contract
+
 from redwuye_graph.generate import generate
 from redwuye_graph.store import GraphStore, open_store
 
@@ -91,7 +91,7 @@ class _DroppingProxy:
 def test_dropped_bolt_connection_is_retried_and_converges(neo4j_store: GraphStore,
                                                           neo4j_uri: str) -> None:
     port = int(neo4j_uri.rsplit(":", 1)[1])
-    proxy = _DroppingProxy(port, cut_after=2_000_000)
+    proxy = _DroppingProxy(port, cut_after=300_000)
     city = generate("district", seed=6)
     try:
         with open_store(f"bolt://127.0.0.1:{proxy.port}") as store:

@@ -60,8 +60,10 @@ class Neo4jStore(GraphStore):
                      f"FOR (n:{label}) REQUIRE n.id IS UNIQUE")
 
     def clear(self) -> None:
-        """Delete every node and relationship, in batches."""
-        self.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS")
+        """Delete every node and relationship, in batches (an implicit transaction)."""
+        with self._driver.session(database=self.database) as session:
+            session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
+                        ).consume()
 
     def close(self) -> None:
         """Close the driver."""

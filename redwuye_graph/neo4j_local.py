@@ -1,0 +1,421 @@
+"""A local Neo4j 5 Community server on loopback, for development and tests.
+
+The jars come from Maven Central through ``neo4j-server/pom.xml`` (``mvn`` must be on
+PATH the first time); ``neo4j-server/LocalNeo4j.java`` runs them as an embedded DBMS
+with Bolt on ``127.0.0.1`` and authentication off. Everything lives under one
+cache directory (default ``$REDWUYE_CACHE/neo4j`` or ``<repo>/.cache/redwuye/neo4j``)::
+
+    lib/          jars, plus a marker holding the pom's SHA-256
+    home/         the Neo4j home: data/ and logs/debug.log
+    neo4j.pid     JSON: pid, bolt_port, uri, home of the running server
+    neo4j.log     the Java program's stdout and stderr
+
+One server runs per cache directory.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import shlex
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = [
+    "LocalNeo4j",
+    "Neo4jLocalError",
+    "default_cache_dir",
+    "ensure_jars",
+    "running",
+    "start",
+    "status",
+    "stop",
+]
+
+_REPO = Path(__file__).resolve().parent.parent
+_POM = _REPO / "neo4j-server" / "pom.xml"
+_PROGRAM = _REPO / "neo4j-server" / "LocalNeo4j.java"
+_MARKER = ".pom.sha256"
+_READY = "READY bolt://"
+_JAVA_OPTS = ["-Xms64m", "-Xmx512m", "-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError"]
+
+# Servers started by this process; a non-detached server lives as long as its stdin pipe.
+_children: dict[int, subprocess.Popen[bytes]] = {}
+
+
+class Neo4jLocalError(RuntimeError):
+    """The local Neo4j server cannot be fetched, started or reached."""
+
+
+@dataclass(frozen=True)
+class LocalNeo4j:
+    """A running local server.
+
+    Attributes
+    ----------
+    uri : str
+        Bolt URI, e.g. ``bolt://127.0.0.1:7687`` (no authentication).
+    pid : int
+        Process id of the Java server.
+    home : Path
+        Neo4j home directory (``data/``, ``logs/debug.log``).
+    bolt_port : int
+        The Bolt port on 127.0.0.1.
+    log_file : Path
+        The server's stdout and stderr.
+    """
+
+    uri: str
+    pid: int
+    home: Path
+    bolt_port: int
+    log_file: Path
+
+
+def default_cache_dir() -> Path:
+    """Return the default cache directory for the local server.
+
+    Returns
+    -------
+    Path
+        ``$REDWUYE_CACHE/neo4j`` if the variable is set, else
+        ``<repo or cwd>/.cache/redwuye/neo4j``.
+    """
+    root = os.environ.get("REDWUYE_CACHE")
+    if root:
+        return Path(root).expanduser() / "neo4j"
+    in_repo = (_REPO / ".git").exists() or (_REPO / "pyproject.toml").exists()
+    base = _REPO if in_repo else Path.cwd()
+    return base / ".cache" / "redwuye" / "neo4j"
+
+
+def _cache(cache_dir: Path | None) -> Path:
+    path = (cache_dir if cache_dir is not None else default_cache_dir()).resolve()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _tool(name: str) -> str:
+    found = shutil.which(name)
+    if found is None:
+        raise Neo4jLocalError(
+            f"`{name}` is not on PATH; the local Neo4j server needs Java 17+ and Maven"
+        )
+    return found
+
+
+@contextlib.contextmanager
+def _locked(lock_file: Path) -> Iterator[None]:
+    with open(lock_file, "a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def ensure_jars(cache_dir: Path) -> Path:
+    """Fetch the Neo4j jars with Maven, once per pom content.
+
+    Parameters
+    ----------
+    cache_dir : Path
+        Cache directory; the jars go to ``cache_dir/lib``.
+
+    Returns
+    -------
+    Path
+        The directory holding the jars (for ``java -cp '<lib>/*'``).
+
+    Raises
+    ------
+    Neo4jLocalError
+        If the pom is missing, ``mvn`` is not on PATH, or Maven fails.
+    """
+    if not _POM.is_file():
+        raise Neo4jLocalError(f"{_POM} not found; the local server needs a source checkout")
+    cache = _cache(cache_dir)
+    lib = cache / "lib"
+    digest = hashlib.sha256(_POM.read_bytes()).hexdigest()
+    marker = lib / _MARKER
+    if marker.is_file() and marker.read_text().strip() == digest:
+        return lib
+    with _locked(cache / ".jars.lock"):
+        if marker.is_file() and marker.read_text().strip() == digest:
+            return lib  # another process finished while we waited
+        mvn = _tool("mvn")
+        tmp = cache / "lib.partial"
+        shutil.rmtree(tmp, ignore_errors=True)
+        cmd = [
+            mvn, "-q", "-B", "-Dstyle.color=never", "-f", str(_POM),
+            "dependency:copy-dependencies", f"-DoutputDirectory={tmp}",
+        ]  # fmt: skip
+        proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        if proc.returncode != 0 or not any(tmp.glob("neo4j-bolt-*.jar")):
+            out = (proc.stdout + proc.stderr).strip()[-3000:]
+            raise Neo4jLocalError(f"fetching Neo4j jars failed ({shlex.join(cmd)}):\n{out}")
+        (tmp / _MARKER).write_text(digest + "\n")
+        if lib.is_symlink():
+            lib.unlink()
+        shutil.rmtree(lib, ignore_errors=True)
+        tmp.rename(lib)
+    return lib
+
+
+def _pid_file(cache: Path) -> Path:
+    return cache / "neo4j.pid"
+
+
+def _alive(pid: int) -> bool:
+    child = _children.get(pid)
+    if child is not None:
+        return child.poll() is None
+    cmdline = Path(f"/proc/{pid}/cmdline")
+    if Path("/proc/self").exists():
+        # Linux: also rules out zombies (empty cmdline) and a recycled pid.
+        try:
+            return b"LocalNeo4j" in cmdline.read_bytes()
+        except OSError:
+            return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def status(cache_dir: Path | None = None) -> LocalNeo4j | None:
+    """Return the server running from this cache directory, if any.
+
+    Parameters
+    ----------
+    cache_dir : Path, optional
+        Cache directory; default :func:`default_cache_dir`.
+
+    Returns
+    -------
+    LocalNeo4j or None
+        The running server, or None (a stale pid file is removed).
+    """
+    cache = _cache(cache_dir)
+    pid_file = _pid_file(cache)
+    try:
+        info = json.loads(pid_file.read_text())
+    except (OSError, ValueError):
+        return None
+    if not _alive(int(info["pid"])):
+        pid_file.unlink(missing_ok=True)
+        return None
+    return LocalNeo4j(
+        uri=info["uri"],
+        pid=int(info["pid"]),
+        home=Path(info["home"]),
+        bolt_port=int(info["bolt_port"]),
+        log_file=cache / "neo4j.log",
+    )
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _port_in_use(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.settimeout(1)
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _tail(path: Path, chars: int = 3000) -> str:
+    try:
+        return path.read_text(errors="replace")[-chars:]
+    except OSError:
+        return ""
+
+
+def start(
+    cache_dir: Path | None = None,
+    bolt_port: int = 7687,
+    *,
+    detach: bool = True,
+    timeout: float = 180,
+) -> LocalNeo4j:
+    """Start the local server, or return the one already running from this cache.
+
+    Parameters
+    ----------
+    cache_dir : Path, optional
+        Cache directory; default :func:`default_cache_dir`.
+    bolt_port : int
+        Bolt port on 127.0.0.1; 0 picks a free port (or accepts the running server's).
+    detach : bool
+        True: the server outlives this Python process (own session; stop it with
+        :func:`stop`). False: it shuts down when this process exits (it watches a
+        stdin pipe held by this process).
+    timeout : float
+        Seconds to wait for the server to accept Bolt connections.
+
+    Returns
+    -------
+    LocalNeo4j
+        The running server.
+
+    Raises
+    ------
+    Neo4jLocalError
+        If Java/Maven are missing, the port is taken, or the server does not come up.
+    """
+    cache = _cache(cache_dir)
+    with _locked(cache / ".start.lock"):
+        return _start_locked(cache, bolt_port, detach, timeout)
+
+
+def _start_locked(cache: Path, bolt_port: int, detach: bool, timeout: float) -> LocalNeo4j:
+    current = status(cache)
+    if current is not None:
+        if bolt_port in (0, current.bolt_port):
+            return current
+        raise Neo4jLocalError(
+            f"a local Neo4j server from {cache} already runs on port {current.bolt_port} "
+            f"(pid {current.pid}); stop it first"
+        )
+    java = _tool("java")
+    lib = ensure_jars(cache)
+    port = bolt_port or _free_port()
+    if _port_in_use(port):
+        raise Neo4jLocalError(f"port {port} on 127.0.0.1 is already in use by another program")
+    home = cache / "home"
+    log_file = cache / "neo4j.log"
+    opts = shlex.split(os.environ.get("REDWUYE_NEO4J_JAVA_OPTS", "")) or _JAVA_OPTS
+    cmd = [java, *opts, "-cp", f"{lib}{os.sep}*", str(_PROGRAM)]
+    cmd += ["--home", str(home), "--bolt-port", str(port)]
+    if not detach:
+        cmd.append("--watch-stdin")
+    with open(log_file, "wb") as log:
+        proc = subprocess.Popen(
+            cmd,
+            cwd=cache,
+            stdin=subprocess.DEVNULL if detach else subprocess.PIPE,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=detach,
+        )
+    _children[proc.pid] = proc
+    deadline = time.monotonic() + timeout
+    while _READY not in _tail(log_file, 1 << 20):
+        if proc.poll() is not None:
+            _children.pop(proc.pid, None)
+            raise Neo4jLocalError(
+                f"Neo4j exited with code {proc.returncode}; {log_file}:\n{_tail(log_file)}"
+            )
+        if time.monotonic() > deadline:
+            _terminate(proc.pid)
+            raise Neo4jLocalError(
+                f"Neo4j not ready after {timeout:.0f} s; {log_file}:\n{_tail(log_file)}"
+            )
+        time.sleep(0.2)
+    server = LocalNeo4j(f"bolt://127.0.0.1:{port}", proc.pid, home, port, log_file)
+    info = {
+        "pid": proc.pid,
+        "bolt_port": port,
+        "uri": server.uri,
+        "home": str(home),
+        "detached": detach,
+    }
+    tmp = _pid_file(cache).with_suffix(".tmp")
+    tmp.write_text(json.dumps(info) + "\n")
+    tmp.replace(_pid_file(cache))
+    return server
+
+
+def _terminate(pid: int, grace: float = 60) -> None:
+    """SIGTERM ``pid`` (clean Neo4j shutdown), SIGKILL after ``grace`` seconds."""
+    child = _children.pop(pid, None)
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGTERM)
+    if child is not None:
+        try:
+            child.wait(grace)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+        if child.stdin is not None:
+            child.stdin.close()
+        return
+    deadline = time.monotonic() + grace
+    while _alive(pid):
+        if time.monotonic() > deadline:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+            break
+        time.sleep(0.2)
+
+
+def stop(cache_dir: Path | None = None) -> bool:
+    """Stop the server running from this cache directory.
+
+    Parameters
+    ----------
+    cache_dir : Path, optional
+        Cache directory; default :func:`default_cache_dir`.
+
+    Returns
+    -------
+    bool
+        True if a server was stopped, False if none was running.
+    """
+    cache = _cache(cache_dir)
+    current = status(cache)
+    if current is None:
+        return False
+    _terminate(current.pid)
+    _pid_file(cache).unlink(missing_ok=True)
+    return True
+
+
+@contextlib.contextmanager
+def running(
+    cache_dir: Path | None = None,
+    bolt_port: int = 0,
+    *,
+    timeout: float = 180,
+) -> Iterator[LocalNeo4j]:
+    """Run a server for the duration of a ``with`` block (e.g. a pytest fixture).
+
+    The server is started non-detached, so it also dies with this process. If a
+    server from this cache directory is already running (and ``bolt_port`` is 0 or
+    its port), it is reused and left running on exit.
+
+    Parameters
+    ----------
+    cache_dir : Path, optional
+        Cache directory; default :func:`default_cache_dir`.
+    bolt_port : int
+        Bolt port on 127.0.0.1; 0 picks a free port.
+    timeout : float
+        Seconds to wait for the server to come up.
+
+    Yields
+    ------
+    LocalNeo4j
+        The running server.
+    """
+    before = status(cache_dir)
+    server = start(cache_dir, bolt_port, detach=False, timeout=timeout)
+    try:
+        yield server
+    finally:
+        if before is None or before.pid != server.pid:
+            stop(cache_dir)
