@@ -8,10 +8,14 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from typer.testing import CliRunner
 
 from redwuye_graph.citygraph import CityGraph
+from redwuye_graph.cli import app
 from redwuye_graph.errors import ValidationError
+from redwuye_graph.generate import generate
 from redwuye_graph.rosters import read_csv, read_json, write_csv, write_graphml, write_json
+from redwuye_graph.store import open_store
 
 
 def test_csv_round_trip(tiny_city: CityGraph, tmp_path: Path) -> None:
@@ -139,12 +143,23 @@ def clean_roster(tmp_path_factory: pytest.TempPathFactory, tiny_city: CityGraph)
     return write_csv(tiny_city, tmp_path_factory.mktemp("clean"))
 
 
-@settings(max_examples=40, deadline=None,
+@pytest.fixture(scope="module")
+def loaded_store(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, CityGraph]:
+    """An embedded store file holding another city, closed so the CLI can open it."""
+    city = generate("tiny", seed=99)
+    uri = f"embedded:{tmp_path_factory.mktemp('store') / 'city.rdb'}"
+    with open_store(uri) as store:
+        store.load(city)
+    return uri, city
+
+
+@settings(max_examples=30, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(chosen=st.lists(st.sampled_from(MUTATIONS), min_size=1, max_size=4, unique=True),
        offsets=st.lists(st.integers(0, 1000), min_size=4, max_size=4))
-def test_broken_rosters_report_every_problem(clean_roster: Path, tmp_path: Path,
-                                            chosen: list, offsets: list[int]) -> None:
+def test_broken_rosters_report_every_problem_and_write_nothing(
+        clean_roster: Path, loaded_store: tuple[str, CityGraph], tmp_path: Path,
+        chosen: list, offsets: list[int]) -> None:
     root = tmp_path / "broken"
     shutil.rmtree(root, ignore_errors=True)
     shutil.copytree(clean_roster, root)
@@ -155,3 +170,10 @@ def test_broken_rosters_report_every_problem(clean_roster: Path, tmp_path: Path,
     for where, row, field in expected:
         assert (where, row, field) in found, (where, row, field, err.value.problems)
     assert "nothing was written" in str(err.value)
+
+    uri, before = loaded_store
+    result = CliRunner().invoke(app, ["load", str(root), "--store", uri])
+    assert result.exit_code == 1
+    assert all(str(p) in result.output for p in err.value.problems[:200])
+    with open_store(uri) as store:
+        assert store.read() == before
