@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DIR := build/demo
 
-.PHONY: install demo test lint bench clean
+.PHONY: install demo test lint cypher-lint bench clean
 
 install: $(STAMP)
 
@@ -32,6 +32,10 @@ demo: install
 lint: install
 	$(BIN)/ruff check redwuye_graph tests benchmarks
 	$(BIN)/mypy
+
+cypher-lint: install
+	test -d tools/cypher-lint/node_modules/@neo4j-cypher || npm ci --prefix tools/cypher-lint
+	$(BIN)/python -m redwuye_graph.queries lint-schema | node tools/cypher-lint/lint.mjs - cypher
 
 test: lint
 	$(BIN)/python -m pytest -n 2 --dist loadgroup

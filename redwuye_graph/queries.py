@@ -33,6 +33,7 @@ from typing import Any
 
 import pandas as pd
 
+from redwuye_graph.schema import NODE_SPECS, REL_SPECS, Label, RelType
 from redwuye_graph.store.base import GraphStore
 
 __all__ = [
@@ -43,6 +44,7 @@ __all__ = [
     "QueryError",
     "bind",
     "get_query",
+    "lint_schema",
     "load_library",
     "parse_query",
     "run_group",
@@ -294,3 +296,24 @@ def run_group(store: GraphStore, folder: str, params: Mapping[str, Any] | None =
         own = {k: v for k, v in given.items() if k in {p.name for p in query.params}}
         out[name] = run_query(store, name, own)
     return out
+
+
+def lint_schema() -> dict[str, list[str]]:
+    """Labels, relationship types and property keys of the schema, for Neo4j's linter.
+
+    ``tools/cypher-lint/lint.mjs`` reads this (as JSON) so that a misspelt label, type or
+    property in a query is reported: ``python -m redwuye_graph.queries lint-schema``.
+    """
+    keys = {k for spec in NODE_SPECS.values() for k in spec.props}
+    keys |= {k for spec in REL_SPECS.values() for k in spec.props}
+    return {"labels": sorted(map(str, Label)), "relationshipTypes": sorted(map(str, RelType)),
+            "propertyKeys": sorted(keys)}
+
+
+if __name__ == "__main__":
+    import json
+    import sys
+
+    if sys.argv[1:] != ["lint-schema"]:
+        sys.exit("usage: python -m redwuye_graph.queries lint-schema")
+    print(json.dumps(lint_schema(), indent=1))
