@@ -23,7 +23,9 @@ import math
 from collections.abc import Callable, Iterable
 from typing import Any
 
+import networkx as nx
 import pandas as pd
+from networkx.algorithms import bipartite
 
 from redwuye_graph.citygraph import CityGraph
 from redwuye_graph.linkage import estate_linkage
@@ -31,15 +33,21 @@ from redwuye_graph.queries import table
 from redwuye_graph.schema import Label, RelType
 
 __all__ = [
+    "BODY_KINDS",
     "BREACH_COLUMNS",
     "COMPANY_COLUMNS",
     "ESTATE_COLUMNS",
     "LEVELS",
     "SUMMARY_COLUMNS",
     "VACUUM_COLUMNS",
+    "affiliation_network",
+    "body_projection",
     "breaches",
+    "brokers",
     "companies",
     "estate_coverage",
+    "k_cores",
+    "person_projection",
     "share",
     "summary",
     "vacuum",
@@ -81,6 +89,16 @@ VACUUM_COLUMNS = [
     "estate", "name", "community", "street", "district", "households", "holder",
     "holder_label",
 ]
+
+#: Kind of body by label, for the affiliation network (a PartyOrg takes its host's kind).
+BODY_KINDS = {
+    Label.COMMUNITY: "community", Label.RESIDENTS_COMMITTEE: "community",
+    Label.REGIONAL_PARTY_COMMITTEE: "community", Label.OWNERS_COMMITTEE: "owners",
+    Label.PROJECT: "company", Label.PROPERTY_COMPANY: "company",
+}
+
+_BROKER_COLUMNS = ("person", "name", "party_member", "kinds", "spans", "bodies", "co_members")
+_POSTS = (RelType.MEMBER_OF, RelType.INSTRUCTOR_OF, RelType.QUALITY_SUPERVISOR_OF)
 
 #: Columns of every ``compliance/`` query and of :func:`breaches`.
 BREACH_COLUMNS = ["rule", "label", "subject", "name", "community", "detail"]
@@ -334,3 +352,108 @@ def _affiliation_breaches(city: CityGraph) -> list[dict[str, Any]]:
                                 f"affiliated to {parents[0]}, the party organisation of "
                                 f"{parent_host}"))
     return rows
+
+
+def affiliation_network(city: CityGraph, community: str) -> nx.Graph:
+    """The person–body affiliation network of a community (bipartite, simple).
+
+    Bodies: the community's residents' and regional party committees and party
+    organisations; its estates' owners' committees; the projects serving its estates and
+    their companies; party organisations hosted by any of these. Edges: posts
+    (``MEMBER_OF``, ``INSTRUCTOR_OF``, ``QUALITY_SUPERVISOR_OF``). Node attributes:
+    ``bipartite`` (0 people, 1 bodies) and, on bodies, ``kind`` (see :data:`BODY_KINDS`).
+    """
+    if community not in city or city.label(community) is not Label.COMMUNITY:
+        raise ValueError(f"{community!r} is not a community of this city")
+    hosts = set(city.into(community, RelType.COMMITTEE_OF))
+    hosts |= set(city.into(community, RelType.PARTY_ORG_OF))
+    for estate in city.into(community, RelType.IN_COMMUNITY):
+        if city.label(estate) is not Label.ESTATE:
+            continue
+        projects = city.into(estate, RelType.SERVES)
+        hosts |= set(city.into(estate, RelType.COMMITTEE_OF)) | set(projects)
+        hosts |= {f for j in projects for f in city.into(j, RelType.OPERATES)}
+    bodies = set(hosts) | {g for h in hosts for g in city.into(h, RelType.PARTY_ORG_OF)}
+    graph = nx.Graph()
+    for body in bodies:
+        host = city.out(body, RelType.PARTY_ORG_OF)
+        graph.add_node(body, bipartite=1, kind=BODY_KINDS[city.label(host[0] if host else body)])
+        for rtype in _POSTS:
+            for person in city.into(body, rtype):
+                graph.add_node(person, bipartite=0)
+                graph.add_edge(person, body)
+    return graph
+
+
+def _sides(graph: nx.Graph) -> tuple[list[str], list[str]]:
+    people = sorted(n for n, side in graph.nodes(data="bipartite") if side == 0)
+    return people, sorted(n for n, side in graph.nodes(data="bipartite") if side == 1)
+
+
+def _project(graph: nx.Graph, nodes: list[str]) -> nx.Graph:
+    """Weighted projection onto ``nodes`` (NetworkX refuses when the other side is empty)."""
+    if len(nodes) == len(graph):
+        empty = nx.Graph()
+        empty.add_nodes_from(nodes)
+        return empty
+    return bipartite.weighted_projected_graph(graph, nodes)
+
+
+def brokers(city: CityGraph, community: str, min_kinds: int = 2, limit: int = 10
+            ) -> pd.DataFrame:
+    """People whose posts span the most kinds of body; oracle of ``analysis/brokers``."""
+    graph = affiliation_network(city, community)
+    people, _ = _sides(graph)
+    projection = _project(graph, people)
+    rows = []
+    for person in people:
+        kinds = {graph.nodes[b]["kind"] for b in graph[person]}
+        if len(kinds) >= min_kinds:
+            props = city.props(person)
+            rows.append({"person": person, "name": props["name"],
+                         "party_member": props["party_member"], "kinds": len(kinds),
+                         "spans": "+".join(k for k in ("community", "owners", "company")
+                                           if k in kinds),
+                         "bodies": graph.degree(person),
+                         "co_members": projection.degree(person)})
+    rows.sort(key=lambda r: (-r["kinds"], -r["co_members"], -r["bodies"], r["person"]))
+    return _frame(rows[:limit], list(_BROKER_COLUMNS))
+
+
+def person_projection(city: CityGraph, community: str) -> pd.DataFrame:
+    """People sharing bodies, weighted; oracle of ``analysis/person_projection``."""
+    graph = affiliation_network(city, community)
+    people, _ = _sides(graph)
+    projection = _project(graph, people)
+    rows = [{"person_a": min(a, b), "person_b": max(a, b), "shared": weight}
+            for a, b, weight in projection.edges(data="weight")]
+    rows.sort(key=lambda r: (r["person_a"], r["person_b"]))
+    return _frame(rows, ["person_a", "person_b", "shared"])
+
+
+def body_projection(city: CityGraph, community: str) -> pd.DataFrame:
+    """Bodies sharing people (interlocks), weighted; oracle of ``analysis/body_projection``."""
+    graph = affiliation_network(city, community)
+    _, bodies = _sides(graph)
+    projection = _project(graph, bodies)
+    rows = []
+    for a, b, weight in projection.edges(data="weight"):
+        a, b = min(a, b), max(a, b)
+        rows.append({"body_a": a, "kind_a": graph.nodes[a]["kind"], "body_b": b,
+                     "kind_b": graph.nodes[b]["kind"], "shared": weight})
+    rows.sort(key=lambda r: (r["body_a"], r["body_b"]))
+    return _frame(rows, ["body_a", "kind_a", "body_b", "kind_b", "shared"])
+
+
+def k_cores(city: CityGraph, community: str) -> pd.DataFrame:
+    """Core number of each person in the community's person projection (Python only).
+
+    A person in the k-core shares a body with at least k others who are also in it:
+    the densely cross-appointed centre of the community.
+    """
+    graph = affiliation_network(city, community)
+    people, _ = _sides(graph)
+    cores = nx.core_number(_project(graph, people))
+    rows = [{"person": p, "core": cores[p]} for p in people]
+    rows.sort(key=lambda r: (-r["core"], r["person"]))
+    return _frame(rows, ["person", "core"])

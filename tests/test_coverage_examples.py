@@ -1,0 +1,167 @@
+"""Hand-built organisations with hand-computed answers, for the oracle and the Cypher alike.
+
+One community, two estates. Estate E1 is served by company F1 (project J1) and has an
+owners' committee O1; estate E2 has no company and is held by the community.
+
+- S (community party secretary, also residents'-committee director) is J1's instructor
+  and sits on O1: secretary_instructor, community member on the owners' committee;
+- H heads F1 and sits on the regional party committee Q: head_on_regional_committee;
+- W sits on O1 and is a party member; V sits on O1 and is not.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from redwuye_graph import coverage
+from redwuye_graph.citygraph import CityGraph
+from redwuye_graph.queries import run_query
+from redwuye_graph.schema import CreditGrade, Label, PartyOrgLevel, RelType
+from redwuye_graph.store import GraphStore
+
+
+def example_city() -> CityGraph:
+    city = CityGraph()
+    add, rel = city.add_node, city.add_rel
+    add(Label.DISTRICT, "D", name="d")
+    add(Label.STREET, "S1", name="s")
+    rel(RelType.IN_DISTRICT, "S1", "D")
+    add(Label.COMMUNITY, "C", name="c")
+    rel(RelType.IN_STREET, "C", "S1")
+    add(Label.PARTY_ORG, "GC", name="community org", level=str(PartyOrgLevel.COMMITTEE))
+    rel(RelType.PARTY_ORG_OF, "GC", "C")
+    add(Label.PARTY_ORG, "GS", name="street org", level=str(PartyOrgLevel.COMMITTEE))
+    rel(RelType.PARTY_ORG_OF, "GS", "S1")
+    add(Label.RESIDENTS_COMMITTEE, "R", name="rc")
+    rel(RelType.COMMITTEE_OF, "R", "C")
+    add(Label.REGIONAL_PARTY_COMMITTEE, "Q", name="rpc")
+    rel(RelType.COMMITTEE_OF, "Q", "C")
+    for estate, households in (("E1", 300), ("E2", 120)):
+        add(Label.ESTATE, estate, name=estate, households=households, old=False, fee_level=1.0)
+        rel(RelType.IN_COMMUNITY, estate, "C")
+    add(Label.PROPERTY_COMPANY, "F1", name="f", staff=40, party_members_on_staff=4,
+        credit_grade=str(CreditGrade.A), blacklisted=True, star_rating=1)
+    rel(RelType.REGISTERED_IN, "F1", "S1")
+    add(Label.PROJECT, "J1", name="j")
+    rel(RelType.OPERATES, "F1", "J1")
+    rel(RelType.SERVES, "J1", "E1")
+    add(Label.PARTY_ORG, "GJ", name="project group", level=str(PartyOrgLevel.GROUP))
+    rel(RelType.PARTY_ORG_OF, "GJ", "J1")
+    rel(RelType.AFFILIATED_TO, "GJ", "GS")  # allowed: the street of the estate J1 serves
+    add(Label.OWNERS_COMMITTEE, "O1", name="oc")
+    rel(RelType.COMMITTEE_OF, "O1", "E1")
+    for person, party in (("S", True), ("H", True), ("W", True), ("V", False)):
+        add(Label.PERSON, person, name=person, party_member=party)
+    rel(RelType.MEMBER_OF, "S", "GC", role="secretary")
+    rel(RelType.MEMBER_OF, "S", "R", role="director")
+    rel(RelType.INSTRUCTOR_OF, "S", "J1")
+    rel(RelType.MEMBER_OF, "S", "O1", role="member")
+    rel(RelType.MEMBER_OF, "H", "F1", role="head")
+    rel(RelType.MEMBER_OF, "H", "Q", role="member")
+    rel(RelType.MEMBER_OF, "W", "O1", role="chair")
+    rel(RelType.MEMBER_OF, "V", "O1", role="member")
+    rel(RelType.INTERIM_MANAGES, "C", "E2")
+    city.check()
+    return city
+
+
+CITY = example_city()
+
+ESTATE_ROWS = [
+    {"estate": "E1", "project": "J1", "company": "F1", "owners_committee": "O1",
+     "owners_committee_size": 3, "owners_committee_party_members": 2, "has_company": True,
+     "company_party_org": False, "company_instructor": True, "secretary_instructor": True,
+     "quality_supervisor": False, "head_on_regional_committee": True,
+     "has_owners_committee": True, "community_member_on_owners_committee": True,
+     "owners_on_regional_committee": False, "interim_managed": False, "tripartite": True},
+    {"estate": "E2", "project": None, "company": None, "owners_committee": None,
+     "owners_committee_size": 0, "owners_committee_party_members": 0, "has_company": False,
+     "company_party_org": False, "company_instructor": False, "secretary_instructor": False,
+     "quality_supervisor": False, "head_on_regional_committee": False,
+     "has_owners_committee": False, "community_member_on_owners_committee": False,
+     "owners_on_regional_committee": False, "interim_managed": True, "tripartite": False},
+]
+
+SUMMARY = {"communities": 1, "estates": 2, "households": 420, "companies": 1,
+           "companies_party_org": 0, "companies_instructor_only": 1, "companies_neither": 0,
+           "projects": 1, "secretary_instructor": 1, "secretary_instructor_share": 1.0,
+           "quality_supervisor": 0, "quality_supervisor_share": 0.0,
+           "communities_regional_complete": 0,  # O1 has nobody on the regional committee
+           "owners_committees": 1, "owners_committee_share": 0.5,
+           "owners_committee_party_member_share": 0.6667, "tripartite": 1,
+           "tripartite_share": 0.5, "vacuum": 1, "vacuum_interim_managed": 1, "vacuum_share": 0.5}
+
+BREACHES = [("blacklisted-company-serving", "F1", "serves estate E1 through project J1"),
+            ("company-qualifies-without-party-org", "F1",
+             "4 party members on staff and no party organisation")]
+
+
+def check_estates(table: list[dict[str, object]]) -> None:
+    assert [{k: row[k] for k in ESTATE_ROWS[0]} for row in table] == ESTATE_ROWS
+
+
+def test_oracle_gives_the_hand_computed_answers() -> None:
+    check_estates(coverage.estate_coverage(CITY).to_dict("records"))
+    city_row = coverage.summary(CITY, "city").to_dict("records")[0]
+    assert {k: city_row[k] for k in SUMMARY} == SUMMARY
+    breaches = coverage.breaches(CITY)
+    assert list(breaches[["rule", "subject", "detail"]].itertuples(index=False, name=None)) \
+        == BREACHES
+    holders = coverage.vacuum(CITY)[["estate", "holder", "holder_label"]].to_dict("records")
+    assert holders == [{"estate": "E2", "holder": "C", "holder_label": "Community"}]
+
+
+def test_cypher_gives_the_hand_computed_answers(embedded: GraphStore) -> None:
+    embedded.load(CITY)
+    check_estates(run_query(embedded, "coverage/estate").to_dict("records"))
+    city_row = run_query(embedded, "coverage/summary", {"level": "city"}).to_dict("records")[0]
+    assert {k: city_row[k] for k in SUMMARY} == SUMMARY
+    rows = []
+    for name in ("compliance/blacklisted_company_serving",
+                 "compliance/company_without_party_org", "compliance/party_org_affiliation",
+                 "compliance/vacuum_without_interim",
+                 "compliance/owners_committee_without_party_member"):
+        rows += run_query(embedded, name)[["rule", "subject", "detail"]].itertuples(
+            index=False, name=None)
+    assert rows == BREACHES
+    brokers = run_query(embedded, "analysis/brokers", {"community": "C"})
+    assert brokers[["person", "spans", "bodies", "co_members"]].to_dict("records") == [
+        {"person": "S", "spans": "community+owners+company", "bodies": 4, "co_members": 2},
+        {"person": "H", "spans": "community+company", "bodies": 2, "co_members": 0}]
+
+
+def test_misaffiliated_and_unaffiliated_party_orgs() -> None:
+    city = example_city()
+    city.add_node(Label.STREET, "S2", name="other street")
+    city.add_rel(RelType.IN_DISTRICT, "S2", "D")
+    city.add_node(Label.PARTY_ORG, "GS2", name="other org", level=str(PartyOrgLevel.COMMITTEE))
+    city.add_rel(RelType.PARTY_ORG_OF, "GS2", "S2")
+    city.graph.remove_edge("GJ", "GS", key=RelType.AFFILIATED_TO)
+    city.add_rel(RelType.AFFILIATED_TO, "GJ", "GS2")
+    city.add_node(Label.PARTY_ORG, "GF", name="company org", level=str(PartyOrgLevel.BRANCH))
+    city.add_rel(RelType.PARTY_ORG_OF, "GF", "F1")
+    city.check()
+    rows = coverage.breaches(city)
+    found = rows[rows["rule"].str.startswith("party-org")][["rule", "subject", "detail"]]
+    assert list(found.itertuples(index=False, name=None)) == [
+        ("party-org-misaffiliated", "GJ", "affiliated to GS2, the party organisation of S2"),
+        ("party-org-unaffiliated", "GF", "affiliated to no party organisation")]
+
+
+def test_affiliation_network_brokers_and_cores() -> None:
+    graph = coverage.affiliation_network(CITY, "C")
+    assert {n for n, side in graph.nodes(data="bipartite") if side == 0} == {"S", "H", "W", "V"}
+    assert graph.nodes["GJ"]["kind"] == "company" and graph.nodes["GC"]["kind"] == "community"
+    top = coverage.brokers(CITY, "C", min_kinds=1, limit=2)
+    assert top[["person", "kinds"]].to_dict("records") == [
+        {"person": "S", "kinds": 3}, {"person": "H", "kinds": 2}]
+    # S, W, V share O1: a triangle (2-core); H shares no body with anyone.
+    cores = coverage.k_cores(CITY, "C").set_index("person")["core"].to_dict()
+    assert cores == {"S": 2, "W": 2, "V": 2, "H": 0}
+    pairs = coverage.person_projection(CITY, "C")
+    assert pairs.to_dict("records") == [
+        {"person_a": "S", "person_b": "V", "shared": 1},
+        {"person_a": "S", "person_b": "W", "shared": 1},
+        {"person_a": "V", "person_b": "W", "shared": 1}]
+    with pytest.raises(ValueError, match="'E1' is not a community"):
+        coverage.affiliation_network(CITY, "E1")
