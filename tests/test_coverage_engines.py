@@ -1,0 +1,72 @@
+"""Two engines agree: every library query gives identical rows on FalkorDB and Neo4j 5.
+
+The same random cities (see ``test_coverage_oracle``) are loaded into the embedded store
+and into a real local Neo4j; the raw rows must be equal value for value and type for
+type (an ``int`` from one engine and a ``float`` from the other is a difference).
+Neo4j replans each query when a new small graph changes its statistics, so an example
+takes seconds; the many-examples variant is marked slow.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from test_coverage_oracle import cities, expected_tables
+
+from redwuye_graph.citygraph import CityGraph
+from redwuye_graph.generate import generate
+from redwuye_graph.queries import bind, get_query, load_library
+from redwuye_graph.store import GraphStore, open_store
+
+pytestmark = [pytest.mark.neo4j, pytest.mark.xdist_group("neo4j")]
+
+
+@pytest.fixture(scope="module")
+def engines(neo4j_uri: str, tmp_path_factory: pytest.TempPathFactory
+            ) -> Iterator[tuple[GraphStore, GraphStore]]:
+    path = tmp_path_factory.mktemp("engines") / "store.rdb"
+    with open_store(f"embedded:{path}") as falkor, open_store(neo4j_uri) as neo4j:
+        yield falkor, neo4j
+
+
+def typed(rows: list[dict[str, Any]]) -> list[list[tuple[str, str, Any]]]:
+    return [[(k, type(v).__name__, v) for k, v in row.items()] for row in rows]
+
+
+def check_engines_agree(engines: tuple[GraphStore, GraphStore], city: CityGraph) -> None:
+    falkor, neo4j = engines
+    for db in engines:
+        db.clear()
+        db.load(city)
+    checked = set()
+    for name, params, _ in expected_tables(city):
+        query = get_query(name)
+        bound = bind(query, params)
+        a, b = falkor.run(query.text, bound), neo4j.run(query.text, bound)
+        assert typed(a) == typed(b), f"{name} {params}"
+        checked.add(name)
+    assert checked == set(load_library())
+
+
+@settings(max_examples=5, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(city=cities)
+def test_engines_agree_on_random_cities(engines: tuple[GraphStore, GraphStore],
+                                        city: CityGraph) -> None:
+    check_engines_agree(engines, city)
+
+
+def test_engines_agree_on_a_district(engines: tuple[GraphStore, GraphStore]) -> None:
+    check_engines_agree(engines, generate("district", seed=2))
+
+
+@pytest.mark.slow
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(city=cities)
+def test_engines_agree_on_many_random_cities(engines: tuple[GraphStore, GraphStore],
+                                             city: CityGraph) -> None:
+    check_engines_agree(engines, city)
