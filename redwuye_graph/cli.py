@@ -396,3 +396,47 @@ def queries_cmd(
             for p in query.params:
                 typer.echo(f"{'':<{width}}    param {p.describe()}")
             typer.echo(f"{'':<{width}}    returns {', '.join(query.returns)}")
+
+
+# -- experiments: sweeps, sensitivity, calibration, discovery (owner: redwuye_graph/experiments)
+ExecutorOpt = Annotated[str, typer.Option(
+    "--executor", help="serial, local (process pool), dask (a LocalCluster) or "
+    "dask=tcp://HOST:8786 (a running scheduler).")]
+WorkersOpt = Annotated[int | None, typer.Option(
+    "--workers", min=1, help="Processes of local or of a dask LocalCluster (default: cores).")]
+
+
+def _sweep(file: Path, out: Path, executor: str, workers: int | None) -> Any:
+    """Run (or finish) a sweep into OUT; raise if any run failed."""
+    from redwuye_graph.experiments import load_sweep, make_executor, run_sweep
+
+    sweep = load_sweep(file)
+    with make_executor(executor, workers) as ex:
+        typer.echo(f"{sweep.name}: {len(sweep.tasks())} run(s) of {sweep.days} days on "
+                   f"{ex.name} ({ex.workers} worker(s)) -> {out}", err=True)
+        report = run_sweep(sweep, out, ex)
+    typer.echo(f"{sweep.name}: {report.finished} run(s) finished in {report.seconds:.1f} s, "
+               f"{report.skipped} already done, {len(report.failed)} failed -> "
+               f"{out / 'runs.parquet'}")
+    for run, error in list(report.failed.items())[:5]:
+        typer.echo(f"  run {run}: {error}", err=True)
+    if report.failed:
+        raise ValueError(f"{len(report.failed)} run(s) failed; run the same command again "
+                         "to retry them (finished runs are kept)")
+    return sweep
+
+
+@app.command("sweep")
+def sweep_cmd(
+    file: Annotated[Path, typer.Argument(help="Sweep file (simulations/sweep_*.toml).")],
+    out: Annotated[Path, typer.Option("--out", help="Output folder; a rerun skips "
+                                      "finished runs.")],
+    executor: ExecutorOpt = "serial",
+    workers: WorkersOpt = None,
+) -> None:
+    """Run a sweep: one row per run (parameters, seed, outcomes) in OUT/runs.parquet.
+
+    Example: redwuye sweep simulations/sweep_collection.toml --out build/sweep --executor local
+    """
+    with _errors():
+        _sweep(file, out, executor, workers)

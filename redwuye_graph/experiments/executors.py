@@ -1,0 +1,202 @@
+"""Executors: run one function over many items, serially, in a process pool or on Dask.
+
+Every executor is a context manager with the same :meth:`Executor.imap`, which yields
+``(index, value, error)`` as items finish (in any order). A failing item yields its
+error and costs nothing else:
+
+- ``serial``: in this process, in order;
+- ``local``: a pool of worker processes (``spawn``: no global start method is set). A
+  worker that dies breaks Python's pool; the pool is replaced and the items that were in
+  flight are run again one at a time, so only the item that kills its worker fails;
+- ``dask``: a ``distributed.LocalCluster`` started for the run, or, with
+  ``dask=tcp://host:8786``, an existing scheduler. Dask reschedules the items of a
+  dead worker; an item that keeps killing workers fails with ``KilledWorker``.
+
+Examples
+--------
+>>> with make_executor("serial") as ex:
+...     sorted(ex.imap(abs, [-2, 3]))
+[(0, 2, None), (1, 3, None)]
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from types import TracebackType
+from typing import Any, Self
+
+__all__ = ["EXECUTORS", "DaskExecutor", "Executor", "LocalExecutor", "SerialExecutor",
+           "make_executor"]
+
+#: Executor kinds accepted by :func:`make_executor` (``dask`` also as ``dask=ADDRESS``).
+EXECUTORS = ("serial", "local", "dask")
+
+#: What :meth:`Executor.imap` yields: item index, value (``None`` on error), error text.
+Done = tuple[int, Any, str | None]
+
+
+def _error(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"
+
+
+class Executor:
+    """Base of the executors: a context manager that maps a function over items."""
+
+    name = "executor"
+    workers = 1
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Release workers and connections."""
+
+    def imap(self, fn: Callable[[Any], Any], items: Sequence[Any]) -> Iterator[Done]:
+        """Yield ``(index, fn(items[index]), None)`` or ``(index, None, error)`` as done."""
+        raise NotImplementedError
+
+
+class SerialExecutor(Executor):
+    """Runs every item in this process, in order."""
+
+    name = "serial"
+
+    def imap(self, fn: Callable[[Any], Any], items: Sequence[Any]) -> Iterator[Done]:
+        """Yield ``(index, fn(items[index]), None)`` or ``(index, None, error)`` as done."""
+        for i, item in enumerate(items):
+            try:
+                value = fn(item)
+            except Exception as exc:
+                yield i, None, _error(exc)
+            else:
+                yield i, value, None
+
+
+class LocalExecutor(Executor):
+    """A pool of ``workers`` processes on this machine (default: one per core)."""
+
+    name = "local"
+
+    def __init__(self, workers: int | None = None):
+        self.workers = workers or os.cpu_count() or 1
+        self._context = multiprocessing.get_context("spawn")
+        self._pool = self._new_pool()
+
+    def _new_pool(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(self.workers, mp_context=self._context)
+
+    def close(self) -> None:
+        """Stop the worker processes."""
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def imap(self, fn: Callable[[Any], Any], items: Sequence[Any]) -> Iterator[Done]:
+        """Yield ``(index, fn(items[index]), None)`` or ``(index, None, error)`` as done.
+
+        At most ``workers`` items are in flight. After a worker death the items that were
+        in flight become suspects and run alone: one that kills its worker alone fails.
+        """
+        pending = deque(range(len(items)))
+        suspects: deque[int] = deque()
+        running: dict[Future[Any], tuple[int, bool]] = {}
+        while pending or suspects or running:
+            if suspects:
+                if not running:
+                    i = suspects.popleft()
+                    running[self._pool.submit(fn, items[i])] = (i, True)
+            else:
+                while pending and len(running) < self.workers:
+                    i = pending.popleft()
+                    running[self._pool.submit(fn, items[i])] = (i, False)
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            if any(isinstance(f.exception(), BrokenProcessPool) for f in done):
+                done = set(running)  # every future of a broken pool is finished
+                self._pool.shutdown(wait=True, cancel_futures=True)
+                self._pool = self._new_pool()
+            for future in done:
+                i, alone = running.pop(future)
+                exc = future.exception()
+                if exc is None:
+                    yield i, future.result(), None
+                elif isinstance(exc, BrokenProcessPool):
+                    if alone:
+                        yield i, None, "worker died (BrokenProcessPool)"
+                    else:
+                        suspects.append(i)
+                else:
+                    yield i, None, _error(exc)
+
+
+class DaskExecutor(Executor):
+    """Dask distributed: a ``LocalCluster`` of ``workers`` processes, or a scheduler."""
+
+    name = "dask"
+
+    def __init__(self, address: str | None = None, workers: int | None = None):
+        dist: Any = importlib.import_module("distributed")  # untyped: keep it Any
+        self.address = address
+        self._cluster: Any = None
+        self.client: Any
+        if address is None:
+            self._cluster = dist.LocalCluster(n_workers=workers or os.cpu_count() or 1,
+                                              threads_per_worker=1, processes=True,
+                                              dashboard_address=":0",
+                                              silence_logs=logging.CRITICAL)
+            self.client = dist.Client(self._cluster)
+        else:
+            self.client = dist.Client(address, timeout=30)
+        info = self.client.scheduler_info()
+        self.workers = max(1, sum(w["nthreads"] for w in info["workers"].values()))
+
+    def close(self) -> None:
+        """Disconnect; stop the cluster if this executor started it."""
+        self.client.close()
+        if self._cluster is not None:
+            self._cluster.close()
+
+    def imap(self, fn: Callable[[Any], Any], items: Sequence[Any]) -> Iterator[Done]:
+        """Yield ``(index, fn(items[index]), None)`` or ``(index, None, error)`` as done."""
+        as_completed: Any = importlib.import_module("distributed").as_completed
+        futures = {self.client.submit(fn, item, pure=False): i for i, item in enumerate(items)}
+        for future in as_completed(futures):
+            i = futures.pop(future)
+            if future.status == "finished":
+                yield i, future.result(), None
+            else:
+                try:
+                    exc = future.exception()
+                except Exception as lost:  # cancelled: the scheduler lost it
+                    exc = lost
+                yield i, None, _error(exc)
+            future.release()
+
+
+def make_executor(spec: str = "serial", workers: int | None = None) -> Executor:
+    """An executor from its command-line name: ``serial``, ``local``, ``dask[=ADDRESS]``.
+
+    Parameters
+    ----------
+    spec : executor kind; ``dask=tcp://host:8786`` connects to an existing scheduler.
+    workers : processes of ``local`` and of a ``dask`` LocalCluster (default: cores).
+    """
+    kind, sep, address = spec.partition("=")
+    if kind not in EXECUTORS or (sep and (kind != "dask" or not address)):
+        raise ValueError(f"executor {spec!r}: use serial, local, dask or dask=ADDRESS "
+                         "(e.g. dask=tcp://127.0.0.1:8786)")
+    if workers is not None and workers < 1:
+        raise ValueError(f"workers: {workers} must be at least 1")
+    if kind == "serial":
+        return SerialExecutor()
+    if kind == "local":
+        return LocalExecutor(workers)
+    return DaskExecutor(address or None, workers)

@@ -1,0 +1,432 @@
+"""Sweeps (``simulations/sweep_*.toml``): a base scenario, varied parameters, a design.
+
+A sweep file names a base scenario, the parameters it varies with their ranges and the
+design that picks the points::
+
+    [sweep]
+    name = "collection_drivers"
+    scenario = "baseline.toml"   # relative to this file
+    design = "lhs"               # grid | lhs | sobol | morris
+    samples = 32                 # see DESIGNS
+    replicates = 2               # seeds per point: first_seed .. first_seed + replicates - 1
+    first_seed = 0
+    design_seed = 1              # seed of the sampler
+    days = 365                   # optional; default: the scenario's horizon
+
+    [params]                     # sim.params.PARAMS names: [low, high] inside the registry
+    hazard_community = [0.0, 0.2]
+
+    [levels]                     # generate.PolicyLevels names: [low, high] inside [0, 1]
+    owners_committee = [0.0, 1.0]
+
+Ranges are checked against the one parameter registry (:data:`~redwuye_graph.sim.PARAMS`)
+and the city's policy levels: an unknown name, a range outside the registry or an empty
+range raises :class:`SweepError` naming the file and the key before anything runs.
+Every point runs with the same seeds (common random numbers), so differences between
+points are not seed noise. Designs come from ``scipy.stats.qmc`` (Latin hypercube) and
+SALib (Saltelli/Sobol and Morris samplers).
+
+Examples
+--------
+>>> from pathlib import Path
+>>> sweep = load_sweep(Path("simulations/sweep_collection.toml"))
+>>> sweep.design, [f.name for f in sweep.factors][:2]
+('lhs', ['hazard_community', 'pay_satisfaction'])
+>>> len(sweep.tasks()) == sweep.samples * sweep.replicates
+True
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import time
+import tomllib
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from tqdm import tqdm
+
+from redwuye_graph.citygraph import CityGraph
+from redwuye_graph.experiments.executors import Executor
+from redwuye_graph.experiments.outcomes import run_outcomes
+from redwuye_graph.experiments.results import RunTable
+from redwuye_graph.generate import PolicyLevels
+from redwuye_graph.sim.model import CityModel
+from redwuye_graph.sim.params import PARAMS
+from redwuye_graph.sim.scenario import Scenario, ScenarioError, load_scenario
+
+__all__ = ["DESIGNS", "MAX_RUNS", "Factor", "Sweep", "SweepError", "SweepReport", "Task",
+           "load_factors", "load_sweep", "read_runs", "run_sweep", "run_task"]
+
+#: Designs and what ``samples`` means for each (d = number of varied parameters).
+DESIGNS = {
+    "grid": "points per parameter, evenly spaced including both ends (samples^d points)",
+    "lhs": "points of a Latin hypercube (scipy.stats.qmc)",
+    "sobol": "base samples N, a power of two; Saltelli's scheme gives N(d + 2) points "
+             "(SALib), for first-order and total Sobol indices",
+    "morris": "trajectories r; r(d + 1) points (SALib), for Morris screening",
+}
+#: Largest number of runs (points × replicates) a sweep file may ask for.
+MAX_RUNS = 1_000_000
+_LEVELS = tuple(f.name for f in fields(PolicyLevels))
+_SWEEP_INT = {"samples": 1, "replicates": 1, "first_seed": 0, "design_seed": 0, "days": 1,
+              "morris_levels": 2}
+
+
+class SweepError(ValueError):
+    """A sweep or targets file is invalid; the message names the file and the key."""
+
+
+@dataclass(frozen=True)
+class Factor:
+    """One varied parameter: a model parameter or (``levels.NAME``) a city policy level."""
+
+    name: str
+    low: float
+    high: float
+    integer: bool = False
+
+    @property
+    def level(self) -> str | None:
+        """The policy-level name of a ``levels.NAME`` factor, else ``None``."""
+        return self.name.removeprefix("levels.") if self.name.startswith("levels.") else None
+
+    def typed(self, value: float) -> float | int:
+        """``value`` clipped to the range, rounded for a whole-number parameter."""
+        value = min(max(float(value), self.low), self.high)
+        return round(value) if self.integer else value
+
+
+@dataclass(frozen=True)
+class Task:
+    """One run: a point of the design, a replicate and its seed."""
+
+    run: int
+    point: int
+    replicate: int
+    seed: int
+    values: dict[str, float | int]
+    scenario: Scenario
+    days: int
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """A validated sweep."""
+
+    name: str
+    path: Path
+    scenario: Scenario
+    factors: tuple[Factor, ...]
+    design: str = "lhs"
+    samples: int = 16
+    replicates: int = 1
+    first_seed: int = 0
+    design_seed: int = 0
+    days: int = 365
+    morris_levels: int = 4
+    description: str = ""
+
+    def problem(self) -> dict[str, Any]:
+        """The SALib problem: names and bounds of the factors."""
+        return {"num_vars": len(self.factors), "names": [f.name for f in self.factors],
+                "bounds": [[f.low, f.high] for f in self.factors]}
+
+    def matrix(self) -> np.ndarray:
+        """The design's points as drawn by the sampler (floats, one row per point)."""
+        lows = np.array([f.low for f in self.factors])
+        highs = np.array([f.high for f in self.factors])
+        if self.design == "grid":
+            axes = [np.unique([f.typed(v) for v in np.linspace(f.low, f.high, self.samples)])
+                    for f in self.factors]
+            return np.array(list(itertools.product(*axes)), dtype=float)
+        if self.design == "lhs":
+            from scipy.stats import qmc
+
+            unit = qmc.LatinHypercube(d=len(self.factors), rng=self.design_seed)
+            return np.asarray(qmc.scale(unit.random(self.samples), lows, highs))
+        if self.design == "sobol":
+            from SALib.sample import sobol
+
+            return np.asarray(sobol.sample(self.problem(), self.samples,
+                                           calc_second_order=False, seed=self.design_seed))
+        from SALib.sample import morris
+
+        return np.asarray(morris.sample(self.problem(), self.samples,
+                                        num_levels=self.morris_levels, seed=self.design_seed))
+
+    def points(self) -> pd.DataFrame:
+        """The values each point runs with (whole numbers rounded), one row per point."""
+        raw = self.matrix()
+        return pd.DataFrame({f.name: [f.typed(v) for v in raw[:, j]]
+                             for j, f in enumerate(self.factors)})
+
+    def tasks(self) -> list[Task]:
+        """Every run: point-major, ``run = point * replicates + replicate``."""
+        points = [{str(k): v for k, v in row.items()}
+                  for row in self.points().to_dict("records")]
+        return [Task(run=p * self.replicates + r, point=p, replicate=r,
+                     seed=self.first_seed + r, values=values, scenario=self.scenario,
+                     days=self.days)
+                for p, values in enumerate(points) for r in range(self.replicates)]
+
+    def fingerprint(self) -> str:
+        """A digest of everything that decides the runs (not names or descriptions)."""
+        sc = self.scenario
+        content = {
+            "factors": [asdict(f) for f in self.factors], "design": self.design,
+            "samples": self.samples, "replicates": self.replicates,
+            "first_seed": self.first_seed, "design_seed": self.design_seed,
+            "days": self.days, "morris_levels": self.morris_levels,
+            "scenario": {"preset": sc.preset, "store": sc.store, "graph_seed": sc.graph_seed,
+                         "levels": sc.levels, "params": asdict(sc.params),
+                         "policies": sc.policies},
+        }
+        text = json.dumps(content, sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _fail(path: Path, key: str, message: str) -> SweepError:
+    return SweepError(f"{path}: {key}: {message}")
+
+
+def _read_toml(path: Path, tables: tuple[str, ...]) -> dict[str, Any]:
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such file")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise SweepError(f"{path}: not valid TOML: {exc}") from None
+    for key, value in data.items():
+        if key not in tables:
+            raise _fail(path, key, f"unknown table; allowed: {', '.join(tables)}")
+        if not isinstance(value, dict):
+            raise _fail(path, key, f"must be a [{key}] table")
+    return data
+
+
+def _range(path: Path, key: str, value: Any, low: float, high: float, unit: str,
+           integer: bool) -> tuple[float, float]:
+    if (not isinstance(value, list) or len(value) != 2
+            or any(isinstance(v, bool) or not isinstance(v, int | float) for v in value)):
+        raise _fail(path, key, f"{value!r} must be a range [low, high] of two numbers")
+    a, b = float(value[0]), float(value[1])
+    if not a < b:
+        raise _fail(path, key, f"empty range {value!r}: low must be below high")
+    if integer and (a != int(a) or b != int(b)):
+        raise _fail(path, key, f"{value!r}: a whole-number parameter needs whole-number ends")
+    if a < low or b > high:
+        raise _fail(path, key, f"range {value!r} is outside the allowed [{low:g}, {high:g}] "
+                    f"({unit})")
+    return a, b
+
+
+def load_factors(path: Path, data: dict[str, Any], levels: bool = True) -> tuple[Factor, ...]:
+    """The varied parameters of a parsed file's ``[params]`` (and ``[levels]``) tables.
+
+    Parameters
+    ----------
+    path : the file, named in errors.
+    data : the parsed TOML.
+    levels : whether a ``[levels]`` table is allowed.
+    """
+    factors = []
+    for name, value in data.get("params", {}).items():
+        if name not in PARAMS:
+            raise _fail(path, f"params.{name}", "unknown parameter; known: "
+                        f"{', '.join(sorted(PARAMS))}")
+        p = PARAMS[name]
+        low, high = _range(path, f"params.{name}", value, p.low, p.high, p.unit, p.integer)
+        factors.append(Factor(name, low, high, p.integer))
+    for name, value in data.get("levels", {}).items() if levels else ():
+        if name not in _LEVELS:
+            raise _fail(path, f"levels.{name}", f"unknown policy level; known: "
+                        f"{', '.join(_LEVELS)}")
+        low, high = _range(path, f"levels.{name}", value, 0.0, 1.0, "share", False)
+        factors.append(Factor(f"levels.{name}", low, high))
+    if not factors:
+        raise _fail(path, "params", "no parameter varied; give at least one NAME = [low, high]")
+    return tuple(factors)
+
+
+def _scenario(path: Path, head: dict[str, Any]) -> Scenario:
+    if not isinstance(head.get("scenario"), str) or not head["scenario"]:
+        raise _fail(path, "sweep.scenario", "missing; the base scenario file, relative to "
+                    "this file (e.g. \"baseline.toml\")")
+    try:
+        return load_scenario(path.parent / head["scenario"])
+    except (ScenarioError, FileNotFoundError) as exc:
+        raise _fail(path, "sweep.scenario", str(exc)) from None
+
+
+def _head(path: Path, data: dict[str, Any], table: str, ints: dict[str, int],
+          texts: tuple[str, ...]) -> dict[str, Any]:
+    head = data.get(table)
+    if head is None:
+        raise _fail(path, table, f"missing [{table}] table")
+    values: dict[str, Any] = {}
+    for key, value in head.items():
+        where = f"{table}.{key}"
+        if key in ints:
+            if isinstance(value, bool) or not isinstance(value, int) or value < ints[key]:
+                raise _fail(path, where, f"{value!r} must be a whole number >= {ints[key]}")
+        elif key in texts:
+            if not isinstance(value, str) or not value:
+                raise _fail(path, where, f"{value!r} must be a non-empty string")
+        else:
+            raise _fail(path, where, f"unknown key; allowed: {', '.join([*texts, *ints])}")
+        values[key] = value
+    return values
+
+
+def load_sweep(path: Path) -> Sweep:
+    """Read and validate a sweep file; raise :class:`SweepError` on any problem."""
+    path = Path(path)
+    data = _read_toml(path, ("sweep", "params", "levels"))
+    head = _head(path, data, "sweep", _SWEEP_INT, ("name", "description", "scenario", "design"))
+    scenario = _scenario(path, head)
+    del head["scenario"]
+    if "name" not in head:
+        raise _fail(path, "sweep.name", "missing; give the sweep a name")
+    design = head.setdefault("design", "lhs")
+    if design not in DESIGNS:
+        raise _fail(path, "sweep.design", f"unknown design {design!r}; allowed: "
+                    f"{', '.join(DESIGNS)}")
+    factors = load_factors(path, data)
+    if scenario.store is not None and any(f.level for f in factors):
+        raise _fail(path, "levels", "levels apply to a generated preset; the base scenario "
+                    "reads a store")
+    samples = head.get("samples", 16)
+    if design == "sobol" and samples & (samples - 1):
+        raise _fail(path, "sweep.samples", f"{samples} must be a power of two for the "
+                    "Sobol design (e.g. 8, 16, 32)")
+    if design == "grid" and samples < 2:
+        raise _fail(path, "sweep.samples", "a grid needs at least 2 points per parameter")
+    sweep = Sweep(path=path, scenario=scenario, factors=factors,
+                  **{"days": scenario.days, **head})
+    d = len(factors)
+    points = {"grid": samples ** d, "lhs": samples, "sobol": samples * (d + 2),
+              "morris": samples * (d + 1)}[design]
+    if points * sweep.replicates > MAX_RUNS:
+        raise _fail(path, "sweep.samples", f"{points * sweep.replicates:,} runs is more than "
+                    f"{MAX_RUNS:,}; fewer samples or replicates")
+    return sweep
+
+
+# -- running ------------------------------------------------------------------------------
+_CITIES: dict[tuple[Any, ...], CityGraph] = {}
+
+
+def _city(sc: Scenario) -> CityGraph:
+    """The scenario's city, built once per process for each distinct city."""
+    key = (sc.preset, sc.store, sc.graph_seed, tuple(sorted(sc.levels.items())))
+    if key not in _CITIES:
+        if len(_CITIES) >= 4:
+            _CITIES.pop(next(iter(_CITIES)))
+        _CITIES[key] = sc.city()
+    return _CITIES[key]
+
+
+def run_task(task: Task) -> dict[str, Any]:
+    """Run one task; its row: run, point, replicate, seed, values, outcomes, seconds."""
+    started = time.perf_counter()
+    sc = task.scenario
+    levels = {f.removeprefix("levels."): float(v) for f, v in task.values.items()
+              if f.startswith("levels.")}
+    params: dict[str, Any] = {f: v for f, v in task.values.items()
+                              if not f.startswith("levels.")}
+    if levels:
+        sc = replace(sc, levels={**sc.levels, **levels})
+    model = CityModel(_city(sc), params=replace(sc.params, **params),
+                      policies=sc.make_policies(), seed=task.seed)
+    model.run(task.days)
+    outcomes = run_outcomes(model.recorder.tables(estates=False))
+    return {"run": task.run, "point": task.point, "replicate": task.replicate,
+            "seed": task.seed, **task.values, **outcomes,
+            "seconds": time.perf_counter() - started}
+
+
+@dataclass
+class SweepReport:
+    """What one call of :func:`run_sweep` did."""
+
+    total: int
+    skipped: int
+    finished: int = 0
+    failed: dict[int, str] = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+def _manifest(sweep: Sweep, out: Path) -> None:
+    target = out / "sweep.json"
+    mine = {"name": sweep.name, "fingerprint": sweep.fingerprint(), "design": sweep.design,
+            "factors": [asdict(f) for f in sweep.factors], "replicates": sweep.replicates,
+            "runs": sweep.replicates * len(sweep.points())}
+    if target.exists():
+        theirs = json.loads(target.read_text(encoding="utf-8"))
+        if theirs.get("fingerprint") != mine["fingerprint"]:
+            raise SweepError(f"{out}: holds runs of another sweep ({theirs.get('name')!r}, "
+                             "different parameters, design or scenario); use another --out")
+        return
+    out.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(mine, indent=2) + "\n", encoding="utf-8")
+
+
+def run_sweep(sweep: Sweep, out: Path, executor: Executor, progress: bool = True,
+              flush_seconds: float = 2.0,
+              run: Callable[[Task], dict[str, Any]] = run_task) -> SweepReport:
+    """Run the sweep's unfinished runs; rows go to ``OUT/runs.parquet`` as runs finish.
+
+    Parameters
+    ----------
+    sweep : the sweep.
+    out : output folder: ``sweep.json`` (what it holds), ``design.parquet``,
+        ``runs.parquet`` (one row per finished run). Runs already there are skipped.
+    executor : where the runs execute (:func:`~.executors.make_executor`).
+    progress : show a progress bar with ETA on stderr.
+    flush_seconds : at most this long between writes of finished runs.
+    run : the function that runs one task (the simulation by default).
+    """
+    out = Path(out)
+    _manifest(sweep, out)
+    points = sweep.points()
+    points.insert(0, "point", np.arange(len(points)))
+    points.to_parquet(out / "design.parquet", index=False)
+    table = RunTable(out / "runs.parquet")
+    done = table.done()
+    todo = [t for t in sweep.tasks() if t.run not in done]
+    report = SweepReport(total=len(points) * sweep.replicates, skipped=len(done))
+    started = last = time.perf_counter()
+    bar = tqdm(total=report.total, initial=len(done), desc=sweep.name, unit="run",
+               disable=None if progress else True, smoothing=0.1)
+    try:
+        for i, row, error in executor.imap(run, todo):
+            if error is not None:
+                report.failed[todo[i].run] = error
+            else:
+                table.add(row)
+                report.finished += 1
+            bar.update(1)
+            if time.perf_counter() - last >= flush_seconds:
+                table.flush()
+                last = time.perf_counter()
+    finally:
+        table.flush()
+        bar.close()
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def read_runs(out: Path) -> pd.DataFrame:
+    """The finished runs of a sweep folder (``OUT/runs.parquet``)."""
+    path = Path(out) / "runs.parquet"
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: no runs yet; run 'redwuye sweep FILE --out {out}'")
+    return pd.read_parquet(path)

@@ -1,0 +1,256 @@
+"""Sweeps: strict files, designs, executors (same rows everywhere), resuming, faults."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from redwuye_graph.experiments import OUTCOMES, load_sweep, make_executor, read_runs, run_sweep
+from redwuye_graph.experiments.results import RunTable
+from redwuye_graph.experiments.sweep import SweepError, Task, run_task
+
+REPO = Path(__file__).resolve().parents[1]
+
+TINY = """[scenario]
+name = "tiny"
+preset = "tiny"
+graph_seed = 3
+days = 45
+seeds = 1
+"""
+
+SWEEP = """[sweep]
+name = "tiny_sweep"
+scenario = "tiny.toml"
+design = "lhs"
+samples = 3
+replicates = 2
+design_seed = 4
+days = 45
+
+[params]
+pay_intercept = [-1.0, 1.0]
+response_days = [0, 6]
+
+[levels]
+owners_committee = [0.0, 1.0]
+"""
+
+
+def write_sweep(folder: Path, text: str = SWEEP) -> Path:
+    (folder / "tiny.toml").write_text(TINY, encoding="utf-8")
+    path = folder / "sweep_tiny.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def rows(out: Path) -> pd.DataFrame:
+    return read_runs(out).drop(columns="seconds")
+
+
+# -- the file ---------------------------------------------------------------------------------
+@pytest.mark.parametrize(("old", "new", "key", "words"), [
+    ("pay_intercept = [-1.0, 1.0]", "pay_intercep = [-1.0, 1.0]", "params.pay_intercep",
+     "unknown parameter"),
+    ("pay_intercept = [-1.0, 1.0]", "pay_intercept = [1.0, 1.0]", "params.pay_intercept",
+     "empty range"),
+    ("pay_intercept = [-1.0, 1.0]", "pay_intercept = [1.0, -1.0]", "params.pay_intercept",
+     "empty range"),
+    ("pay_intercept = [-1.0, 1.0]", "pay_intercept = [-20.0, 1.0]", "params.pay_intercept",
+     "outside the allowed [-10, 10]"),
+    ("pay_intercept = [-1.0, 1.0]", "pay_intercept = 0.5", "params.pay_intercept",
+     "range [low, high]"),
+    ("response_days = [0, 6]", "response_days = [0, 6.5]", "params.response_days",
+     "whole-number"),
+    ("owners_committee = [0.0, 1.0]", "owner_committee = [0.0, 1.0]",
+     "levels.owner_committee", "unknown policy level"),
+    ("owners_committee = [0.0, 1.0]", "owners_committee = [0.0, 1.5]",
+     "levels.owners_committee", "outside the allowed [0, 1]"),
+    ('design = "lhs"', 'design = "random"', "sweep.design", "grid, lhs, sobol, morris"),
+    ('design = "lhs"', 'design = "sobol"', "sweep.samples", "power of two"),
+    ("replicates = 2", "replicates = 0", "sweep.replicates", ">= 1"),
+    ("replicates = 2", "replicate = 2", "sweep.replicate", "unknown key"),
+    ('scenario = "tiny.toml"', 'scenario = "nowhere.toml"', "sweep.scenario",
+     "no such scenario file"),
+    ("[levels]", "[level]", "level", "unknown table"),
+])
+def test_bad_sweep_refused_naming_file_and_key(tmp_path: Path, old: str, new: str, key: str,
+                                               words: str) -> None:
+    assert old in SWEEP
+    path = write_sweep(tmp_path, SWEEP.replace(old, new))
+    with pytest.raises(SweepError) as err:
+        load_sweep(path)
+    message = str(err.value)
+    assert str(path) in message and f"{key}:" in message and words in message, message
+
+
+def test_sweep_without_parameters_refused(tmp_path: Path) -> None:
+    path = write_sweep(tmp_path, SWEEP.split("[params]")[0])
+    with pytest.raises(SweepError, match="no parameter varied"):
+        load_sweep(path)
+
+
+def test_bad_sweep_runs_nothing(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from redwuye_graph.cli import app
+
+    path = write_sweep(tmp_path, SWEEP.replace("pay_intercept", "pay_intercep"))
+    result = CliRunner().invoke(app, ["sweep", str(path), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 1
+    assert "params.pay_intercep: unknown parameter" in result.output
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("name", ["sweep_collection", "sweep_sobol", "sweep_morris"])
+def test_shipped_sweeps_load(name: str) -> None:
+    sweep = load_sweep(REPO / "simulations" / f"{name}.toml")
+    assert sweep.scenario.preset == "district" and sweep.days == 365
+    assert len(sweep.tasks()) >= 90
+
+
+# -- designs ----------------------------------------------------------------------------------
+def test_designs_sizes_ranges_and_determinism(tmp_path: Path) -> None:
+    path = write_sweep(tmp_path)
+    sweep = load_sweep(path)
+    points = sweep.points()
+    assert list(points.columns) == ["pay_intercept", "response_days", "levels.owners_committee"]
+    assert len(points) == 3 and len(sweep.tasks()) == 6
+    assert points["response_days"].map(type).eq(int).all()
+    for f in sweep.factors:
+        assert points[f.name].between(f.low, f.high).all()
+    # Latin hypercube: each third of each range holds exactly one point
+    third = np.floor((points["pay_intercept"] + 1.0) / 2.0 * 3).clip(0, 2)
+    assert sorted(third) == [0, 1, 2]
+    pd.testing.assert_frame_equal(points, load_sweep(path).points())
+
+    grid = load_sweep(write_sweep(tmp_path, SWEEP.replace('"lhs"', '"grid"')))
+    assert len(grid.points()) == 3 ** 3
+    assert sorted(grid.points()["response_days"].unique()) == [0, 3, 6]
+
+    sobol = load_sweep(write_sweep(tmp_path, SWEEP.replace('"lhs"', '"sobol"')
+                                   .replace("samples = 3", "samples = 4")))
+    assert len(sobol.points()) == 4 * (3 + 2)
+    morris = load_sweep(write_sweep(tmp_path, SWEEP.replace('"lhs"', '"morris"')))
+    assert len(morris.points()) == 3 * (3 + 1)
+
+
+def test_seeds_are_common_random_numbers(tmp_path: Path) -> None:
+    tasks = load_sweep(write_sweep(tmp_path)).tasks()
+    assert [(t.run, t.point, t.seed) for t in tasks] == [
+        (0, 0, 0), (1, 0, 1), (2, 1, 0), (3, 1, 1), (4, 2, 0), (5, 2, 1)]
+
+
+# -- running ----------------------------------------------------------------------------------
+def test_run_task_outcomes(tmp_path: Path) -> None:
+    task = load_sweep(write_sweep(tmp_path)).tasks()[0]
+    row = run_task(task)
+    assert set(OUTCOMES) <= set(row)
+    assert row["run"] == 0 and row["seed"] == 0
+    assert 0.0 <= row["collection_12m"] <= 1.0
+    assert row == {**run_task(task), "seconds": row["seconds"]}
+
+
+def test_serial_local_and_dask_give_identical_rows(tmp_path: Path) -> None:
+    from distributed import LocalCluster
+
+    sweep = load_sweep(write_sweep(tmp_path))
+    results = {}
+    with LocalCluster(n_workers=1, threads_per_worker=1, dashboard_address=":0") as cluster:
+        for spec in ("serial", "local", "dask", f"dask={cluster.scheduler_address}"):
+            out = tmp_path / spec.replace(":", "_").replace("/", "_")
+            with make_executor(spec, workers=2) as ex:
+                report = run_sweep(sweep, out, ex, progress=False)
+            assert report.finished == 6 and not report.failed, (spec, report)
+            results[spec] = rows(out)
+    first = results.pop("serial")
+    assert len(first) == 6 and first["run"].tolist() == list(range(6))
+    assert first["collection_12m"].nunique() > 1
+    for spec, frame in results.items():
+        pd.testing.assert_frame_equal(first, frame, obj=spec)
+
+
+def _fail_odd(task: Task) -> dict[str, Any]:
+    if task.run % 2:
+        raise RuntimeError(f"run {task.run} broke")
+    return run_task(task)
+
+
+def test_rerun_skips_finished_runs(tmp_path: Path) -> None:
+    sweep = load_sweep(write_sweep(tmp_path))
+    out = tmp_path / "out"
+    with make_executor("serial") as ex:
+        first = run_sweep(sweep, out, ex, progress=False, run=_fail_odd)
+        assert first.finished == 3 and sorted(first.failed) == [1, 3, 5]
+        assert "RuntimeError: run 1 broke" in first.failed[1]
+        assert read_runs(out)["run"].tolist() == [0, 2, 4]
+        second = run_sweep(sweep, out, ex, progress=False)
+        assert (second.skipped, second.finished, second.failed) == (3, 3, {})
+        third = run_sweep(sweep, out, ex, progress=False)
+        assert (third.skipped, third.finished) == (6, 0)
+        clean = tmp_path / "clean"
+        run_sweep(sweep, clean, ex, progress=False)
+    pd.testing.assert_frame_equal(rows(out), rows(clean))
+
+
+def test_rerun_into_another_sweeps_folder_refused(tmp_path: Path) -> None:
+    sweep = load_sweep(write_sweep(tmp_path))
+    with make_executor("serial") as ex:
+        run_sweep(sweep, tmp_path / "out", ex, progress=False, run=_fail_odd)
+        other = load_sweep(write_sweep(tmp_path, SWEEP.replace("design_seed = 4",
+                                                               "design_seed = 5")))
+        with pytest.raises(SweepError, match="another sweep"):
+            run_sweep(other, tmp_path / "out", ex, progress=False)
+
+
+def _die_on_run_two(task: Task) -> dict[str, Any]:
+    if task.run == 2:
+        os._exit(13)
+    return run_task(task)
+
+
+def test_sweep_survives_a_dead_worker_and_rerun_finishes(tmp_path: Path) -> None:
+    sweep = load_sweep(write_sweep(tmp_path))
+    out = tmp_path / "out"
+    with make_executor("local", workers=2) as ex:
+        report = run_sweep(sweep, out, ex, progress=False, run=_die_on_run_two,
+                           flush_seconds=0.0)
+    assert list(report.failed) == [2] and report.finished == 5
+    assert read_runs(out)["run"].tolist() == [0, 1, 3, 4, 5]
+    with make_executor("serial") as ex:
+        again = run_sweep(sweep, out, ex, progress=False)
+    assert (again.skipped, again.finished) == (5, 1)
+    assert read_runs(out)["run"].tolist() == list(range(6))
+
+
+def test_run_table_write_is_atomic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "runs.parquet"
+    table = RunTable(path)
+    table.add({"run": 1, "x": 1.0})
+    table.add({"run": 0, "x": 0.5})
+    table.flush()
+    assert pd.read_parquet(path)["run"].tolist() == [0, 1]
+
+    def broken(self: pd.DataFrame, handle: Any, **kw: Any) -> None:
+        handle.write(b"PAR1 half a file")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", broken)
+    table.add({"run": 2, "x": 2.0})
+    with pytest.raises(OSError, match="disk full"):
+        table.flush()
+    monkeypatch.undo()
+    assert pd.read_parquet(path)["run"].tolist() == [0, 1]
+    assert [p.name for p in tmp_path.iterdir()] == ["runs.parquet"]
+    assert RunTable(path).done() == {0, 1}
+
+
+@pytest.mark.parametrize("spec", ["threads", "dask=", "serial=x", "local=tcp://a:1"])
+def test_bad_executor_refused(spec: str) -> None:
+    with pytest.raises(ValueError, match="use serial, local, dask or dask=ADDRESS"):
+        make_executor(spec)
