@@ -25,53 +25,59 @@
 MATCH (c:Community)-[:IN_STREET]->(s:Street)-[:IN_DISTRICT]->(d:District)
 WHERE $district IS NULL OR d.id = $district
 OPTIONAL MATCH (c)<-[:PARTY_ORG_OF|COMMITTEE_OF]-(b0)
-WITH c, s, d,
+WITH c,
      min(CASE WHEN b0:PartyOrg THEN b0.id END) AS gid,
      min(CASE WHEN b0:ResidentsCommittee THEN b0.id END) AS rcid,
      min(CASE WHEN b0:RegionalPartyCommittee THEN b0.id END) AS qid
 OPTIONAL MATCH (c)<-[:PARTY_ORG_OF|COMMITTEE_OF]-(b1)<-[m1:MEMBER_OF]-(p1:Person)
   WHERE b1.id IN [gid, rcid, qid]
-WITH c, s, d,
+WITH c,
      collect(CASE WHEN b1.id = gid OR b1.id = rcid THEN p1.id END) AS two,
      collect(CASE WHEN b1.id = gid AND m1.role = 'secretary' THEN p1.id END) AS secretaries,
      collect(CASE WHEN b1.id = qid THEN p1.id END) AS regional
 OPTIONAL MATCH (c)<-[:IN_COMMUNITY]-(e:Estate)
 OPTIONAL MATCH (e)<-[r2:SERVES|COMMITTEE_OF|INTERIM_MANAGES]-(x2)
-WITH c, s, d, two, secretaries, regional, e,
+WITH c, two, secretaries, regional, e,
      min(CASE WHEN type(r2) = 'SERVES' THEN x2.id END) AS jid,
      min(CASE WHEN type(r2) = 'COMMITTEE_OF' THEN x2.id END) AS oid,
      count(CASE WHEN type(r2) = 'INTERIM_MANAGES' THEN 1 END) > 0 AS interim_managed
 OPTIONAL MATCH (j:Project {id: jid})
 OPTIONAL MATCH (j)<-[r3:OPERATES|INSTRUCTOR_OF|QUALITY_SUPERVISOR_OF]-(x3)
-WITH c, s, d, two, secretaries, regional, e, oid, interim_managed, j,
+WITH c, two, secretaries, regional, e, oid, interim_managed, j,
      min(CASE WHEN type(r3) = 'OPERATES' THEN x3.id END) AS fid,
      collect(CASE WHEN type(r3) = 'INSTRUCTOR_OF' THEN x3.id END) AS instructors,
      collect(CASE WHEN type(r3) = 'QUALITY_SUPERVISOR_OF' THEN x3.id END) AS supervisors
+WITH fid,
+     collect([e, c, j, oid, interim_managed,
+              any(x IN instructors WHERE x IN secretaries),
+              any(x IN supervisors WHERE x IN two), two, regional]) AS served
 OPTIONAL MATCH (f:PropertyCompany {id: fid})
 OPTIONAL MATCH (f)<-[r4:MEMBER_OF|PARTY_ORG_OF|INSTRUCTOR_OF]-(x4)
-WITH c, s, d, two, secretaries, regional, e, oid, interim_managed, j, instructors,
-     supervisors, f,
+WITH served, f,
      collect(CASE WHEN type(r4) = 'MEMBER_OF' AND r4.role = 'head' THEN x4.id END) AS heads,
      count(CASE WHEN type(r4) = 'PARTY_ORG_OF' THEN 1 END) > 0 AS company_party_org,
      count(CASE WHEN type(r4) = 'INSTRUCTOR_OF' THEN 1 END) AS company_instructors
 OPTIONAL MATCH (f)-[:OPERATES]->(:Project)<-[:INSTRUCTOR_OF]-(p5:Person)
-WITH c, s, d, two, secretaries, regional, e, oid, interim_managed, j, instructors,
-     supervisors, f, heads, company_party_org, company_instructors,
+WITH served, f, heads, company_party_org, company_instructors,
      count(p5) AS project_instructors
+UNWIND served AS row
+WITH row[0] AS e, row[1] AS c, row[2] AS j, row[3] AS oid, row[4] AS interim_managed,
+     row[5] AS secretary_instructor, row[6] AS quality_supervisor, row[7] AS two,
+     row[8] AS regional, f, company_party_org,
+     company_instructors + project_instructors > 0 AS company_instructor,
+     any(x IN heads WHERE x IN row[8]) AS head_on_regional_committee
 OPTIONAL MATCH (o:OwnersCommittee {id: oid})
 OPTIONAL MATCH (o)<-[:MEMBER_OF]-(p6:Person)
-WITH c, s, d, two, secretaries, regional, e, interim_managed, j, instructors, supervisors,
-     f, heads, company_party_org, company_instructors + project_instructors > 0
-       AS company_instructor, o,
+WITH e, c, j, f, o, interim_managed, secretary_instructor, quality_supervisor, two,
+     regional, company_party_org, company_instructor, head_on_regional_committee,
      collect(p6.id) AS owners,
      count(CASE WHEN p6.party_member THEN 1 END) AS owners_party_members
-WITH c, s, d, e, j, f, o, owners, owners_party_members, company_party_org,
-     company_instructor, interim_managed,
-     any(x IN instructors WHERE x IN secretaries) AS secretary_instructor,
-     any(x IN supervisors WHERE x IN two) AS quality_supervisor,
-     any(x IN heads WHERE x IN regional) AS head_on_regional_committee,
+WITH e, c, j, f, o, owners, owners_party_members, company_party_org,
+     company_instructor, interim_managed, secretary_instructor, quality_supervisor,
+     head_on_regional_committee,
      any(x IN owners WHERE x IN two) AS community_member_on_owners_committee,
      any(x IN owners WHERE x IN regional) AS owners_on_regional_committee
+MATCH (c)-[:IN_STREET]->(s:Street)-[:IN_DISTRICT]->(d:District)
 UNWIND CASE $level
          WHEN 'all' THEN [[1, c.id, c.name, 'community'], [2, s.id, s.name, 'street'],
                           [3, d.id, d.name, 'district'], [4, 'city', 'city', 'city']]
