@@ -45,9 +45,10 @@ def main() -> None:
     if not args.no_neo4j:
         from redwuye_graph import neo4j_local
 
-        with neo4j_local.running(bolt_port=0) as server, open_store(server.uri) as store:
-            store.clear()
-            print(_line("neo4j", store.load(city)))
+        with tempfile.TemporaryDirectory() as tmp:
+            cache = neo4j_local.scratch_cache(Path(tmp))
+            with neo4j_local.running(cache) as server, open_store(server.uri) as store:
+                print(_line("neo4j", store.load(city)))
 
 
 if __name__ == "__main__":

@@ -36,6 +36,7 @@ __all__ = [
     "default_cache_dir",
     "ensure_jars",
     "running",
+    "scratch_cache",
     "start",
     "status",
     "stop",
@@ -169,6 +170,27 @@ def ensure_jars(cache_dir: Path) -> Path:
         shutil.rmtree(lib, ignore_errors=True)
         tmp.rename(lib)
     return lib
+
+
+def scratch_cache(directory: Path) -> Path:
+    """Make ``directory`` a cache for a throw-away server that shares the default jars.
+
+    The server started from it has its own database, so tests and benchmarks never
+    touch a server a user started with ``redwuye neo4j start``.
+
+    Parameters
+    ----------
+    directory : Path
+        An empty directory.
+
+    Returns
+    -------
+    Path
+        ``directory``, with ``lib`` linked to the default cache's jars.
+    """
+    jars = ensure_jars(default_cache_dir())
+    (directory / "lib").symlink_to(jars, target_is_directory=True)
+    return directory
 
 
 def _pid_file(cache: Path) -> Path:

@@ -27,21 +27,7 @@ def embedded(tmp_path: Path) -> Iterator[GraphStore]:
 
 
 @pytest.fixture(scope="session")
-def neo4j_jars() -> Path:
-    """The Neo4j jars, fetched once into the default cache (Maven) and shared."""
-    from redwuye_graph.neo4j_local import default_cache_dir, ensure_jars
-
-    return ensure_jars(default_cache_dir())
-
-
-def neo4j_cache(directory: Path, jars: Path) -> Path:
-    """A private server directory (own database) that reuses the shared jars."""
-    (directory / "lib").symlink_to(jars, target_is_directory=True)
-    return directory
-
-
-@pytest.fixture(scope="session")
-def neo4j_uri(tmp_path_factory: pytest.TempPathFactory, neo4j_jars: Path) -> Iterator[str]:
+def neo4j_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Bolt URI of a real Neo4j 5: $REDWUYE_TEST_NEO4J_URI, else a private one for the session.
 
     The session's server has its own database, so tests never touch a server that a
@@ -52,7 +38,7 @@ def neo4j_uri(tmp_path_factory: pytest.TempPathFactory, neo4j_jars: Path) -> Ite
         return
     from redwuye_graph import neo4j_local
 
-    cache = neo4j_cache(tmp_path_factory.mktemp("neo4j"), neo4j_jars)
+    cache = neo4j_local.scratch_cache(tmp_path_factory.mktemp("neo4j"))
     with neo4j_local.running(cache, bolt_port=0) as server:
         yield server.uri
 

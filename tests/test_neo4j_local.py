@@ -16,7 +16,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import neo4j_cache
 
 from redwuye_graph import neo4j_local
 from redwuye_graph.neo4j_local import LocalNeo4j, ensure_jars
@@ -27,9 +26,9 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
-def cache(tmp_path: Path, neo4j_jars: Path) -> Iterator[Path]:
+def cache(tmp_path: Path) -> Iterator[Path]:
     """A fresh cache directory (own database) that reuses the shared jars."""
-    yield neo4j_cache(tmp_path, neo4j_jars)
+    yield neo4j_local.scratch_cache(tmp_path)
     neo4j_local.stop(tmp_path)
 
 
