@@ -440,3 +440,115 @@ def sweep_cmd(
     """
     with _errors():
         _sweep(file, out, executor, workers)
+
+
+@app.command("sensitivity")
+def sensitivity_cmd(
+    file: Annotated[Path, typer.Argument(help="Sweep file with design = \"sobol\" (indices "
+                                         "with CIs) or \"morris\" (cheap screening).")],
+    out: Annotated[Path, typer.Option("--out", help="Output folder (runs, table, plot); "
+                                      "a rerun skips finished runs.")],
+    outcome: Annotated[list[str] | None, typer.Option(
+        "--outcome", help="Outcome to analyse (repeatable; default: collection_12m, "
+        "resolution_rate, satisfaction_end).")] = None,
+    executor: ExecutorOpt = "serial",
+    workers: WorkersOpt = None,
+) -> None:
+    """Sobol first-order and total indices (or Morris mu*) of outcomes: table and bar plot.
+
+    Example: redwuye sensitivity simulations/sweep_sobol.toml --out build/sobol --executor local
+    """
+    from redwuye_graph.experiments import OUTCOMES, load_sweep, read_runs
+    from redwuye_graph.experiments.plots import plot_sensitivity
+    from redwuye_graph.experiments.sensitivity import METHODS, sensitivity
+
+    with _errors():
+        sweep = load_sweep(file)
+        names = outcome or ["collection_12m", "resolution_rate", "satisfaction_end"]
+        unknown = [n for n in names if n not in OUTCOMES]
+        if unknown:
+            raise ValueError(f"--outcome {unknown[0]}: unknown; known: {', '.join(OUTCOMES)}")
+        if sweep.design not in METHODS:
+            raise ValueError(f"{file}: sweep.design: {sweep.design!r} gives no sensitivity "
+                             f"indices; use {' or '.join(METHODS)}")
+        _sweep(file, out, executor, workers)
+        table = sensitivity(sweep, read_runs(out), names)
+        table.to_csv(out / "sensitivity.csv", index=False)
+        plot_sensitivity(table, sweep.design, out / "sensitivity.png")
+        typer.echo(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+        typer.echo(f"-> {out / 'sensitivity.csv'}, {out / 'sensitivity.png'}")
+
+
+@app.command("calibrate")
+def calibrate_cmd(
+    scenario: Annotated[Path, typer.Option("--scenario", help="Base scenario file.")],
+    targets: Annotated[Path, typer.Option("--targets", help="Targets file "
+                                          "(simulations/targets_*.toml).")],
+    out: Annotated[Path, typer.Option("--out", help="Output folder.")],
+    executor: ExecutorOpt = "serial",
+    workers: WorkersOpt = None,
+) -> None:
+    """Fit parameters to observed targets (optuna; each trial averaged over seeds).
+
+    Writes trials.parquet, fit.csv, spread.csv, best.toml and calibration.png.
+
+    Example: redwuye calibrate --scenario simulations/baseline.toml
+    --targets simulations/targets_district.toml --out build/calibrate --executor local
+    """
+    from redwuye_graph.experiments import make_executor
+    from redwuye_graph.experiments.calibrate import calibrate, load_targets
+    from redwuye_graph.experiments.plots import plot_calibration
+    from redwuye_graph.sim.scenario import load_scenario
+
+    with _errors():
+        sc = load_scenario(scenario)
+        spec = load_targets(targets)
+        with make_executor(executor, workers) as ex:
+            result = calibrate(sc, spec, ex)
+        out.mkdir(parents=True, exist_ok=True)
+        result.trials.to_parquet(out / "trials.parquet", index=False)
+        result.fit.to_csv(out / "fit.csv", index=False)
+        result.spread.to_csv(out / "spread.csv", index=False)
+        (out / "best.toml").write_text(
+            "[params]  # best fit of " + f"{targets.name}\n"
+            + "".join(f"{k} = {v!r}\n" for k, v in result.best.items()), encoding="utf-8")
+        plot_calibration(result.trials, list(result.best), result.fit, out / "calibration.png")
+        typer.echo("best: " + ", ".join(f"{k} = {v:.4g}" for k, v in result.best.items()))
+        for title, table in (("fit per target", result.fit),
+                             (f"spread over {result.good}", result.spread)):
+            typer.echo(f"{title}:\n"
+                       + table.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+        typer.echo(f"-> {out}")
+
+
+@app.command("discover")
+def discover_cmd(
+    folder: Annotated[Path, typer.Argument(help="Output folder of 'redwuye sweep'.")],
+    outcome: Annotated[str, typer.Option("--outcome", help="Outcome (e.g. collection_12m).")],
+    threshold: Annotated[float, typer.Option("--threshold", help="Pass at >= this value.")],
+    below: Annotated[bool, typer.Option("--below", help="Pass at <= threshold.")] = False,
+    min_density: Annotated[float, typer.Option(
+        "--min-density", min=0.0, max=1.0, help="Least share of passing points in the box; "
+        "the box with the highest coverage among those is chosen.")] = 0.8,
+) -> None:
+    """Scenario discovery: the parameter box where an outcome passes a threshold (PRIM).
+
+    Example: redwuye discover build/sweep --outcome collection_12m --threshold 0.9
+    """
+    from redwuye_graph.experiments import read_runs
+    from redwuye_graph.experiments.discovery import discover
+    from redwuye_graph.experiments.plots import plot_discovery
+
+    with _errors():
+        manifest = folder / "sweep.json"
+        if not manifest.exists():
+            raise FileNotFoundError(f"{manifest}: not a sweep folder; run 'redwuye sweep' first")
+        factors = [f["name"] for f in json.loads(manifest.read_text(encoding="utf-8"))
+                   ["factors"]]
+        found = discover(read_runs(folder), factors, outcome, threshold, above=not below,
+                         min_density=min_density)
+        found.box.to_csv(folder / "discovery.csv", index=False)
+        plot_discovery(found.trajectory, found.chosen, f"PRIM: {outcome} "
+                       f"{'<=' if below else '>='} {threshold:g}", folder / "discovery.png")
+        typer.echo(found.describe())
+        typer.echo(f"-> {folder / 'discovery.csv'}, {folder / 'discovery.png'}")

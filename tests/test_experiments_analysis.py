@@ -1,0 +1,219 @@
+"""Sensitivity (SALib), calibration (optuna) and scenario discovery (PRIM) on the tiny city."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from redwuye_graph.cli import app
+from redwuye_graph.experiments import load_sweep, make_executor, read_runs, run_sweep
+from redwuye_graph.experiments.calibrate import calibrate, load_targets
+from redwuye_graph.experiments.discovery import discover
+from redwuye_graph.experiments.sensitivity import sensitivity
+from redwuye_graph.experiments.sweep import SweepError
+from redwuye_graph.generate import generate
+from redwuye_graph.sim import CityModel, Params
+from redwuye_graph.sim.scenario import load_scenario
+
+REPO = Path(__file__).resolve().parents[1]
+
+TINY = """[scenario]
+name = "tiny"
+preset = "tiny"
+graph_seed = 3
+days = 90
+seeds = 1
+"""
+
+
+def sweep_file(folder: Path, design: str, samples: int, params: str, levels: str = "") -> Path:
+    (folder / "tiny.toml").write_text(TINY, encoding="utf-8")
+    path = folder / f"sweep_{design}.toml"
+    text = (f'[sweep]\nname = "{design}"\nscenario = "tiny.toml"\ndesign = "{design}"\n'
+            f"samples = {samples}\ndesign_seed = 2\ndays = 60\n\n[params]\n{params}\n")
+    if levels:
+        text += f"\n[levels]\n{levels}\n"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+# `dissatisfied` only sets where households count as dissatisfied: it changes no dynamics,
+# so its indices for collection must be exactly zero, while the intercept of paying
+# drives collection.
+INERT_AND_DRIVER = "pay_intercept = [-1.0, 1.0]\ndissatisfied = [0.1, 0.9]"
+
+
+def test_sobol_indices_find_the_driver_and_the_inert_parameter(tmp_path: Path) -> None:
+    sweep = load_sweep(sweep_file(tmp_path, "sobol", 8, INERT_AND_DRIVER))
+    with make_executor("serial") as ex:
+        run_sweep(sweep, tmp_path / "out", ex, progress=False)
+    table = sensitivity(sweep, read_runs(tmp_path / "out"),
+                        ["collection_12m", "dissatisfied_end"]).set_index(
+                            ["outcome", "parameter"])
+    assert list(table.columns) == ["S1", "S1_conf", "ST", "ST_conf"]
+    collection = table.loc["collection_12m"]
+    assert abs(collection.loc["dissatisfied", "ST"]) < 1e-9
+    assert abs(collection.loc["dissatisfied", "S1"]) < 1e-9
+    assert collection.loc["pay_intercept", "S1"] > 0.8
+    assert collection.loc["pay_intercept", "ST"] > 0.8
+    assert np.isfinite(table["ST_conf"]).all() and (table["ST_conf"] >= 0).all()
+    assert table.loc[("dissatisfied_end", "dissatisfied"), "ST"] > 0.3
+
+
+def test_sensitivity_cli_morris_table_and_plot(tmp_path: Path) -> None:
+    path = sweep_file(tmp_path, "morris", 4, INERT_AND_DRIVER)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["sensitivity", str(path), "--out", str(out),
+                                      "--outcome", "collection_12m"])
+    assert result.exit_code == 0, result.output
+    assert "mu_star" in result.output and "pay_intercept" in result.output
+    assert (out / "sensitivity.png").stat().st_size > 5_000
+    table = read_runs(out)
+    assert len(table) == 4 * 3
+    import pandas as pd
+
+    indices = pd.read_csv(out / "sensitivity.csv").set_index("parameter")
+    assert indices.loc["dissatisfied", "mu_star"] == 0.0
+    assert indices.loc["pay_intercept", "mu_star"] > 0.05
+
+
+def test_sensitivity_refuses_a_design_without_indices(tmp_path: Path) -> None:
+    path = sweep_file(tmp_path, "lhs", 4, INERT_AND_DRIVER)
+    result = CliRunner().invoke(app, ["sensitivity", str(path), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 1 and "sweep.design: 'lhs'" in result.output
+    assert not (tmp_path / "o").exists()
+
+
+def test_sensitivity_needs_every_point(tmp_path: Path) -> None:
+    sweep = load_sweep(sweep_file(tmp_path, "sobol", 2, INERT_AND_DRIVER))
+    with make_executor("serial") as ex:
+        run_sweep(sweep, tmp_path / "out", ex, progress=False)
+    runs = read_runs(tmp_path / "out")
+    with pytest.raises(ValueError, match="1 of 8 design points have no finished run"):
+        sensitivity(sweep, runs[runs["point"] != 3], ["collection_12m"])
+
+
+# -- calibration ------------------------------------------------------------------------------
+TRUE_INTERCEPT = 0.6
+#: Recovery tolerance of the known parameter: 7.5% of its searched range [-2, 2].
+RECOVERY = 0.3
+
+
+def _observed(days: int, seeds: range, **params: float) -> dict[str, float]:
+    city = generate("tiny", seed=3)
+    values: dict[str, list[float]] = {}
+    from redwuye_graph.experiments.outcomes import run_outcomes
+
+    for seed in seeds:
+        model = CityModel(city, params=Params.from_mapping(params), seed=seed)
+        model.run(days)
+        for k, v in run_outcomes(model.recorder.tables(estates=False)).items():
+            values.setdefault(k, []).append(v)
+    return {k: float(np.mean(v)) for k, v in values.items()}
+
+
+def test_calibration_recovers_a_known_parameter(tmp_path: Path) -> None:
+    observed = _observed(90, range(100, 103), pay_intercept=TRUE_INTERCEPT)
+    (tmp_path / "tiny.toml").write_text(TINY, encoding="utf-8")
+    targets = tmp_path / "targets_tiny.toml"
+    targets.write_text(
+        "[calibrate]\ntrials = 20\nseeds = 2\nsampler_seed = 3\n\n"
+        "[params]\npay_intercept = [-2.0, 2.0]\n\n"
+        f"[targets.collection_12m]\nvalue = {observed['collection_12m']}\n"
+        "tolerance = 0.02\n", encoding="utf-8")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["calibrate", "--scenario", str(tmp_path / "tiny.toml"),
+                                      "--targets", str(targets), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    best = tomllib.loads((out / "best.toml").read_text(encoding="utf-8"))["params"]
+    assert abs(best["pay_intercept"] - TRUE_INTERCEPT) <= RECOVERY, best
+    import pandas as pd
+
+    fit = pd.read_csv(out / "fit.csv")
+    assert fit["within"].all(), fit
+    assert len(pd.read_parquet(out / "trials.parquet")) == 20
+    spread = pd.read_csv(out / "spread.csv").set_index("parameter")
+    assert spread.loc["pay_intercept", "min"] <= best["pay_intercept"] \
+        <= spread.loc["pay_intercept", "max"]
+    assert (out / "calibration.png").stat().st_size > 5_000
+
+
+@pytest.mark.slow
+def test_calibration_recovers_two_parameters_from_two_targets(tmp_path: Path) -> None:
+    truth = {"pay_intercept": -0.4, "hazard_community": 0.15}
+    observed = _observed(180, range(100, 103), **truth)
+    (tmp_path / "tiny.toml").write_text(TINY.replace("days = 90", "days = 180"),
+                                        encoding="utf-8")
+    targets = tmp_path / "targets.toml"
+    targets.write_text(
+        "[calibrate]\ntrials = 40\nseeds = 2\nsampler_seed = 1\n\n"
+        "[params]\npay_intercept = [-2.0, 2.0]\nhazard_community = [0.0, 0.3]\n\n"
+        f"[targets.collection_12m]\nvalue = {observed['collection_12m']}\ntolerance = 0.01\n"
+        f"[targets.resolution_rate]\nvalue = {observed['resolution_rate']}\n"
+        "tolerance = 0.01\n", encoding="utf-8")
+    with make_executor("local", workers=2) as ex:
+        result = calibrate(load_scenario(tmp_path / "tiny.toml"), load_targets(targets), ex,
+                           progress=False)
+    assert abs(result.best["pay_intercept"] - truth["pay_intercept"]) <= 0.3, result.best
+    assert abs(result.best["hazard_community"] - truth["hazard_community"]) <= 0.05, result.best
+
+
+@pytest.mark.parametrize(("text", "key", "words"), [
+    ("[targets.collection]\nvalue = 0.5\ntolerance = 0.1\n", "targets.collection",
+     "unknown outcome"),
+    ("[targets.collection_12m]\nvalue = 0.5\ntolerance = 0\n",
+     "targets.collection_12m.tolerance", "above 0"),
+    ("[targets.collection_12m]\nvalue = 0.5\n", "targets.collection_12m", "exactly value"),
+    ("[levels]\nowners_committee = [0.0, 1.0]\n", "levels", "unknown table"),
+    ("", "targets", "no target"),
+])
+def test_bad_targets_refused(tmp_path: Path, text: str, key: str, words: str) -> None:
+    path = tmp_path / "targets.toml"
+    path.write_text("[calibrate]\ntrials = 4\n\n[params]\npay_intercept = [-1.0, 1.0]\n\n"
+                    + text, encoding="utf-8")
+    with pytest.raises(SweepError) as err:
+        load_targets(path)
+    assert f"{path}: {key}:" in str(err.value) and words in str(err.value)
+
+
+def test_shipped_targets_load() -> None:
+    spec = load_targets(REPO / "simulations" / "targets_district.toml")
+    assert [t.name for t in spec.targets] == ["collection_12m", "resolution_rate"]
+
+
+# -- scenario discovery -----------------------------------------------------------------------
+def test_discover_cli_finds_the_paying_region(tmp_path: Path) -> None:
+    path = sweep_file(tmp_path, "lhs", 40, "pay_intercept = [-2.0, 2.0]\nshirk = [0.0, 0.5]",
+                      levels="owners_committee = [0.0, 1.0]")
+    out = tmp_path / "out"
+    runner = CliRunner()
+    result = runner.invoke(app, ["sweep", str(path), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    runs = read_runs(out)
+    threshold = float(runs["collection_12m"].quantile(0.7))
+    result = runner.invoke(app, ["discover", str(out), "--outcome", "collection_12m",
+                                 "--threshold", f"{threshold}"])
+    assert result.exit_code == 0, result.output
+    assert "pay_intercept" in result.output and "coverage" in result.output
+    import pandas as pd
+
+    box = pd.read_csv(out / "discovery.csv").set_index("parameter")
+    assert box.loc["pay_intercept", "restricted"]
+    assert box.loc["pay_intercept", "low"] > 0.0
+    assert box.loc["pay_intercept", "high"] == box.loc["pay_intercept", "swept_high"]
+    found = discover(runs, list(box.index), "collection_12m", threshold)
+    assert found.density >= 0.8 and found.coverage >= 0.5
+    assert (out / "discovery.png").stat().st_size > 5_000
+
+
+def test_discover_refuses_a_threshold_no_point_passes(tmp_path: Path) -> None:
+    import pandas as pd
+
+    runs = pd.DataFrame({"point": range(10), "a": np.linspace(0, 1, 10),
+                         "collection_12m": np.linspace(0.2, 0.6, 10)})
+    with pytest.raises(ValueError, match=r"no design point has collection_12m >= 0\.9"):
+        discover(runs, ["a"], "collection_12m", 0.9)
