@@ -92,6 +92,16 @@ class CityGraph:
         if origin is not None:
             self.origins[(start, end, rtype)] = origin
 
+    def copy(self) -> CityGraph:
+        """An independent copy: changing it (properties included) leaves this one alone."""
+        other = CityGraph()
+        for node_id, label, props in self.nodes():
+            other.add_node(label, node_id, **props)
+        for start, end, rtype, props in self.rels():
+            other.add_rel(rtype, start, end, **props)
+        other.origins = dict(self.origins)
+        return other
+
     # -- reading ----------------------------------------------------------------
     def __contains__(self, node_id: object) -> bool:
         return node_id in self.graph

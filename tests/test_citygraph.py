@@ -74,3 +74,12 @@ def test_equality_notices_a_changed_property(tiny_city: CityGraph) -> None:
     assert other != tiny_city
     (difference,) = tiny_city.diff(other)
     assert difference.startswith("node E000001:")
+
+
+def test_copy_is_independent(tiny_city: CityGraph) -> None:
+    other = tiny_city.copy()
+    assert other == tiny_city
+    other.props("E000001")["households"] += 1
+    other.add_node(Label.DISTRICT, "D99", name="新区")
+    assert other != tiny_city
+    assert "D99" not in tiny_city

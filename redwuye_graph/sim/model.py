@@ -53,12 +53,6 @@ STREAMS = ("mesa", "arrivals", "escalation", "households", "payment", "service",
 _COBUILT = np.array([c in ("parking", "security", "neighbour") for c in CATEGORIES])
 
 
-def _copy(city: CityGraph) -> CityGraph:
-    own = CityGraph()
-    own.graph = city.graph.copy()
-    return own
-
-
 class CityModel(mesa.Model):  # type: ignore[misc]
     """The Red Property city: estates, companies, committees and households, day by day.
 
@@ -79,7 +73,7 @@ class CityModel(mesa.Model):  # type: ignore[misc]
         super().__init__(rng=self.rngs["mesa"])
         self.seed = seed
         self.p = params or Params()
-        self.city = _copy(city)
+        self.city = city.copy()
         self.credit_rating = False
         self.star_rating = False
         self._projects = 0
