@@ -296,8 +296,7 @@ def coverage_cmd(
 ) -> None:
     """Cross-appointment coverage per estate or rolled up, with counts and shares.
 
-    Example: redwuye coverage --store embedded:build/demo/district.rdb --level community
-    --worst 10
+    Example: redwuye coverage --store embedded:city.rdb --level community --worst 10
     """
     from redwuye_graph.queries import run_query
 
@@ -331,7 +330,7 @@ def breaches_cmd(
 ) -> None:
     """Every compliance breach, one row each with the rule it breaks.
 
-    Example: redwuye breaches --store embedded:build/demo/district.rdb --format csv
+    Example: redwuye breaches --store embedded:city.rdb --format csv
     """
     import pandas as pd
 
@@ -358,8 +357,7 @@ def query_cmd(
 ) -> None:
     """Run one query of the Cypher library with parameters.
 
-    Example: redwuye query coverage/summary --store embedded:build/demo/district.rdb
-    --param level=street
+    Example: redwuye query coverage/summary --store embedded:city.rdb --param level=street
     """
     from redwuye_graph.queries import bind, get_query, run_query
 
