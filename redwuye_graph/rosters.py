@@ -18,7 +18,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -169,6 +169,21 @@ class _Reader:
                 ok = False
         return values, ok
 
+    def records(self, path: Path, props: dict[str, PropType], fixed: dict[str, str],
+                required: tuple[str, ...]) -> Iterator[tuple[int, dict[str, Any], bool]]:
+        """Yield ``(line, values, every cell parsed)`` for each row of a readable file."""
+        parsed = self.rows(path)
+        if parsed is None:
+            return
+        header, body = parsed
+        cols = self.columns(path, header, props, fixed, required)
+        if cols is None:
+            return
+        for line, row in body:
+            parsed_row = self.parse(path, line, row, header, cols)
+            if parsed_row is not None:
+                yield line, *parsed_row
+
 
 def read_csv(in_dir: Path | str) -> CityGraph:
     """Read a roster directory; raise ValidationError listing every problem found."""
@@ -185,20 +200,9 @@ def read_csv(in_dir: Path | str) -> CityGraph:
                       f"<Label>.csv with Label one of {', '.join(NODE_SPECS)}")
             continue
         label = Label(path.stem)
-        parsed = r.rows(path)
-        if parsed is None:
-            continue
-        header, body = parsed
         name = r.name(path)
-        cols = r.columns(path, header, NODE_SPECS[label].props,
-                         {"id:ID": "_id", ":LABEL": "_label"}, ("id:ID",))
-        if cols is None:
-            continue
-        for line, row in body:
-            parsed_row = r.parse(path, line, row, header, cols)
-            if parsed_row is None:
-                continue
-            values, ok = parsed_row
+        for line, values, ok in r.records(path, NODE_SPECS[label].props,
+                                          {"id:ID": "_id", ":LABEL": "_label"}, ("id:ID",)):
             if values.pop("_label", str(label)) != label:
                 r.problem(path, line, ":LABEL", f"label must be {label} in this file")
             node_id = values.pop("_id", None)
@@ -221,21 +225,11 @@ def read_csv(in_dir: Path | str) -> CityGraph:
                       f"{', '.join(REL_SPECS)}")
             continue
         rtype = RelType(path.stem)
-        parsed = r.rows(path)
-        if parsed is None:
-            continue
-        header, body = parsed
         name = r.name(path)
-        cols = r.columns(path, header, REL_SPECS[rtype].props,
-                         {":START_ID": "_start", ":END_ID": "_end", ":TYPE": "_type"},
-                         (":START_ID", ":END_ID"))
-        if cols is None:
-            continue
-        for line, row in body:
-            parsed_row = r.parse(path, line, row, header, cols)
-            if parsed_row is None:
-                continue
-            values, ok = parsed_row
+        for line, values, ok in r.records(
+                path, REL_SPECS[rtype].props,
+                {":START_ID": "_start", ":END_ID": "_end", ":TYPE": "_type"},
+                (":START_ID", ":END_ID")):
             if values.pop("_type", str(rtype)) != rtype:
                 r.problem(path, line, ":TYPE", f"type must be {rtype} in this file")
             start, end = values.pop("_start", None), values.pop("_end", None)
