@@ -164,7 +164,7 @@ def test_serial_local_and_dask_give_identical_rows(tmp_path: Path) -> None:
     with LocalCluster(n_workers=1, threads_per_worker=1, dashboard_address=":0") as cluster:
         for spec in ("serial", "local", "dask", f"dask={cluster.scheduler_address}"):
             out = tmp_path / spec.replace(":", "_").replace("/", "_")
-            with make_executor(spec, workers=2) as ex:
+            with make_executor(spec, workers=None if "=" in spec else 2) as ex:
                 report = run_sweep(sweep, out, ex, progress=False)
             assert report.finished == 6 and not report.failed, (spec, report)
             results[spec] = rows(out)
@@ -254,3 +254,26 @@ def test_run_table_write_is_atomic(tmp_path: Path, monkeypatch: pytest.MonkeyPat
 def test_bad_executor_refused(spec: str) -> None:
     with pytest.raises(ValueError, match="use serial, local, dask or dask=ADDRESS"):
         make_executor(spec)
+
+
+@pytest.mark.slow
+def test_dask_worker_death_costs_only_its_run(tmp_path: Path) -> None:
+    import dask
+
+    sweep = load_sweep(write_sweep(tmp_path))
+    out = tmp_path / "out"
+    with dask.config.set({"distributed.scheduler.allowed-failures": 1}), \
+            make_executor("dask", workers=2) as ex:
+        report = run_sweep(sweep, out, ex, progress=False, run=_die_on_run_two,
+                           flush_seconds=0.0)
+    assert list(report.failed) == [2] and "KilledWorker" in report.failed[2]
+    assert report.finished == 5
+    assert read_runs(out)["run"].tolist() == [0, 1, 3, 4, 5]
+
+
+def test_docs_name_every_outcome_and_design() -> None:
+    from redwuye_graph.experiments.sweep import DESIGNS
+
+    text = (REPO / "docs" / "experiments.md").read_text(encoding="utf-8")
+    for name in [*OUTCOMES, *DESIGNS]:
+        assert f"| `{name}` |" in text, name

@@ -195,6 +195,9 @@ def make_executor(spec: str = "serial", workers: int | None = None) -> Executor:
                          "(e.g. dask=tcp://127.0.0.1:8786)")
     if workers is not None and workers < 1:
         raise ValueError(f"workers: {workers} must be at least 1")
+    if address and workers is not None:
+        raise ValueError("workers: a running scheduler has its own workers; give --workers "
+                         "only with local or dask")
     if kind == "serial":
         return SerialExecutor()
     if kind == "local":
