@@ -38,10 +38,10 @@ from redwuye_graph.experiments.outcomes import OUTCOMES
 from redwuye_graph.experiments.sweep import (
     Factor,
     Task,
-    _fail,
-    _head,
-    _read_toml,
+    file_error,
     load_factors,
+    read_head,
+    read_toml,
     run_task,
 )
 from redwuye_graph.sim.scenario import Scenario
@@ -77,26 +77,26 @@ class Calibration:
 def load_targets(path: Path) -> Calibration:
     """Read and validate a targets file; raise :class:`~.sweep.SweepError` on any problem."""
     path = Path(path)
-    data = _read_toml(path, ("calibrate", "params", "targets"))
-    head = _head(path, data, "calibrate", _INTS, ())
+    data = read_toml(path, ("calibrate", "params", "targets"))
+    head = read_head(path, data, "calibrate", _INTS, ())
     factors = load_factors(path, data, levels=False)
     targets = []
     for name, spec in data.get("targets", {}).items():
         where = f"targets.{name}"
         if name not in OUTCOMES:
-            raise _fail(path, where, f"unknown outcome; known: {', '.join(OUTCOMES)}")
+            raise file_error(path, where, f"unknown outcome; known: {', '.join(OUTCOMES)}")
         if not isinstance(spec, dict) or set(spec) != {"value", "tolerance"}:
-            raise _fail(path, where, "give exactly value = NUMBER and tolerance = NUMBER")
+            raise file_error(path, where, "give exactly value = NUMBER and tolerance = NUMBER")
         value, tolerance = spec["value"], spec["tolerance"]
         for key, v in (("value", value), ("tolerance", tolerance)):
             if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
-                raise _fail(path, f"{where}.{key}", f"{v!r} must be a number")
+                raise file_error(path, f"{where}.{key}", f"{v!r} must be a number")
         if tolerance <= 0:
-            raise _fail(path, f"{where}.tolerance", f"{tolerance!r} must be above 0")
+            raise file_error(path, f"{where}.tolerance", f"{tolerance!r} must be above 0")
         targets.append(Target(name, float(value), float(tolerance)))
     if not targets:
-        raise _fail(path, "targets", "no target; give at least one [targets.OUTCOME] with "
-                    "value and tolerance")
+        raise file_error(path, "targets", "no target; give at least one [targets.OUTCOME] with "
+                         "value and tolerance")
     return Calibration(path=path, factors=factors, targets=tuple(targets), **head)
 
 

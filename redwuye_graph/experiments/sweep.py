@@ -62,7 +62,8 @@ from redwuye_graph.sim.params import PARAMS
 from redwuye_graph.sim.scenario import Scenario, ScenarioError, load_scenario
 
 __all__ = ["DESIGNS", "MAX_RUNS", "Factor", "Sweep", "SweepError", "SweepReport", "Task",
-           "load_factors", "load_sweep", "read_runs", "run_sweep", "run_task"]
+           "file_error", "load_factors", "load_sweep", "read_head", "read_runs", "read_toml",
+           "run_sweep", "run_task"]
 
 #: Designs and what ``samples`` means for each (d = number of varied parameters).
 DESIGNS = {
@@ -192,11 +193,13 @@ class Sweep:
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def _fail(path: Path, key: str, message: str) -> SweepError:
+def file_error(path: Path, key: str, message: str) -> SweepError:
+    """The error for ``key`` of the file at ``path``: ``PATH: KEY: MESSAGE``."""
     return SweepError(f"{path}: {key}: {message}")
 
 
-def _read_toml(path: Path, tables: tuple[str, ...]) -> dict[str, Any]:
+def read_toml(path: Path, tables: tuple[str, ...]) -> dict[str, Any]:
+    """Parse a TOML file whose top level holds only the named tables."""
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such file")
@@ -206,9 +209,9 @@ def _read_toml(path: Path, tables: tuple[str, ...]) -> dict[str, Any]:
         raise SweepError(f"{path}: not valid TOML: {exc}") from None
     for key, value in data.items():
         if key not in tables:
-            raise _fail(path, key, f"unknown table; allowed: {', '.join(tables)}")
+            raise file_error(path, key, f"unknown table; allowed: {', '.join(tables)}")
         if not isinstance(value, dict):
-            raise _fail(path, key, f"must be a [{key}] table")
+            raise file_error(path, key, f"must be a [{key}] table")
     return data
 
 
@@ -216,15 +219,15 @@ def _range(path: Path, key: str, value: Any, low: float, high: float, unit: str,
            integer: bool) -> tuple[float, float]:
     if (not isinstance(value, list) or len(value) != 2
             or any(isinstance(v, bool) or not isinstance(v, int | float) for v in value)):
-        raise _fail(path, key, f"{value!r} must be a range [low, high] of two numbers")
+        raise file_error(path, key, f"{value!r} must be a range [low, high] of two numbers")
     a, b = float(value[0]), float(value[1])
     if not a < b:
-        raise _fail(path, key, f"empty range {value!r}: low must be below high")
+        raise file_error(path, key, f"empty range {value!r}: low must be below high")
     if integer and (a != int(a) or b != int(b)):
-        raise _fail(path, key, f"{value!r}: a whole-number parameter needs whole-number ends")
+        raise file_error(path, key, f"{value!r}: a whole-number parameter needs whole-number ends")
     if a < low or b > high:
-        raise _fail(path, key, f"range {value!r} is outside the allowed [{low:g}, {high:g}] "
-                    f"({unit})")
+        raise file_error(path, key, f"range {value!r} is outside the allowed [{low:g}, {high:g}] "
+                         f"({unit})")
     return a, b
 
 
@@ -240,48 +243,50 @@ def load_factors(path: Path, data: dict[str, Any], levels: bool = True) -> tuple
     factors = []
     for name, value in data.get("params", {}).items():
         if name not in PARAMS:
-            raise _fail(path, f"params.{name}", "unknown parameter; known: "
-                        f"{', '.join(sorted(PARAMS))}")
+            raise file_error(path, f"params.{name}", "unknown parameter; known: "
+                             f"{', '.join(sorted(PARAMS))}")
         p = PARAMS[name]
         low, high = _range(path, f"params.{name}", value, p.low, p.high, p.unit, p.integer)
         factors.append(Factor(name, low, high, p.integer))
     for name, value in data.get("levels", {}).items() if levels else ():
         if name not in _LEVELS:
-            raise _fail(path, f"levels.{name}", f"unknown policy level; known: "
-                        f"{', '.join(_LEVELS)}")
+            raise file_error(path, f"levels.{name}", f"unknown policy level; known: "
+                             f"{', '.join(_LEVELS)}")
         low, high = _range(path, f"levels.{name}", value, 0.0, 1.0, "share", False)
         factors.append(Factor(f"levels.{name}", low, high))
     if not factors:
-        raise _fail(path, "params", "no parameter varied; give at least one NAME = [low, high]")
+        raise file_error(path, "params", "no parameter varied; give at least one "
+                         "NAME = [low, high]")
     return tuple(factors)
 
 
 def _scenario(path: Path, head: dict[str, Any]) -> Scenario:
     if not isinstance(head.get("scenario"), str) or not head["scenario"]:
-        raise _fail(path, "sweep.scenario", "missing; the base scenario file, relative to "
-                    "this file (e.g. \"baseline.toml\")")
+        raise file_error(path, "sweep.scenario", "missing; the base scenario file, relative to "
+                         "this file (e.g. \"baseline.toml\")")
     try:
         return load_scenario(path.parent / head["scenario"])
     except (ScenarioError, FileNotFoundError) as exc:
-        raise _fail(path, "sweep.scenario", str(exc)) from None
+        raise file_error(path, "sweep.scenario", str(exc)) from None
 
 
-def _head(path: Path, data: dict[str, Any], table: str, ints: dict[str, int],
-          texts: tuple[str, ...]) -> dict[str, Any]:
+def read_head(path: Path, data: dict[str, Any], table: str, ints: dict[str, int],
+              texts: tuple[str, ...]) -> dict[str, Any]:
+    """The keys of ``[table]``: whole numbers (``ints``: name -> least value) or texts."""
     head = data.get(table)
     if head is None:
-        raise _fail(path, table, f"missing [{table}] table")
+        raise file_error(path, table, f"missing [{table}] table")
     values: dict[str, Any] = {}
     for key, value in head.items():
         where = f"{table}.{key}"
         if key in ints:
             if isinstance(value, bool) or not isinstance(value, int) or value < ints[key]:
-                raise _fail(path, where, f"{value!r} must be a whole number >= {ints[key]}")
+                raise file_error(path, where, f"{value!r} must be a whole number >= {ints[key]}")
         elif key in texts:
             if not isinstance(value, str) or not value:
-                raise _fail(path, where, f"{value!r} must be a non-empty string")
+                raise file_error(path, where, f"{value!r} must be a non-empty string")
         else:
-            raise _fail(path, where, f"unknown key; allowed: {', '.join([*texts, *ints])}")
+            raise file_error(path, where, f"unknown key; allowed: {', '.join([*texts, *ints])}")
         values[key] = value
     return values
 
@@ -289,34 +294,35 @@ def _head(path: Path, data: dict[str, Any], table: str, ints: dict[str, int],
 def load_sweep(path: Path) -> Sweep:
     """Read and validate a sweep file; raise :class:`SweepError` on any problem."""
     path = Path(path)
-    data = _read_toml(path, ("sweep", "params", "levels"))
-    head = _head(path, data, "sweep", _SWEEP_INT, ("name", "description", "scenario", "design"))
+    data = read_toml(path, ("sweep", "params", "levels"))
+    head = read_head(path, data, "sweep", _SWEEP_INT,
+                     ("name", "description", "scenario", "design"))
     scenario = _scenario(path, head)
     del head["scenario"]
     if "name" not in head:
-        raise _fail(path, "sweep.name", "missing; give the sweep a name")
+        raise file_error(path, "sweep.name", "missing; give the sweep a name")
     design = head.setdefault("design", "lhs")
     if design not in DESIGNS:
-        raise _fail(path, "sweep.design", f"unknown design {design!r}; allowed: "
-                    f"{', '.join(DESIGNS)}")
+        raise file_error(path, "sweep.design", f"unknown design {design!r}; allowed: "
+                         f"{', '.join(DESIGNS)}")
     factors = load_factors(path, data)
     if scenario.store is not None and any(f.level for f in factors):
-        raise _fail(path, "levels", "levels apply to a generated preset; the base scenario "
-                    "reads a store")
+        raise file_error(path, "levels", "levels apply to a generated preset; the base scenario "
+                         "reads a store")
     samples = head.get("samples", 16)
     if design == "sobol" and samples & (samples - 1):
-        raise _fail(path, "sweep.samples", f"{samples} must be a power of two for the "
-                    "Sobol design (e.g. 8, 16, 32)")
+        raise file_error(path, "sweep.samples", f"{samples} must be a power of two for the "
+                         "Sobol design (e.g. 8, 16, 32)")
     if design == "grid" and samples < 2:
-        raise _fail(path, "sweep.samples", "a grid needs at least 2 points per parameter")
+        raise file_error(path, "sweep.samples", "a grid needs at least 2 points per parameter")
     sweep = Sweep(path=path, scenario=scenario, factors=factors,
                   **{"days": scenario.days, **head})
     d = len(factors)
     points = {"grid": samples ** d, "lhs": samples, "sobol": samples * (d + 2),
               "morris": samples * (d + 1)}[design]
     if points * sweep.replicates > MAX_RUNS:
-        raise _fail(path, "sweep.samples", f"{points * sweep.replicates:,} runs is more than "
-                    f"{MAX_RUNS:,}; fewer samples or replicates")
+        raise file_error(path, "sweep.samples", f"{points * sweep.replicates:,} runs is more than "
+                         f"{MAX_RUNS:,}; fewer samples or replicates")
     return sweep
 
 
