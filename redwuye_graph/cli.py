@@ -196,10 +196,13 @@ def simulate_cmd(
     out: Annotated[Path, typer.Option("--out", help="Output directory (Parquet + plot.png).")],
     seeds: Annotated[int | None, typer.Option("--seeds", min=1,
                                               help="Runs (default: the file's seeds).")] = None,
+    report: Annotated[bool, typer.Option("--report", help="Also write OUT/report.html: one "
+                                         "self-contained page (plots, parameters, policies, "
+                                         "outcome tables) to mail.")] = False,
 ) -> None:
     """Run a scenario over seeds; write per-day tables (Parquet) and a plot with bands.
 
-    Example: redwuye simulate simulations/baseline.toml --out build/baseline --seeds 3
+    Example: redwuye simulate simulations/baseline.toml --out build/baseline --seeds 3 --report
     """
     from redwuye_graph.sim.scenario import load_scenario, plot_runs, run_scenario, write_results
 
@@ -218,6 +221,12 @@ def simulate_cmd(
         typer.echo(f"  collection (last 12 months) {row['collection_12m']:.1%}, resolved within "
                    f"{sc.params.window_days} days {row['resolution_rate']:.1%}, satisfaction "
                    f"{row['satisfaction_end']:.2f}, exits {row['exits']:.1f}")
+        if report:
+            from redwuye_graph.report import write_report
+
+            page = write_report(sc, tables, out / "report.html",
+                                seconds=time.perf_counter() - started)
+            typer.echo(f"  report -> {page}")
 
 
 @app.command("compare")

@@ -1,0 +1,360 @@
+"""A self-contained HTML report of a simulated scenario, for mailing to a planner.
+
+One file, no external resource: the plots are PNG images embedded as base64 ``data:``
+URIs, the style sheet is inline. The page holds the scenario (city, horizon, seeds,
+policy levels), its policies with their parameters, the model parameters that differ
+from the registry's defaults (the whole registry in a folded section), the outcome
+tables (mean and 10-90% of seeds, overall and by linkage group; outcomes at one and two
+years) and the plots.
+
+Examples
+--------
+>>> from dataclasses import replace
+>>> from pathlib import Path
+>>> from redwuye_graph.sim.scenario import load_scenario, run_scenario
+>>> sc = replace(load_scenario(Path("simulations/instructors.toml")), preset="tiny",
+...              days=40, seeds=2)
+>>> tables = run_scenario(sc)
+>>> page = render_report(sc, tables, {})
+>>> page.startswith("<!DOCTYPE html>") and "instructors" in page
+True
+>>> outcomes_at(tables["city"], [30])["day"].tolist()
+[30, 30]
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import tempfile
+from collections.abc import Iterable, Mapping
+from dataclasses import fields
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from redwuye_graph.experiments.outcomes import OUTCOMES
+from redwuye_graph.sim.params import PARAMS, Params
+from redwuye_graph.sim.policies import POLICIES, START_DAY
+
+if TYPE_CHECKING:
+    from redwuye_graph.sim.scenario import Scenario
+
+__all__ = ["AT_OUTCOMES", "REPORT_OUTCOMES", "outcome_table", "outcomes_at", "render_report",
+           "report_figures", "write_report"]
+
+#: Summary outcomes shown in the report, in order (meanings from ``OUTCOMES``).
+REPORT_OUTCOMES = ("collection_12m", "collection_last", "resolution_rate", "quick_rate",
+                   "median_days", "p90_days", "escalation_share", "satisfaction_end",
+                   "open_at_end", "exits", "tenders", "vacuum_days")
+
+#: Outcomes of :func:`outcomes_at`: name -> meaning.
+AT_OUTCOMES = {
+    "collection_month": "fee collection in the latest month on that day",
+    "collection_12m": "fee collection over the 12 months up to that day",
+    "resolution_90d": "complaints filed in the 90 days before that day (uncensored ones) "
+                      "settled within the window W",
+    "satisfaction": "mean household satisfaction on that day",
+    "open": "complaints open on that day",
+}
+
+_CSS = """
+body { font-family: "Helvetica Neue", Arial, "Noto Sans CJK SC", sans-serif; margin: 2em auto;
+       max-width: 1100px; color: #222; line-height: 1.4; }
+h1 { border-bottom: 3px solid #b71c1c; padding-bottom: .2em; }
+h2 { color: #b71c1c; margin-top: 1.6em; }
+table { border-collapse: collapse; margin: .6em 0; font-size: 90%; }
+th, td { border: 1px solid #ccc; padding: .25em .6em; text-align: left; vertical-align: top; }
+th { background: #f3f3f3; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+img { max-width: 100%; border: 1px solid #ddd; margin: .5em 0; }
+.muted { color: #666; font-size: 90%; }
+"""
+
+
+# -- tables (no drawing) -----------------------------------------------------------------------
+def _spread(frame: pd.DataFrame, by: list[str], columns: Iterable[str]) -> pd.DataFrame:
+    """Mean, 10% and 90% across seeds of ``columns`` per ``by`` group, long format."""
+    long = frame.melt(id_vars=by, value_vars=list(columns), var_name="outcome")
+    grouped = long.groupby([*by, "outcome"], sort=False)["value"]
+    table = pd.DataFrame({"mean": grouped.mean(), "p10": grouped.quantile(0.1),
+                          "p90": grouped.quantile(0.9), "seeds": grouped.count()})
+    return table.reset_index()
+
+
+def outcome_table(summary: pd.DataFrame) -> pd.DataFrame:
+    """Summary outcomes across seeds: one row per linkage group and outcome.
+
+    Parameters
+    ----------
+    summary : the ``summary`` table of :func:`~redwuye_graph.sim.scenario.run_scenario`
+        (one row per seed and group).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``group, outcome, mean, p10, p90, seeds`` for the outcomes of
+        :data:`REPORT_OUTCOMES`; ``p10``/``p90`` are the 10% and 90% quantiles across seeds.
+    """
+    return _spread(summary, ["group"], REPORT_OUTCOMES)
+
+
+def outcomes_at(city: pd.DataFrame, days: Iterable[int]) -> pd.DataFrame:
+    """City outcomes of each run on given days (see :data:`AT_OUTCOMES`).
+
+    Parameters
+    ----------
+    city : a daily ``city`` table with a ``seed`` column (and optionally ``scenario``).
+    days : the days to read; days past a run's horizon are left out.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (scenario,) seed and day with the columns of :data:`AT_OUTCOMES`.
+    """
+    keys = [k for k in ("scenario", "seed") if k in city.columns]
+    rows = []
+    for key, run in city.groupby(keys, sort=True):
+        run = run.sort_values("day")
+        last = int(run["day"].max())
+        for day in days:
+            if day > last:
+                continue
+            upto = run[run["day"] <= day]
+            year = upto[upto["day"] > day - 365]
+            recent = upto[(upto["day"] > day - 90) & ~upto["censored"]]
+            filed = float(recent["filed"].sum())
+            due = float(year["due"].sum())
+            today = upto.iloc[-1]
+            rows.append({**dict(zip(keys, key if isinstance(key, tuple) else (key,),
+                                    strict=True)),
+                         "day": int(day),
+                         "collection_month": float(today["collection_rate"]),
+                         "collection_12m": float(year["paid"].sum()) / due if due else np.nan,
+                         "resolution_90d": float(recent["within_window"].sum()) / filed
+                         if filed else np.nan,
+                         "satisfaction": float(today["satisfaction"]),
+                         "open": float(today["open"])})
+    return pd.DataFrame(rows, columns=[*keys, "day", *AT_OUTCOMES])
+
+
+# -- figures ------------------------------------------------------------------------------------
+def _png(fig: Any) -> bytes:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=90)
+    return buffer.getvalue()
+
+
+def _by_linkage_png(estate: pd.DataFrame, title: str) -> bytes:
+    """Collection and satisfaction per linkage group (median of seeds, 10-90% band)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    sums = estate.groupby(["linkage", "seed", "day"], sort=True)[
+        ["paid", "due", "sat_sum", "households"]].sum()
+    monthly = (sums["paid"] / sums["due"].where(sums["due"] > 0)).groupby(
+        level=["linkage", "seed"]).ffill()
+    series = {"fee collection rate": monthly,
+              "mean satisfaction": sums["sat_sum"] / sums["households"]}
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.6), sharex=True)
+    for ax, (label, values) in zip(axes, series.items(), strict=True):
+        for group, part in values.groupby(level="linkage", sort=True):
+            wide = part.droplevel("linkage").unstack("seed")
+            q = wide.quantile([0.1, 0.5, 0.9], axis=1).T
+            ax.fill_between(q.index, q[0.1], q[0.9], alpha=0.25)
+            ax.plot(q.index, q[0.5], label=str(group))
+        ax.set_title(label)
+        ax.set_xlabel("day")
+        ax.grid(alpha=0.3)
+    axes[0].legend(title="linkage", loc="best")
+    fig.suptitle(title)
+    fig.tight_layout()
+    data = _png(fig)
+    plt.close(fig)
+    return data
+
+
+def report_figures(sc: Scenario, tables: Mapping[str, pd.DataFrame]) -> dict[str, bytes]:
+    """The report's plots as PNG bytes, by caption.
+
+    Parameters
+    ----------
+    sc : the scenario that was run.
+    tables : its tables from :func:`~redwuye_graph.sim.scenario.run_scenario`.
+
+    Returns
+    -------
+    dict
+        Caption -> PNG: the city outcomes with seed bands, and (when the run kept the
+        estate table) collection and satisfaction by linkage group.
+    """
+    from redwuye_graph.sim.scenario import plot_runs
+
+    seeds = tables["city"]["seed"].nunique()
+    figures = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        path = plot_runs(tables["city"], Path(tmp) / "city.png",
+                         f"{sc.name}: {seeds} seed(s), {sc.days} days")
+        figures["City outcomes: median of seeds with the 10-90% band"] = path.read_bytes()
+    if "estate" in tables:
+        figures["By linkage group (tripartite, partial, none)"] = _by_linkage_png(
+            tables["estate"], f"{sc.name}: estates by linkage group")
+    return figures
+
+
+# -- HTML ---------------------------------------------------------------------------------------
+def _e(value: Any) -> str:
+    return html.escape(str(value))
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float | np.floating):
+        number = float(value)
+        if np.isnan(number):
+            return "–"
+        return f"{number:,.3f}" if abs(number) < 100 else f"{number:,.0f}"
+    return str(value)
+
+
+def _html_table(frame: pd.DataFrame) -> str:
+    head = "".join(f"<th>{_e(c)}</th>" for c in frame.columns)
+    body = []
+    for row in frame.itertuples(index=False):
+        cells = []
+        for value in row:
+            numeric = isinstance(value, int | float | np.number) and not isinstance(value, bool)
+            cells.append(f"<td class=\"num\">{_e(_fmt(value))}</td>" if numeric
+                         else f"<td>{_e(value)}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def _pairs(rows: Iterable[tuple[str, Any]]) -> str:
+    return "<table>" + "".join(f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>"
+                               for k, v in rows) + "</table>"
+
+
+def _policies(sc: Scenario) -> str:
+    if not sc.policies:
+        return "<p>No policy: the city runs as generated.</p>"
+    rows = []
+    for spec in sc.policies:
+        cls = POLICIES[spec["kind"]]
+        policy = cls(**{k: v for k, v in spec.items() if k != "kind"})
+        values = "; ".join(f"{name} = {_fmt(value)} {cls.PARAMS[name].unit}"
+                           for name, value in policy.values.items()) or "(none)"
+        rows.append({"policy": cls.kind, "what": cls.summary,
+                     f"from day ({START_DAY.unit})": policy.start_day, "parameters": values})
+    return _html_table(pd.DataFrame(rows))
+
+
+def _parameters(params: Params) -> tuple[str, str]:
+    """Changed parameters and the whole registry, as HTML tables."""
+    rows = []
+    for f in fields(params):
+        spec = PARAMS[f.name]
+        rows.append({"parameter": f.name, "value": getattr(params, f.name),
+                     "default": spec.default, "unit": spec.unit, "meaning": spec.meaning})
+    table = pd.DataFrame(rows)
+    changed = table[[v != d for v, d in zip(table["value"], table["default"], strict=True)]]
+    changed_html = (_html_table(changed) if len(changed)
+                    else "<p>All model parameters are at their registry defaults.</p>")
+    return changed_html, _html_table(table)
+
+
+def _city(sc: Scenario) -> list[tuple[str, Any]]:
+    if sc.store is not None:
+        return [("city", f"read from store {sc.store}")]
+    levels = ", ".join(f"{k} = {v:g}" for k, v in sc.levels.items()) or "preset defaults"
+    return [("city", f"generated preset {sc.preset!r}, graph seed {sc.graph_seed}"),
+            ("policy levels", levels)]
+
+
+def render_report(sc: Scenario, tables: Mapping[str, pd.DataFrame],
+                  figures: Mapping[str, bytes], seconds: float | None = None) -> str:
+    """The report as one self-contained HTML page.
+
+    Parameters
+    ----------
+    sc : the scenario that was run.
+    tables : its tables from :func:`~redwuye_graph.sim.scenario.run_scenario`.
+    figures : caption -> PNG bytes (:func:`report_figures`), embedded as base64.
+    seconds : wall time of the runs, shown when given.
+
+    Returns
+    -------
+    str
+        The HTML page (UTF-8 text; no external resources).
+    """
+    summary = tables["summary"]
+    seeds = sorted(int(s) for s in summary["seed"].unique())
+    facts = [("scenario file", sc.path.name), *_city(sc),
+             ("horizon", f"{sc.days} days"),
+             ("runs", f"{len(seeds)} seed(s): {seeds[0]}..{seeds[-1]}"),
+             ("estates, households", f"{int(summary['estates'].iloc[0]):,}, "
+                                     f"{int(summary['households'].iloc[0]):,}")]
+    if seconds is not None:
+        facts.append(("wall time", f"{seconds:.1f} s"))
+    overall = outcome_table(summary)
+    headline = overall[overall["group"] == "all"].drop(columns="group")
+    headline.insert(1, "meaning", [OUTCOMES[o] for o in headline["outcome"]])
+    by_group = overall[overall["group"] != "all"].pivot(index="outcome", columns="group",
+                                                        values="mean")
+    by_group = by_group.reindex(index=list(REPORT_OUTCOMES)).reset_index()
+    checkpoints = [d for d in (365, 730) if d <= sc.days] or [sc.days]
+    at = _spread(outcomes_at(tables["city"], checkpoints), ["day"], AT_OUTCOMES)
+    at.insert(2, "meaning", [AT_OUTCOMES[o] for o in at["outcome"]])
+    changed, registry = _parameters(sc.params)
+    images = "".join(
+        f"<figure><img alt=\"{_e(caption)}\" src=\"data:image/png;base64,"
+        f"{base64.b64encode(png).decode('ascii')}\"><figcaption>{_e(caption)}</figcaption>"
+        "</figure>" for caption, png in figures.items())
+    parts = [
+        "<!DOCTYPE html>", "<html lang=\"en\"><head><meta charset=\"utf-8\">",
+        f"<title>{_e(sc.name)}: simulation report</title><style>{_CSS}</style></head><body>",
+        f"<h1>Scenario <code>{_e(sc.name)}</code></h1>",
+        f"<p>{_e(sc.description)}</p>" if sc.description else "",
+        _pairs(facts),
+        "<h2>Outcomes</h2><p class=\"muted\">Mean over seeds, with the 10% and 90% "
+        "quantiles across seeds.</p>", _html_table(headline),
+        "<h3>By linkage group on day 0 (mean over seeds)</h3>",
+        "<p class=\"muted\">tripartite: residents' committee, owners' committee and company "
+        "tied by cross-appointed people; partial: some escalation path; none: no path.</p>",
+        _html_table(by_group),
+        "<h3>At one and two years</h3>", _html_table(at),
+        "<h2>Plots</h2>", images or "<p>(no plots)</p>",
+        "<h2>Policies</h2>", _policies(sc),
+        "<h2>Model parameters changed from the defaults</h2>", changed,
+        "<details><summary>All model parameters</summary>", registry, "</details>",
+        f"<p class=\"muted\">redwuye-graph report, {datetime.now():%Y-%m-%d %H:%M}.</p>",
+        "</body></html>",
+    ]
+    return "\n".join(p for p in parts if p)
+
+
+def write_report(sc: Scenario, tables: Mapping[str, pd.DataFrame], target: Path,
+                 seconds: float | None = None) -> Path:
+    """Draw the figures and write the report to ``target``; the path written.
+
+    Parameters
+    ----------
+    sc : the scenario that was run.
+    tables : its tables from :func:`~redwuye_graph.sim.scenario.run_scenario`.
+    target : the HTML file to write (its folder is created).
+    seconds : wall time of the runs, shown when given.
+
+    Returns
+    -------
+    pathlib.Path
+        ``target``.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    page = render_report(sc, tables, report_figures(sc, tables), seconds)
+    target.write_text(page, encoding="utf-8")
+    return target
