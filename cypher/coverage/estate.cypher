@@ -25,7 +25,6 @@ WITH c,
      min(CASE WHEN b0:ResidentsCommittee THEN b0.id END) AS rcid,
      min(CASE WHEN b0:RegionalPartyCommittee THEN b0.id END) AS qid
 OPTIONAL MATCH (c)<-[:PARTY_ORG_OF|COMMITTEE_OF]-(b1)<-[m1:MEMBER_OF]-(p1:Person)
-  WHERE b1.id IN [gid, rcid, qid]
 WITH c,
      collect(CASE WHEN b1.id = gid OR b1.id = rcid THEN p1.id END) AS two,
      collect(CASE WHEN b1.id = gid AND m1.role = 'secretary' THEN p1.id END) AS secretaries,
@@ -47,26 +46,23 @@ WITH fid,
               any(x IN instructors WHERE x IN secretaries),
               any(x IN supervisors WHERE x IN two), two, regional]) AS served
 OPTIONAL MATCH (f:PropertyCompany {id: fid})
-OPTIONAL MATCH (f)<-[r4:MEMBER_OF|PARTY_ORG_OF|INSTRUCTOR_OF]-(x4)
 WITH served, f,
-     collect(CASE WHEN type(r4) = 'MEMBER_OF' AND r4.role = 'head' THEN x4.id END) AS heads,
-     count(CASE WHEN type(r4) = 'PARTY_ORG_OF' THEN 1 END) > 0 AS company_party_org,
-     count(CASE WHEN type(r4) = 'INSTRUCTOR_OF' THEN 1 END) AS company_instructors
-OPTIONAL MATCH (f)-[:OPERATES]->(:Project)<-[:INSTRUCTOR_OF]-(p5:Person)
-WITH served, f, heads, company_party_org, company_instructors,
-     count(p5) AS project_instructors
+     [(f)<-[m4:MEMBER_OF]-(p4:Person) WHERE m4.role = 'head' | p4.id] AS heads,
+     size([(f)<-[:PARTY_ORG_OF]-(g5:PartyOrg) | g5.id]) > 0 AS company_party_org,
+     size([(f)<-[:INSTRUCTOR_OF]-(p6:Person) | p6.id])
+       + size([(f)-[:OPERATES]->(:Project)<-[:INSTRUCTOR_OF]-(p7:Person) | p7.id]) > 0
+       AS company_instructor
 UNWIND served AS row
 WITH row[0] AS e, row[1] AS c, row[2] AS j, row[3] AS oid, row[4] AS interim_managed,
      row[5] AS secretary_instructor, row[6] AS quality_supervisor, row[7] AS two,
-     row[8] AS regional, f, company_party_org,
-     company_instructors + project_instructors > 0 AS company_instructor,
+     row[8] AS regional, f, company_party_org, company_instructor,
      any(x IN heads WHERE x IN row[8]) AS head_on_regional_committee
 OPTIONAL MATCH (o:OwnersCommittee {id: oid})
-OPTIONAL MATCH (o)<-[:MEMBER_OF]-(p6:Person)
+OPTIONAL MATCH (o)<-[:MEMBER_OF]-(p8:Person)
 WITH e, c, j, f, o, interim_managed, secretary_instructor, quality_supervisor, two,
      regional, company_party_org, company_instructor, head_on_regional_committee,
-     collect(p6.id) AS owners,
-     count(CASE WHEN p6.party_member THEN 1 END) AS owners_party_members
+     collect(p8.id) AS owners,
+     count(CASE WHEN p8.party_member THEN 1 END) AS owners_party_members
 WITH e, c, j, f, o, owners, owners_party_members, company_party_org,
      company_instructor, interim_managed, secretary_instructor, quality_supervisor,
      head_on_regional_committee,
