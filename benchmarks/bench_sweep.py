@@ -9,10 +9,11 @@ executor runs a few runs and the 1,000-run time is extrapolated (startup + 1,000
     .venv/bin/python benchmarks/bench_sweep.py                 # 4 serial, 8 local, 8 Dask runs
     .venv/bin/python benchmarks/bench_sweep.py --runs 1000     # the real thing
 
-Figures per executor: startup seconds (pool or cluster up), runs per minute, seconds per
-run inside the simulation, the overhead per run (worker-seconds outside the simulation:
-dispatch, pickling, imports, idle tail ÷ runs) and, separately, the dispatch overhead of
-an empty task (200 no-op items). The machine's 1-minute load average after each
+Figures per executor: startup seconds (pool or cluster up, its processes started),
+runs per minute, seconds per run inside the simulation, the overhead per run
+(worker-seconds outside the simulation: dispatch, pickling, building the city once per
+worker, idle tail; ÷ runs) and, separately, the dispatch overhead of an empty task
+(200 no-op items). The machine's 1-minute load average after each
 measurement is printed too: other work on the machine slows the runs.
 """
 
@@ -43,6 +44,7 @@ def measure(spec: str, runs: int, workers: int) -> dict[str, float]:
     try:
         started = time.perf_counter()
         with make_executor(spec, workers) as ex:
+            list(ex.imap(noop, range(ex.workers)))  # the pool's processes are up
             up = time.perf_counter()
             report = run_sweep(sweep, out, ex, progress=False)
             ran = time.perf_counter()

@@ -47,8 +47,9 @@ class Discovery:
         restricted = self.box[self.box["restricted"]]
         if restricted.empty:
             lines.append("  no restriction: the whole swept space")
+        width = max((len(p) for p in restricted["parameter"]), default=0)
         for row in restricted.itertuples():
-            lines.append(f"  {row.parameter:<40} in [{row.low:.4g}, {row.high:.4g}]"
+            lines.append(f"  {row.parameter:<{width}} in [{row.low:.4g}, {row.high:.4g}]"
                          f"  (swept [{row.swept_low:.4g}, {row.swept_high:.4g}])")
         lines.append(f"  coverage {self.coverage:.1%}, density {self.density:.1%}, "
                      f"mass {self.mass:.1%}")
