@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DIR := build/demo
 
-.PHONY: install demo test lint cypher-lint bench clean
+.PHONY: install demo test lint cypher-lint browser bench clean
 
 install: $(STAMP)
 
@@ -37,12 +37,19 @@ cypher-lint: install
 	test -d tools/cypher-lint/node_modules/@neo4j-cypher || npm ci --prefix tools/cypher-lint
 	$(BIN)/python -m redwuye_graph.queries lint-schema | node tools/cypher-lint/lint.mjs - cypher
 
-test: lint
+# Debian's chromium for the dashboard's browser test (Playwright drives it; it downloads
+# no browser of its own).
+browser:
+	test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	  apt-get install -y -qq chromium; }
+
+test: lint browser
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 bench: install
 	$(BIN)/python benchmarks/bench_load.py
 	$(BIN)/python benchmarks/bench_sim.py
+	$(BIN)/python benchmarks/bench_dashboard.py
 
 clean:
 	rm -rf build .pytest_cache .mypy_cache

@@ -559,3 +559,28 @@ def discover_cmd(
                        f"{'<=' if below else '>='} {threshold:g}", folder / "discovery.png")
         typer.echo(found.describe())
         typer.echo(f"-> {folder / 'discovery.csv'}, {folder / 'discovery.png'}")
+
+
+# -- dashboard (owner: redwuye_graph/dashboard) ----------------------------------------------
+@app.command("dashboard")
+def dashboard_cmd(
+    preset: Annotated[str | None, typer.Option(
+        "--preset", help=f"Generated city: one of {', '.join(PRESETS)} (default district).")]
+        = None,
+    store: Annotated[str | None, typer.Option(
+        "--store", help="Simulate the city in this store instead (embedded:PATH, "
+        "neo4j://HOST:PORT).")] = None,
+    graph_seed: Annotated[int, typer.Option("--graph-seed", help="Seed of the generated "
+                                            "city.")] = 1,
+    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8765,
+) -> None:
+    """Serve the interactive dashboard: policy controls, live plots, the worst estates.
+
+    Example: redwuye dashboard --preset district --port 8765   (then open http://127.0.0.1:8765)
+    """
+    from redwuye_graph.dashboard import serve
+
+    with _errors():
+        typer.echo(f"dashboard on http://{host}:{port} (Ctrl-C stops it)", err=True)
+        serve(preset=preset, store=store, graph_seed=graph_seed, host=host, port=port)

@@ -1,0 +1,197 @@
+"""The dashboard page (Solara): policy controls, start/step/reset, live plots, worst estates.
+
+Served by :func:`redwuye_graph.dashboard.serve`; each browser session gets its own
+:class:`~redwuye_graph.dashboard.run.DashboardRun` over the server's city. While
+running, a worker thread steps the model for :data:`TICK_SECONDS` of wall time, then
+the page redraws.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import replace
+from typing import Any
+
+import pandas as pd
+import solara
+
+from redwuye_graph.dashboard.run import CONTROLS, Control, Controls, DashboardRun
+from redwuye_graph.dashboard.serve import city
+
+__all__ = ["LAST_DAY", "STEP_DAYS", "TICK_SECONDS", "Page",
+           "collection_chart", "resolution_chart"]
+
+#: Days the Step button simulates.
+STEP_DAYS = 30
+#: Wall time the model steps between two redraws while running.
+TICK_SECONDS = 0.5
+#: Running stops on this day (ten years).
+LAST_DAY = 3650
+_RED, _GREY, _BLUE = "#b71c1c", "#757575", "#1565c0"
+_PLOT_STYLE = "height: 320px; width: 560px;"
+
+
+def _points(days: pd.Series, values: pd.Series) -> list[list[float | None]]:
+    return [[int(d), None if pd.isna(v) else round(float(v), 4)]
+            for d, v in zip(days, values, strict=True)]
+
+
+def _chart(title: str, xlabel: str, last: int, lines: list[tuple[str, str, Any]],
+           log: list[tuple[int, str]]) -> dict[str, Any]:
+    """An ECharts line chart on [0, 1], control changes as dotted vertical lines."""
+    series: list[dict[str, Any]] = [
+        {"type": "line", "name": name, "data": data, "showSymbol": False,
+         "color": colour, "connectNulls": False} for name, colour, data in lines]
+    changes = sorted({d for d, _ in log if d > 0})
+    if changes and series:
+        series[0]["markLine"] = {"symbol": "none", "silent": True, "label": {"show": False},
+                                 "lineStyle": {"type": "dotted", "color": _GREY},
+                                 "data": [{"xAxis": d} for d in changes]}
+    return {"animation": False, "title": {"text": title, "textStyle": {"fontSize": 14}},
+            "tooltip": {"trigger": "axis"}, "legend": {"bottom": 0},
+            "grid": {"left": 45, "right": 20, "top": 40, "bottom": 55},
+            "xAxis": {"type": "value", "name": xlabel, "nameLocation": "middle",
+                      "nameGap": 22, "min": 0, "max": max(30, last)},
+            "yAxis": {"type": "value", "min": 0, "max": 1},
+            "series": series}
+
+
+def collection_chart(series: pd.DataFrame, log: list[tuple[int, str]]) -> dict[str, Any]:
+    """Fee collection (latest month) and mean satisfaction per day (an ECharts option)."""
+    last = int(series["day"].max()) if len(series) else 0
+    return _chart("Fee collection and satisfaction", "day", last, [
+        ("fee collection", _RED, _points(series["day"], series["collection_rate"])),
+        ("satisfaction", _BLUE, _points(series["day"], series["satisfaction"]))], log)
+
+
+def resolution_chart(series: pd.DataFrame, quick_days: int, window_days: int,
+                     log: list[tuple[int, str]]) -> dict[str, Any]:
+    """Complaints settled within the window and within quick_days, by filing day (weekly mean).
+
+    Filing days whose window has not yet passed are left out (an ECharts option).
+    """
+    last = int(series["day"].max()) if len(series) else 0
+    lines = []
+    for column, days, colour in (("resolution_rate", window_days, _RED),
+                                 ("quick_rate", quick_days, _BLUE)):
+        done = series[series["day"] <= last - days]
+        weekly = done[column].astype(float).rolling(7, min_periods=1).mean()
+        lines.append((f"settled within {days} days", colour, _points(done["day"], weekly)))
+    return _chart("Complaint resolution (by filing day, 7-day mean)", "filing day", last,
+                  lines, log)
+
+
+def _percent(value: float | None) -> str:
+    return "–" if value is None or pd.isna(value) else f"{value:.1%}"
+
+
+@solara.component  # type: ignore[untyped-decorator]
+def _Control(spec: Control, controls: Controls, change: Any) -> None:
+    value = getattr(controls, spec.name)
+    with solara.Column(gap="0px", classes=[f"rw-control-{spec.name}"]):
+        if isinstance(value, bool):
+            solara.Switch(label=spec.label, value=value,
+                          on_value=lambda v: change(**{spec.name: bool(v)}))
+        elif isinstance(value, int):
+            solara.Text(f"{spec.label}: {value}")
+            solara.SliderInt("", value=value, min=int(spec.low), max=int(spec.high),
+                             step=int(spec.step), on_value=lambda v: change(**{spec.name: v}))
+        else:
+            solara.Text(f"{spec.label}: {value:.0%}")
+            solara.SliderFloat("", value=value, min=spec.low, max=spec.high, step=spec.step,
+                               on_value=lambda v: change(**{spec.name: round(float(v), 4)}))
+
+
+@solara.component  # type: ignore[untyped-decorator]
+def Page() -> None:
+    """The dashboard page."""
+    run = solara.use_memo(lambda: DashboardRun(city()), [])
+    version, set_version = solara.use_state(0)
+    playing, set_playing = solara.use_state(False)
+    controls, set_controls = solara.use_state(run.controls)
+
+    # redraws asked for and drawn: the running loop waits for each redraw before stepping on
+    ticks = solara.use_memo(lambda: {"asked": 0, "drawn": 0}, [])
+
+    def redraw() -> None:
+        ticks["asked"] += 1
+        set_version(ticks["asked"])
+
+    def drawn() -> None:
+        ticks["drawn"] = version
+
+    solara.use_effect(drawn, [version])  # effects run once the redraw reached the page
+
+    def loop(cancel: threading.Event) -> None:
+        while playing and not cancel.is_set():
+            if run.advance_for(TICK_SECONDS, limit=LAST_DAY) >= LAST_DAY:
+                set_playing(False)
+            redraw()
+            while ticks["drawn"] < ticks["asked"] and not cancel.wait(0.02):
+                pass
+
+    solara.use_thread(loop, dependencies=[playing], intrusive_cancel=False)
+
+    def change(**values: Any) -> None:
+        new = replace(controls, **values)
+        set_controls(new)
+        run.set_controls(new)
+        redraw()
+
+    def step() -> None:
+        run.advance(STEP_DAYS)
+        redraw()
+
+    def reset() -> None:
+        set_playing(False)
+        run.reset(controls)
+        redraw()
+
+    series = run.series()
+    worst = run.worst_estates(10)
+    p = run.model.p
+    latest = series.iloc[-1] if len(series) else None
+    done = series[series["day"] <= (run.day - p.window_days)]
+    recent = done[done["day"] > run.day - p.window_days - 90]
+    filed = float(recent["filed"].sum()) if len(recent) else 0.0
+
+    solara.Title("Red Property dashboard")
+    with solara.Sidebar():
+        solara.HTML(tag="h3", unsafe_innerHTML="Policies")
+        for spec in CONTROLS:
+            _Control(spec, controls, change)
+        with solara.Row():
+            solara.Button("Pause" if playing else "Start", color="primary",
+                          on_click=lambda: set_playing(not playing), classes=["rw-start"])
+            solara.Button(f"Step {STEP_DAYS} days", on_click=step, disabled=playing,
+                          classes=["rw-step"])
+            solara.Button("Reset", on_click=reset, classes=["rw-reset"])
+        solara.Text("Moving a control applies it to the running model today; Reset starts "
+                    "day 0 again with the controls in force from the start.")
+    with solara.Column():
+        solara.HTML(tag="h2", unsafe_innerHTML=f"Red Property dashboard · "
+                    f"{len(run.model.estate_ids):,} estates, "
+                    f"{int(run.model.households.sum()):,} households")
+        with solara.Row(classes=["rw-readout"]):
+            solara.Text(f"day {run.day}", classes=["rw-day"])
+            solara.Text("collection (latest month) "
+                        + _percent(latest["collection_rate"] if latest is not None else None))
+            solara.Text(f"settled within {p.window_days} days "
+                        + _percent(float(recent["within_window"].sum()) / filed if filed
+                                   else None))
+            solara.Text("satisfaction "
+                        + ("–" if latest is None else f"{latest['satisfaction']:.3f}"))
+        with solara.Row():
+            solara.FigureEcharts(collection_chart(series, run.log), attributes={
+                "class": "rw-plot-collection", "style": _PLOT_STYLE})
+            solara.FigureEcharts(resolution_chart(series, p.quick_days, p.window_days, run.log),
+                                 attributes={"class": "rw-plot-resolution",
+                                             "style": _PLOT_STYLE})
+        solara.HTML(tag="h3",
+                    unsafe_innerHTML="Worst estates (lowest collection in the latest month)")
+        solara.HTML(tag="div", unsafe_innerHTML=worst.to_html(
+            index=False, float_format=lambda v: f"{v:.3f}", na_rep="–", classes="rw-worst"))
+        if run.log:
+            solara.HTML(tag="h3", unsafe_innerHTML="Changes")
+            for day, text in run.log:
+                solara.Text(f"day {day}: {text}", classes=["rw-change"])

@@ -1,0 +1,294 @@
+"""The dashboard's model run: policy controls, stepping, live series and the worst estates.
+
+No drawing and no web code here: :class:`DashboardRun` is what the Solara page
+(:mod:`redwuye_graph.dashboard.page`) drives, and what the tests and the speed benchmark
+drive directly.
+
+A control moved while the model runs takes effect on the current day through the
+registered policy (:mod:`redwuye_graph.sim.policies`), applied at once: coverage targets
+add posts, committees and co-building units up to the new share; meetings, the
+interim-management delay and the ratings follow the control both ways. Posts cannot be
+taken away, so lowering a coverage target takes effect on :meth:`DashboardRun.reset`,
+which starts day 0 again with every control in force from the start.
+
+Examples
+--------
+>>> from redwuye_graph.generate import generate
+>>> run = DashboardRun(generate("tiny", seed=1))
+>>> run.advance(30)
+30
+>>> run.set_controls(Controls(cross_appointment=1.0))
+['day 30: cross-appointment targets raised to 100%']
+>>> run.advance(30)
+60
+>>> series = run.series()
+>>> int(series["day"].max()), bool(series["collection_rate"].notna().any())
+(60, True)
+>>> len(run.worst_estates(5))
+5
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from redwuye_graph.citygraph import CityGraph
+from redwuye_graph.sim.model import CityModel
+from redwuye_graph.sim.params import PARAMS, Params
+from redwuye_graph.sim.policies import POLICIES, Policy, make_policy
+
+__all__ = ["CONTROLS", "Control", "Controls", "DashboardRun"]
+
+
+@dataclass(frozen=True)
+class Controls:
+    """Policy controls of the dashboard (the defaults: the city as generated, no policy)."""
+
+    cross_appointment: float = 0.0
+    meetings_per_month: int = int(PARAMS["meetings_per_month"].default)
+    instructors: float = 0.0
+    service_points: float = 0.0
+    co_building: float = 0.0
+    interim_days: int = int(PARAMS["interim_days"].default)
+    credit_rating: bool = False
+    star_rating: bool = False
+
+
+@dataclass(frozen=True)
+class Control:
+    """How one control is shown: label, range and step (booleans: a switch)."""
+
+    name: str
+    label: str
+    low: float = 0.0
+    high: float = 1.0
+    step: float = 0.05
+
+
+_MEETINGS = POLICIES["tripartite_meetings"].PARAMS["per_month"]
+#: The controls in page order.
+CONTROLS = (
+    Control("cross_appointment", "Cross-appointment target, every post"),
+    Control("meetings_per_month", "Tripartite meetings per month", _MEETINGS.low,
+            _MEETINGS.high, 1),
+    Control("instructors", "Instructors for companies without a party org"),
+    Control("service_points", "Estates with an on-site service point"),
+    Control("co_building", "Resident units joining co-building"),
+    Control("interim_days", "Days from a company's exit to interim management", 0, 180, 5),
+    Control("credit_rating", "Credit rating and blacklist"),
+    Control("star_rating", "Star rating"),
+)
+
+_RAISED = ("cross_appointment", "instructors", "service_points", "co_building")
+_CROSS_POSTS = tuple(POLICIES["cross_appointment"].PARAMS)
+_RESOLUTION_DAYS = 90
+
+
+def _policies(c: Controls, since: Controls, day: int) -> list[tuple[str, Policy]]:
+    """Policies that move the model from ``since`` to ``c`` on ``day``, with a description."""
+    out: list[tuple[str, Policy]] = []
+    if c.cross_appointment > since.cross_appointment:
+        out.append((f"cross-appointment targets raised to {c.cross_appointment:.0%}",
+                    make_policy("cross_appointment", start_day=day,
+                                **dict.fromkeys(_CROSS_POSTS, c.cross_appointment))))
+    if c.meetings_per_month != since.meetings_per_month:
+        out.append((f"tripartite meetings {c.meetings_per_month} a month",
+                    make_policy("tripartite_meetings", start_day=day,
+                                per_month=c.meetings_per_month)))
+    for name, kind, text in (("instructors", "instructors", "instructors for"),
+                             ("service_points", "service_points", "service points at"),
+                             ("co_building", "co_building", "co-building units:")):
+        value, before = getattr(c, name), getattr(since, name)
+        if value > before:
+            out.append((f"{text} {value:.0%}", make_policy(kind, start_day=day, share=value)))
+    if c.interim_days != since.interim_days:
+        out.append((f"interim management after {c.interim_days} days",
+                    make_policy("interim_management", start_day=day, days=c.interim_days)))
+    for name in ("credit_rating", "star_rating"):
+        if getattr(c, name) and not getattr(since, name):
+            out.append((f"{name.replace('_', ' ')} on", make_policy(name, start_day=day)))
+    return out
+
+
+class DashboardRun:
+    """One dashboard session's model, thread-safe (the page steps it from a worker thread).
+
+    Parameters
+    ----------
+    city : the organisation to simulate (the model works on its own copy).
+    seed : run seed.
+    params : model parameters (registry defaults when omitted).
+    """
+
+    def __init__(self, city: CityGraph, seed: int = 0, params: Params | None = None):
+        self.city = city
+        self.seed = seed
+        self.params = params or Params()
+        self.lock = threading.RLock()
+        self.controls = Controls()
+        #: Control changes so far: (day, what changed).
+        self.log: list[tuple[int, str]] = []
+        self.model = self._build(self.controls)
+
+    def _build(self, controls: Controls) -> CityModel:
+        policies = [p for _, p in _policies(controls, Controls(), 0)]
+        return CityModel(self.city, params=self.params, policies=policies, seed=self.seed)
+
+    @property
+    def day(self) -> int:
+        """The last simulated day (0 before the first step)."""
+        day: int = round(self.model.time)
+        return day
+
+    def reset(self, controls: Controls | None = None) -> None:
+        """Start again on day 0 with ``controls`` (default: the current ones) from the start.
+
+        Parameters
+        ----------
+        controls : the controls in force from day 0.
+        """
+        with self.lock:
+            self.controls = controls or self.controls
+            self.model = self._build(self.controls)
+            self.log = [(0, text) for text, _ in _policies(self.controls, Controls(), 0)]
+
+    def set_controls(self, controls: Controls) -> list[str]:
+        """Apply changed controls to the running model today.
+
+        Parameters
+        ----------
+        controls : the new controls.
+
+        Returns
+        -------
+        list of str
+            What changed, one line each (also appended to :attr:`log`); lowered coverage
+            targets are noted as waiting for a reset.
+        """
+        with self.lock:
+            day, model = self.day, self.model
+            changes = []
+            for text, policy in _policies(controls, self.controls, day):
+                policy.model = model
+                model.policies.append(policy)
+                policy.apply(model)
+                changes.append(text)
+            if not controls.credit_rating and self.controls.credit_rating:
+                model.credit_rating = False
+                changes.append("credit rating off")
+            if not controls.star_rating and self.controls.star_rating:
+                model.star_rating = False
+                changes.append("star rating off")
+            for name in _RAISED:
+                if getattr(controls, name) < getattr(self.controls, name):
+                    changes.append(f"{name.replace('_', ' ')} lowered: takes effect on "
+                                   "reset (posts are not taken away)")
+            # lowered targets stay at their high-water mark until a reset
+            self.controls = replace(controls, **{n: max(getattr(controls, n),
+                                                        getattr(self.controls, n))
+                                                 for n in _RAISED})
+            self.log.extend((day, text) for text in changes)
+            return [f"day {day}: {text}" for text in changes]
+
+    def advance(self, days: int) -> int:
+        """Simulate ``days`` more days; the day reached.
+
+        Parameters
+        ----------
+        days : days to step.
+
+        Returns
+        -------
+        int
+            The last simulated day.
+        """
+        with self.lock:
+            self.model.run(days)
+            return self.day
+
+    def advance_for(self, seconds: float, chunk: int = 5, limit: int = 3650) -> int:
+        """Step ``chunk`` days at a time until ``seconds`` of wall time have passed.
+
+        Parameters
+        ----------
+        seconds : wall-time budget (at least one chunk is run, unless at ``limit``).
+        chunk : days per step call.
+        limit : never step past this day.
+
+        Returns
+        -------
+        int
+            The last simulated day.
+        """
+        deadline = time.perf_counter() + seconds
+        day = self.day
+        while day < limit:
+            day = self.advance(min(chunk, limit - day))
+            if time.perf_counter() >= deadline:
+                break
+        return day
+
+    def series(self) -> pd.DataFrame:
+        """The city's daily outcomes so far (the ``city`` table of the records).
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per simulated day (empty on day 0), with ``collection_rate``,
+            ``resolution_rate`` (by filing day; ``censored`` marks the last window),
+            ``quick_rate``, ``satisfaction``, ``open`` and the daily counts.
+        """
+        with self.lock:
+            if self.day == 0:
+                return pd.DataFrame(columns=["day", "collection_rate", "resolution_rate",
+                                             "quick_rate", "censored", "satisfaction", "open"])
+            return self.model.recorder.tables(estates=False)["city"]
+
+    def worst_estates(self, n: int = 10) -> pd.DataFrame:
+        """The ``n`` estates with the lowest fee collection in the latest month.
+
+        Parameters
+        ----------
+        n : rows to return.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``estate, community, households, linkage, served, collection, resolution,
+            open, satisfaction``: collection in the latest month (before the first month
+            ends: nan, and estates are ranked by open complaints), the share of
+            complaints filed in the last 90 days (uncensored) settled within the window,
+            complaints open today and mean satisfaction now. Ties: most open
+            complaints first.
+        """
+        with self.lock:
+            m, day = self.model, self.day
+            a: dict[str, Any] = m.recorder.a
+            months = np.flatnonzero(a["due"][: day + 1].sum(axis=1) > 0)
+            if len(months):
+                last = months[-1]
+                collection = a["paid"][last] / np.maximum(a["due"][last], 1)
+            else:
+                collection = np.full(len(m.estate_ids), np.nan)
+            upto = max(day - m.p.window_days, 0)
+            span = slice(max(upto - _RESOLUTION_DAYS, 0) + 1, upto + 1)
+            filed = a["filed"][span].sum(axis=0)
+            settled = a["within_window"][span].sum(axis=0)
+            linkage = np.where(m.links_tripartite, "tripartite",
+                               np.where(m.path, "partial", "none"))
+            frame = pd.DataFrame({
+                "estate": m.estate_ids, "community": m.community,
+                "households": m.households, "linkage": linkage, "served": m.served,
+                "collection": collection,
+                "resolution": np.where(filed > 0, settled / np.maximum(filed, 1), np.nan),
+                "open": a["open"][day],
+                "satisfaction": m.layer.satisfaction().total / m.households})
+        return frame.sort_values(["collection", "open", "estate"],
+                                 ascending=[True, False, True],
+                                 na_position="last", kind="stable").head(n).reset_index(drop=True)

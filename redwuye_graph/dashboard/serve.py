@@ -1,0 +1,69 @@
+"""Start the dashboard's Solara server for a generated preset or a store's city."""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+from pathlib import Path
+
+from redwuye_graph.citygraph import CityGraph
+from redwuye_graph.errors import StoreError
+from redwuye_graph.generate import PRESETS, generate
+
+__all__ = ["ENV", "city", "serve"]
+
+#: Environment variables that pass the city's source from :func:`serve` to the page.
+ENV = {"preset": "REDWUYE_DASHBOARD_PRESET", "store": "REDWUYE_DASHBOARD_STORE",
+       "graph_seed": "REDWUYE_DASHBOARD_GRAPH_SEED"}
+
+
+@cache
+def city() -> CityGraph:
+    """The dashboard's city, built once per server process from :data:`ENV`.
+
+    Returns
+    -------
+    CityGraph
+        The city of the store in ``REDWUYE_DASHBOARD_STORE`` if set, else the preset in
+        ``REDWUYE_DASHBOARD_PRESET`` (default ``district``) generated with the seed in
+        ``REDWUYE_DASHBOARD_GRAPH_SEED`` (default 1).
+    """
+    store = os.environ.get(ENV["store"])
+    if store:
+        from redwuye_graph.store import open_store
+
+        if store.startswith("embedded:") and not Path(store.removeprefix("embedded:")).exists():
+            raise StoreError(f"no store at {store.removeprefix('embedded:')}; create one with "
+                             f"'redwuye load ROSTERS --store {store}'")
+        with open_store(store) as db:
+            return db.read()
+    name = os.environ.get(ENV["preset"], "district")
+    if name not in PRESETS:
+        raise ValueError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}")
+    return generate(name, seed=int(os.environ.get(ENV["graph_seed"], "1")))
+
+
+def serve(preset: str | None = None, store: str | None = None, graph_seed: int = 1,
+          host: str = "127.0.0.1", port: int = 8765) -> None:
+    """Build the city, then serve the dashboard until interrupted.
+
+    Parameters
+    ----------
+    preset : a generator preset (default ``district`` when no store is given).
+    store : a store URI to read the city from, instead of a preset.
+    graph_seed : seed of the generated city.
+    host, port : where the server listens.
+    """
+    if preset is not None and store is not None:
+        raise ValueError("give --preset or --store, not both")
+    os.environ[ENV["preset"]] = preset or "district"
+    os.environ[ENV["graph_seed"]] = str(graph_seed)
+    os.environ.pop(ENV["store"], None)
+    if store is not None:
+        os.environ[ENV["store"]] = store
+    city.cache_clear()
+    city()  # fail here, on the command line, rather than in the page
+    from solara.__main__ import run
+
+    run.main(["redwuye_graph.dashboard.page", "--host", host, "--port", str(port),
+              "--production", "--no-open", "--log-level", "warning"], standalone_mode=False)

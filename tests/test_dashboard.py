@@ -1,0 +1,200 @@
+"""The dashboard: its model run (fast) and the served page driven in headless Chromium."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from redwuye_graph.citygraph import CityGraph
+from redwuye_graph.cli import app
+from redwuye_graph.dashboard import Controls, DashboardRun
+from redwuye_graph.dashboard.serve import ENV
+
+REPO = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+
+
+# -- the model run ---------------------------------------------------------------------------
+def test_raised_control_applies_today(tiny_city: CityGraph) -> None:
+    run = DashboardRun(tiny_city, seed=2)
+    run.advance(20)
+    before = run.model.links["quality_supervisor"].mean()
+    assert run.set_controls(Controls(cross_appointment=1.0)) == [
+        "day 20: cross-appointment targets raised to 100%"]
+    assert run.model.links["quality_supervisor"][run.model.served].all()
+    assert run.model.links["quality_supervisor"].mean() > before
+    assert run.log == [(20, "cross-appointment targets raised to 100%")]
+
+
+def test_lowered_target_waits_for_reset(tiny_city: CityGraph) -> None:
+    run = DashboardRun(tiny_city)
+    run.set_controls(Controls(cross_appointment=0.8, credit_rating=True))
+    assert run.model.credit_rating
+    changes = run.set_controls(Controls(cross_appointment=0.2))
+    assert changes == ["day 0: credit rating off",
+                       "day 0: cross appointment lowered: takes effect on reset (posts are "
+                       "not taken away)"]
+    assert not run.model.credit_rating
+    assert run.controls.cross_appointment == 0.8  # the high-water mark stays in force
+    run.advance(10)
+    run.reset(Controls(cross_appointment=0.2))
+    assert run.day == 0 and run.log == [(0, "cross-appointment targets raised to 20%")]
+
+
+def test_meetings_and_interim_follow_both_ways(tiny_city: CityGraph) -> None:
+    run = DashboardRun(tiny_city)
+    run.set_controls(Controls(meetings_per_month=4, interim_days=10))
+    assert run.model.p.interim_days == 10
+    assert run.model._meetings.schedule.interval == pytest.approx(7.5)
+    run.set_controls(Controls(meetings_per_month=1, interim_days=90))
+    assert run.model.p.interim_days == 90
+    assert run.model._meetings.schedule.interval == pytest.approx(30)
+
+
+def test_reset_gives_the_same_run_as_controls_from_day_zero(tiny_city: CityGraph) -> None:
+    controls = Controls(cross_appointment=0.9, service_points=0.5, star_rating=True)
+    a = DashboardRun(tiny_city, seed=5)
+    a.advance(17)
+    a.reset(controls)
+    a.advance(45)
+    b = DashboardRun(tiny_city, seed=5)
+    b.reset(controls)
+    b.advance(45)
+    assert a.series().equals(b.series())
+
+
+def test_series_and_worst_estates(tiny_city: CityGraph) -> None:
+    run = DashboardRun(tiny_city)
+    assert run.series().empty and len(run.worst_estates(3)) == 3
+    assert run.advance_for(0.0, chunk=7, limit=30) == 7
+    assert run.advance_for(60.0, chunk=7, limit=30) == 30
+    assert list(run.series()["day"]) == list(range(1, 31))
+    worst = run.worst_estates(5)
+    assert list(worst.columns) == ["estate", "community", "households", "linkage", "served",
+                                   "collection", "resolution", "open", "satisfaction"]
+    everyone = run.worst_estates(100)
+    assert len(everyone) == len(run.model.estate_ids)
+    collection = everyone["collection"].to_numpy()
+    assert np.all(np.diff(collection[~np.isnan(collection)]) >= 0)
+    assert worst.equals(everyone.head(5))
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--preset", "tiny", "--store", "embedded:x.rdb"], "give --preset or --store, not both"),
+    (["--preset", "town"], "unknown preset 'town'; choose one of tiny, district, city"),
+    (["--store", "embedded:{tmp}/none.rdb"], "no store at {tmp}/none.rdb"),
+])
+def test_dashboard_command_refuses_bad_sources(args: list[str], message: str, tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ENV.values():  # serve() sets them: restore them after the test
+        monkeypatch.setenv(name, "")
+    result = CliRunner().invoke(app, ["dashboard", *[a.format(tmp=tmp_path) for a in args]])
+    assert result.exit_code == 1
+    assert f"error: {message.format(tmp=tmp_path)}" in result.output
+
+
+# -- the served page in a real browser ---------------------------------------------------------
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+def dashboard_url() -> Iterator[str]:
+    port = _free_port()
+    redwuye = Path(sys.executable).with_name("redwuye")
+    server = subprocess.Popen([str(redwuye), "dashboard", "--preset", "tiny", "--port",
+                               str(port)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert server.poll() is None, server.stdout.read().decode() if server.stdout else ""
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "the dashboard did not start in 60 s"
+                time.sleep(0.3)
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+@pytest.mark.slow
+def test_dashboard_in_chromium(dashboard_url: str) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    assert Path(CHROMIUM).exists(), "Debian's chromium is missing: run 'make browser'"
+    shots = REPO / "build"
+    shots.mkdir(exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.set_default_timeout(30_000)
+            page.goto(dashboard_url)
+            day = page.locator(".rw-day")
+            expect(day).to_have_text("day 0")
+            plots = [page.locator(f".rw-plot-{name}") for name in ("collection", "resolution")]
+            empty = [p.screenshot() for p in plots]
+
+            page.locator(".rw-step").click()
+            expect(day).to_have_text("day 30")
+            page.wait_for_timeout(500)
+            first = [p.screenshot() for p in plots]
+            assert all(a != b for a, b in zip(empty, first, strict=True)), "plots follow steps"
+            readout = page.locator(".rw-readout").inner_text()
+
+            slider = page.locator(".rw-control-cross_appointment .v-slider")
+            box = slider.bounding_box()
+            assert box is not None
+            page.mouse.click(box["x"] + box["width"] - 2, box["y"] + box["height"] / 2)
+            expect(page.locator(".rw-control-cross_appointment")).to_contain_text("100%")
+            expect(page.get_by_text("day 30: cross-appointment targets raised to 100%")
+                   ).to_be_visible()
+
+            page.locator(".rw-step").click()
+            expect(day).to_have_text("day 60")
+            page.locator(".rw-step").click()
+            expect(day).to_have_text("day 90")
+            page.wait_for_timeout(500)
+            later = [p.screenshot() for p in plots]
+            assert all(a != b for a, b in zip(first, later, strict=True))
+            collection = [float(v) for v in re.findall(
+                r"collection \(latest month\) ([\d.]+)%", readout + page.locator(
+                    ".rw-readout").inner_text())]
+            assert len(collection) == 2 and collection[1] > collection[0] + 5, collection
+            assert page.locator("table.rw-worst tbody tr").count() == 10
+
+            page.locator(".rw-start").click()
+            expect(page.locator(".rw-start")).to_have_text(re.compile("pause", re.I))
+            page.wait_for_function(
+                "() => +document.querySelector('.rw-day').innerText.split(' ')[1] >= 150")
+            page.locator(".rw-start").click()
+            expect(page.locator(".rw-step")).to_be_enabled()
+            page.wait_for_timeout(500)
+            page.screenshot(path=shots / "dashboard.png", full_page=True)
+        finally:
+            browser.close()
+    assert (shots / "dashboard.png").stat().st_size > 20_000
