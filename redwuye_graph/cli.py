@@ -122,7 +122,7 @@ def export_cmd(
     with _errors():
         if fmt not in FORMATS:
             raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
-        with open_store(store) as db:
+        with open_store(store, must_exist=True) as db:
             city = db.read()
         export(city, fmt, out)
         typer.echo(f"exported {len(city):,} nodes as {fmt} -> {out}")
@@ -137,7 +137,7 @@ def stats_cmd(
 
     Example: redwuye stats --store embedded:build/district.rdb
     """
-    with _errors(), open_store(store) as db:
+    with _errors(), open_store(store, must_exist=True) as db:
         counts = db.stats()
     if as_json:
         typer.echo(json.dumps(counts, indent=1))
@@ -261,16 +261,6 @@ _ESTATE_BRIEF = ["estate", "name", "community", "households", "company", "owners
 FormatOpt = Annotated[str, typer.Option("--format", help="table, csv or json.")]
 
 
-def _open_existing(uri: str) -> Any:
-    """Open a store that must already exist (an embedded file is not created here)."""
-    if uri.startswith("embedded:"):
-        path = Path(uri.removeprefix("embedded:") or DEFAULT_URI.removeprefix("embedded:"))
-        if not path.exists():
-            raise StoreError(f"no store at {path}; create one with "
-                             f"'redwuye load ROSTERS --store {uri}'")
-    return open_store(uri)
-
-
 def _emit(frame: Any, fmt: str, brief: list[str] | None = None) -> None:
     """Print a table as text (wide tables with one to three rows transposed), CSV or JSON."""
     if fmt not in _FORMATS:
@@ -313,7 +303,7 @@ def coverage_cmd(
         if level not in _COVERAGE_LEVELS:
             raise ValueError(f"unknown level {level!r}; choose one of "
                              f"{', '.join(_COVERAGE_LEVELS)}")
-        with _open_existing(store) as db:
+        with open_store(store, must_exist=True) as db:
             if level == "estate":
                 frame = run_query(db, "coverage/estate", {"district": district})
             else:
@@ -345,7 +335,7 @@ def breaches_cmd(
 
     from redwuye_graph.queries import run_group
 
-    with _errors(), _open_existing(store) as db:
+    with _errors(), open_store(store, must_exist=True) as db:
         tables = run_group(db, "compliance", {"min_party_members": min_party_members})
     frame = pd.concat(tables.values(), ignore_index=True).sort_values(
         ["rule", "subject", "detail"], kind="stable")
@@ -378,7 +368,7 @@ def query_cmd(
                 raise ValueError(f"--param {item!r} is not NAME=VALUE (e.g. --param level=city)")
             params[key.strip()] = value
         bind(get_query(name), params)  # check before opening the store
-        with _open_existing(store) as db:
+        with open_store(store, must_exist=True) as db:
             frame = run_query(db, name, params)
         _emit(frame, fmt)
 

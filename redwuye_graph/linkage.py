@@ -68,6 +68,12 @@ LINKAGE_COLUMNS = [
 ]
 
 
+_COLUMNS = ["estate", "community", "street", "district", "households", "old", "fee_level",
+            "project", "company", "credit_grade", "blacklisted", "star_rating", "staff",
+            "party_members_on_staff", "owners_committee", "owners_committee_size",
+            "owners_committee_party_members", *LINKAGE_COLUMNS]
+
+
 def _members(city: CityGraph, body: str, role: str | None = None) -> set[str]:
     return {p for p, _, key, data in city.graph.in_edges(body, keys=True, data=True)
             if key is RelType.MEMBER_OF and (role is None or data["props"].get("role") == role)}
@@ -166,4 +172,4 @@ def estate_linkage(city: CityGraph) -> pd.DataFrame:
                              and (row["secretary_instructor"] or row["quality_supervisor"]
                                   or row["head_on_regional_committee"]))
         rows.append(row)
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=_COLUMNS)

@@ -51,8 +51,7 @@ def test_bad_rosters_give_every_problem_and_no_traceback(tmp_path: Path) -> None
             in result.output)
     assert "nodes/Estate.csv, row 4, field 'id:ID': missing id" in result.output
     assert "Traceback" not in result.output
-    stats = runner.invoke(app, ["stats", "--store", store, "--json"])
-    assert sum(json.loads(stats.output)["nodes"].values()) == 0
+    assert not (tmp_path / "city.rdb").exists()  # not even an empty store was made
 
 
 def test_unknown_store_uri_and_format_are_one_line_errors(tmp_path: Path) -> None:
@@ -69,3 +68,11 @@ def test_every_command_has_help_with_an_example() -> None:
         result = runner.invoke(app, [command, "--help"])
         assert result.exit_code == 0
         assert "Example: redwuye" in result.output
+
+
+def test_reading_a_missing_embedded_store_is_an_error(tmp_path: Path) -> None:
+    missing = tmp_path / "typo.rdb"
+    result = runner.invoke(app, ["stats", "--store", f"embedded:{missing}"])
+    assert result.exit_code == 1
+    assert f"error: no store at {missing}; create one with 'redwuye load" in result.output
+    assert not missing.exists()

@@ -16,12 +16,22 @@ DEFAULT_URI = "embedded:redwuye.rdb"
 _NEO4J_SCHEMES = ("neo4j://", "neo4j+s://", "neo4j+ssc://", "bolt://", "bolt+s://", "bolt+ssc://")
 
 
-def open_store(uri: str = DEFAULT_URI) -> GraphStore:
-    """Open the store a URI names; close it (or use ``with``) when done."""
+def open_store(uri: str = DEFAULT_URI, must_exist: bool = False) -> GraphStore:
+    """Open the store a URI names; close it (or use ``with``) when done.
+
+    With ``must_exist``, an embedded file that does not exist yet is an error instead
+    of a new, empty store (for commands that only read).
+    """
     if uri.startswith("embedded:"):
+        from pathlib import Path
+
         from redwuye_graph.store.embedded import DEFAULT_PATH, EmbeddedStore
 
-        return EmbeddedStore(uri.removeprefix("embedded:") or DEFAULT_PATH)
+        path = Path(uri.removeprefix("embedded:") or DEFAULT_PATH)
+        if must_exist and not path.exists():
+            raise StoreError(f"no store at {path}; create one with "
+                             f"'redwuye load ROSTERS --store embedded:{path}'")
+        return EmbeddedStore(path)
     if uri.startswith(_NEO4J_SCHEMES):
         from redwuye_graph.store.neo4j import Neo4jStore
 

@@ -30,8 +30,11 @@ class Neo4jStore(GraphStore):
         user = os.environ.get("NEO4J_USER", "neo4j")
         password = os.environ.get("NEO4J_PASSWORD")
         auth = (user, password) if password else None
-        self._driver = neo4j.GraphDatabase.driver(uri, auth=auth,
-                                                  max_transaction_retry_time=30.0)
+        # "Unknown label/type" notices are expected on a partial graph: not shown.
+        self._driver = neo4j.GraphDatabase.driver(
+            uri, auth=auth, max_transaction_retry_time=30.0,
+            notifications_disabled_classifications=[
+                neo4j.NotificationDisabledClassification.UNRECOGNIZED])
         try:
             self._driver.verify_connectivity()
         except Exception as exc:
