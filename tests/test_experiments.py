@@ -266,7 +266,7 @@ def test_dask_worker_death_costs_only_its_run(tmp_path: Path) -> None:
             make_executor("dask", workers=2) as ex:
         report = run_sweep(sweep, out, ex, progress=False, run=_die_on_run_two,
                            flush_seconds=0.0)
-    assert list(report.failed) == [2] and "KilledWorker" in report.failed[2]
+    assert list(report.failed) == [2] and "KilledWorker" in report.failed[2], report.failed
     assert report.finished == 5
     assert read_runs(out)["run"].tolist() == [0, 1, 3, 4, 5]
 

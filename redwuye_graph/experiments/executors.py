@@ -148,10 +148,14 @@ class DaskExecutor(Executor):
         self._cluster: Any = None
         self.client: Any
         if address is None:
-            self._cluster = dist.LocalCluster(n_workers=workers or os.cpu_count() or 1,
-                                              threads_per_worker=1, processes=True,
-                                              dashboard_address=":0",
-                                              silence_logs=logging.CRITICAL)
+            # saturation 1: a worker holds only the run it executes, so a worker's death
+            # makes only that run suspect (Dask's default 1.1 queues a second one on it)
+            config: Any = importlib.import_module("dask").config
+            with config.set({"distributed.scheduler.worker-saturation": 1.0}):
+                self._cluster = dist.LocalCluster(n_workers=workers or os.cpu_count() or 1,
+                                                  threads_per_worker=1, processes=True,
+                                                  dashboard_address=":0",
+                                                  silence_logs=logging.CRITICAL)
             self.client = dist.Client(self._cluster)
         else:
             self.client = dist.Client(address, timeout=30)
@@ -170,14 +174,12 @@ class DaskExecutor(Executor):
         futures = {self.client.submit(fn, item, pure=False): i for i, item in enumerate(items)}
         for future in as_completed(futures):
             i = futures.pop(future)
-            if future.status == "finished":
-                yield i, future.result(), None
-            else:
-                try:
-                    exc = future.exception()
-                except Exception as lost:  # cancelled: the scheduler lost it
-                    exc = lost
+            try:  # waits if the result was lost with its worker and is being recomputed
+                value = future.result()
+            except Exception as exc:  # the run's own error, KilledWorker or cancelled
                 yield i, None, _error(exc)
+            else:
+                yield i, value, None
             future.release()
 
 
