@@ -24,7 +24,8 @@ demo: install
 	rm -f $(DEMO_DIR)/district.rdb
 	$(BIN)/redwuye load $(DEMO_DIR)/district --store embedded:$(DEMO_DIR)/district.rdb
 	$(BIN)/redwuye stats --store embedded:$(DEMO_DIR)/district.rdb
-	$(BIN)/redwuye coverage --store embedded:$(DEMO_DIR)/district.rdb --level district && $(BIN)/redwuye coverage --store embedded:$(DEMO_DIR)/district.rdb --level community --worst 10
+	$(BIN)/redwuye coverage --store embedded:$(DEMO_DIR)/district.rdb --level district
+	$(BIN)/redwuye coverage --store embedded:$(DEMO_DIR)/district.rdb --level community --worst 10
 	$(BIN)/redwuye simulate simulations/baseline.toml --seeds 2 --out $(DEMO_DIR)/baseline
 	$(BIN)/redwuye simulate simulations/all_linkage.toml --seeds 2 --out $(DEMO_DIR)/all_linkage
 	$(BIN)/redwuye compare $(DEMO_DIR)/baseline $(DEMO_DIR)/all_linkage
@@ -48,7 +49,9 @@ test: lint browser
 
 bench: install
 	$(BIN)/python benchmarks/bench_load.py
+	$(BIN)/python benchmarks/bench_coverage.py
 	$(BIN)/python benchmarks/bench_sim.py
+	$(BIN)/python benchmarks/bench_sweep.py
 	$(BIN)/python benchmarks/bench_dashboard.py
 
 clean:
