@@ -14,6 +14,12 @@ are sums of estate counts, and rates are computed after summing. Outcomes follow
   months are due and cannot be paid);
 - ``satisfaction`` (mean) and ``dissatisfied_share``; ``vacuum`` estates,
   ``vacuum_days`` (cumulative estate-days), ``exits`` and ``tenders``.
+
+Linkage groups (``tripartite``, ``partial`` — some escalation path — and ``none``): the
+``summary`` and the estate table's ``linkage`` column group estates by their links on day
+0, a fixed cohort, so a policy's effect shows inside the group it started in; the estate
+table's ``linkage_today`` column follows the links as policies and company turnover change
+them.
 """
 
 from __future__ import annotations
@@ -46,7 +52,8 @@ class Recorder:
         self.n = len(model.estate_ids)
         self.days = 0
         self.a: dict[str, np.ndarray] = {}
-        self.group = np.where(model.links_tripartite, 0, np.where(model.path, 1, 2))
+        self.group = self._groups_now()
+        self.groups_daily = np.zeros((0, self.n), np.int8)
         self.ages = np.zeros((len(_GROUPS), model.p.max_age_days + 2), np.int64)
         self.censored_open = np.zeros(len(_GROUPS), np.int64)
         self._since_review = np.zeros((2, self.n))
@@ -60,7 +67,14 @@ class Recorder:
                for k in COUNTS}
         for k, old in self.a.items():
             new[k][: len(old)] = old
-        self.a, self.days = new, days + 1
+        daily = np.zeros((days + 1, self.n), np.int8)
+        daily[: len(self.groups_daily)] = self.groups_daily
+        self.a, self.groups_daily, self.days = new, daily, days + 1
+
+    def _groups_now(self) -> np.ndarray:
+        """Each estate's linkage group (index into the groups) from its current links."""
+        m = self.m
+        return np.where(m.links_tripartite, 0, np.where(m.path, 1, 2)).astype(np.int8)
 
     # -- writing ------------------------------------------------------------------------
     def day(self, day: int, r: DayReport) -> None:
@@ -76,6 +90,7 @@ class Recorder:
         a["sat_sum"][day] = sat.total
         a["dissatisfied"][day] = sat.dissatisfied
         a["vacuum"][day] = ~self.m.served
+        self.groups_daily[day] = self._groups_now()
 
     def settled(self, day: int, s: Settled) -> None:
         """Record settled complaints (by channel, age and filing day)."""
@@ -155,6 +170,7 @@ class Recorder:
                 "district": np.tile(m.district, len(days)),
                 "community": np.tile(m.community, len(days)),
                 "linkage": np.tile(np.asarray(_GROUPS)[self.group], len(days)),
+                "linkage_today": np.asarray(_GROUPS)[self.groups_daily[1: last + 1]].ravel(),
                 **{k: v.ravel() for k, v in a.items()}})
             out["estate"] = _finish(frame, np.tile(m.households, len(days)), last,
                                     m.p.window_days, ["estate", "day"])
