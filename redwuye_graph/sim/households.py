@@ -1,8 +1,9 @@
 """The vectorised household layer: every household and open complaint as numpy arrays.
 
 Households of estate ``e`` occupy the slice ``offset[e]:offset[e + 1]`` of the household
-arrays (satisfaction, willingness to pay). Open complaints form one pool of parallel
-arrays kept in filing order, so "first in, first out" within an estate is pool order.
+arrays (satisfaction, willingness to pay). Open complaints are parallel arrays in three
+queues (see :class:`VectorHouseholds`); ``seq`` numbers them in filing order, so "first
+in, first out" within an estate, and the order of the escalation draws, is ``seq`` order.
 The rules are those of :mod:`redwuye_graph.sim.reference`, applied to whole arrays.
 """
 
@@ -26,11 +27,59 @@ from redwuye_graph.sim.params import Params
 
 __all__ = ["VectorHouseholds"]
 
-_POOL = ("estate", "hh", "cat", "filed", "hard", "esc")
+_Queue = dict[str, np.ndarray]
+
+#: Fields of the open-complaint queues; ``seq`` numbers complaints in filing order.
+_FIELDS = ("estate", "hh", "cat", "filed", "seq")
+
+
+def _empty(hard: bool = False) -> _Queue:
+    q = {k: np.zeros(0, np.int64) for k in _FIELDS}
+    if hard:
+        q["hard"] = np.zeros(0, bool)
+    return q
+
+
+def _take(q: _Queue, pick: np.ndarray) -> _Queue:
+    return {k: v[pick] for k, v in q.items()}
+
+
+def _insert(q: _Queue, at: IntArray, new: _Queue) -> _Queue:
+    """``q`` with the items of ``new`` put before positions ``at`` (non-decreasing)."""
+    if not len(at):
+        return q
+    total = len(q["seq"]) + len(at)
+    slot = at + np.arange(len(at))
+    old = np.ones(total, bool)
+    old[slot] = False
+    out = {}
+    for k, v in q.items():
+        merged = np.empty(total, v.dtype)
+        merged[slot] = new[k]
+        merged[old] = v
+        out[k] = merged
+    return out
+
+
+def _sorted_unique(a: IntArray) -> IntArray:
+    s = np.sort(a)
+    if len(s) < 2:
+        return s
+    first = np.empty(len(s), bool)
+    first[0] = True
+    np.not_equal(s[1:], s[:-1], out=first[1:])
+    return s[first]
 
 
 class VectorHouseholds:
     """Households of all estates as arrays; see :class:`~redwuye_graph.sim.layer.HouseholdLayer`.
+
+    Open complaints sit in three queues of parallel arrays: the company's queue (not
+    hard, not escalated) ordered by estate and then filing order, so each estate's
+    queue is one contiguous run worked from its head; hard complaints waiting for
+    escalation, and escalated complaints, both in filing order (``seq``). Filing order
+    across estates is the order in which escalated complaints draw their chances, as
+    one pool in filing order would.
 
     Parameters
     ----------
@@ -54,9 +103,11 @@ class VectorHouseholds:
         init = rngs["households"]
         self.s = np.clip(init.normal(params.sat_init, params.sat_init_sd, total), 0.0, 1.0)
         self.propensity = init.normal(0.0, params.pay_propensity_sd, total)
-        self.pool: dict[str, np.ndarray] = {k: np.zeros(0, np.int64) for k in _POOL}
-        self.pool["hard"] = self.pool["hard"].astype(bool)
-        self.pool["esc"] = self.pool["esc"].astype(bool)
+        self.company = _empty()       # by estate, then filing order
+        self.company_count = np.zeros(len(self.n), np.int64)
+        self.waiting = _empty()       # hard, not escalated; filing order
+        self.escalated = _empty(hard=True)  # filing order
+        self.filed_total = 0
         self._sums()
 
     # -- satisfaction bookkeeping -------------------------------------------------------
@@ -68,7 +119,7 @@ class VectorHouseholds:
     def _nudge(self, hh: IntArray, delta: FloatArray) -> None:
         if not len(hh):
             return
-        touched = np.unique(hh)
+        touched = _sorted_unique(hh)
         before = self.s[touched]
         np.add.at(self.s, hh, delta)
         after = np.clip(self.s[touched], 0.0, 1.0)
@@ -80,22 +131,22 @@ class VectorHouseholds:
         self.sat_low += np.bincount(where, weights=(after < low).astype(np.int64)
                                     - (before < low), minlength=m).astype(np.int64)
 
-    def _settle(self, idx: IntArray, day: int, channel: int) -> Settled:
-        age = day - self.pool["filed"][idx]
+    def _settle(self, q: _Queue, idx: IntArray, day: int, channel: int) -> Settled:
+        filed = q["filed"][idx]
+        age = day - filed
         p = self.p
-        self._nudge(self.pool["hh"][idx], np.where(age <= p.quick_days, p.sat_quick, p.sat_late))
-        return Settled(self.pool["estate"][idx], self.pool["filed"][idx], age,
-                       np.full(len(idx), channel, np.int64))
+        self._nudge(q["hh"][idx], np.where(age <= p.quick_days, p.sat_quick, p.sat_late))
+        return Settled(q["estate"][idx], filed, age, np.full(len(idx), channel, np.int64))
 
-    def _drop(self, gone: BoolArray) -> None:
-        if gone.any():
-            keep = ~gone
-            self.pool = {k: v[keep] for k, v in self.pool.items()}
+    def _open(self) -> IntArray:
+        m = len(self.n)
+        return (self.company_count + np.bincount(self.waiting["estate"], minlength=m)
+                + np.bincount(self.escalated["estate"], minlength=m))
 
     # -- the layer ----------------------------------------------------------------------
     def day(self, ctl: DayControl) -> DayReport:
         """File, settle, escalate and abandon complaints for one day."""
-        p, m = self.p, len(self.n)
+        p, m, d = self.p, len(self.n), ctl.day
         counts = self.rng_arrive.poisson(self.n[:, None] * self.rates)
         flat = counts.ravel()
         cells = np.arange(flat.size)
@@ -106,56 +157,83 @@ class VectorHouseholds:
         hard = self.rng_arrive.random(k) < self.hard_share[cat]
         order = self.rng_arrive.permutation(k)
         new = {"estate": estate[order], "hh": hh[order], "cat": cat[order],
-               "filed": np.full(k, ctl.day, np.int64), "hard": hard[order],
-               "esc": np.zeros(k, bool)}
+               "filed": np.full(k, d, np.int64),
+               "seq": np.arange(self.filed_total, self.filed_total + k, dtype=np.int64)}
+        self.filed_total += k
+        hard = hard[order]
         self._nudge(new["hh"], np.full(k, -p.sat_filed))
-        self.pool = {key: np.concatenate([self.pool[key], new[key]]) for key in _POOL}
-        pool = self.pool
-        where, age = pool["estate"], ctl.day - pool["filed"]
+        filed = np.bincount(new["estate"], minlength=m)
+
+        # today's complaints join the end of their estate's company queue or wait
+        soft = _take(new, ~hard)
+        by_estate = np.argsort(soft["estate"], kind="stable")
+        soft = _take(soft, by_estate)
+        ends = np.cumsum(self.company_count)
+        self.company = _insert(self.company, ends[soft["estate"]], soft)
+        self.company_count += np.bincount(soft["estate"], minlength=m)
+        waiting = {key: np.concatenate([self.waiting[key], v[hard]])
+                   for key, v in new.items()}
 
         # the company (or interim manager) works its queue, oldest first
-        ready = np.flatnonzero(~pool["esc"] & ~pool["hard"] & (age >= ctl.response[where]))
-        by_estate = np.argsort(where[ready], kind="stable")
-        queue_estate = where[ready][by_estate]
-        starts = np.cumsum(np.bincount(queue_estate, minlength=m)) - np.bincount(
-            queue_estate, minlength=m)
-        rank = np.arange(len(ready)) - starts[queue_estate]
-        served = np.sort(ready[by_estate][rank < ctl.capacity[queue_estate]])
-        parts = [self._settle(served, ctl.day, COMPANY)]
-        gone = np.zeros(len(where), bool)
-        gone[served] = True
+        cq = self.company
+        ce = cq["estate"]
+        age_c = d - cq["filed"]
+        starts = np.cumsum(self.company_count) - self.company_count
+        rank = np.arange(len(ce)) - starts[ce]
+        served = (rank < ctl.capacity[ce]) & (age_c >= ctl.response[ce])
+        idx = np.flatnonzero(served)
+        idx = idx[np.argsort(cq["seq"][idx])]
+        parts = [self._settle(cq, idx, d, COMPANY)]
 
         # escalation through whatever link exists, then the escalated channels
-        rise = ~gone & ~pool["esc"] & ctl.path[where] & (age >= ctl.escalation_age[where])
-        pool["esc"] |= rise
-        up = np.flatnonzero(pool["esc"] & ~gone)
-        e_up, c_up = where[up], pool["cat"][up]
-        chance = np.where(pool["hard"][up], ctl.hazard_hard[e_up, c_up], ctl.hazard[e_up, c_up])
-        hit = up[self.rng_settle.random(len(up)) < chance]
-        parts.append(self._settle(hit, ctl.day, ESCALATION))
-        gone[hit] = True
+        rise_c = ~served & ctl.path[ce] & (age_c >= ctl.escalation_age[ce])
+        we = waiting["estate"]
+        age_w = d - waiting["filed"]
+        rise_w = ctl.path[we] & (age_w >= ctl.escalation_age[we])
+        up = _take(cq, rise_c)
+        up["hard"] = np.zeros(len(up["seq"]), bool)
+        up_w = _take(waiting, rise_w)
+        up_w["hard"] = np.ones(len(up_w["seq"]), bool)
+        up = {key: np.concatenate([v, up_w[key]]) for key, v in up.items()}
+        escalated = np.bincount(up["estate"], minlength=m)
+        if len(up["seq"]):
+            up = _take(up, np.argsort(up["seq"]))
+            eq = _insert(self.escalated, np.searchsorted(self.escalated["seq"], up["seq"]), up)
+        else:
+            eq = self.escalated
+        e_up, c_up = eq["estate"], eq["cat"]
+        chance = np.where(eq["hard"], ctl.hazard_hard[e_up, c_up], ctl.hazard[e_up, c_up])
+        hit = self.rng_settle.random(len(e_up)) < chance
+        parts.append(self._settle(eq, np.flatnonzero(hit), d, ESCALATION))
 
         # residents give up on what is too old
-        lost = np.flatnonzero(~gone & (age >= p.max_age_days))
-        self._nudge(pool["hh"][lost], np.full(len(lost), -p.sat_abandoned))
-        abandoned = Settled(where[lost], pool["filed"][lost], age[lost],
-                            np.full(len(lost), -1, np.int64))
-        gone[lost] = True
-        filed = np.bincount(new["estate"], minlength=m)
-        escalated = np.bincount(where[rise], minlength=m)
-        self._drop(gone)
-        return DayReport(filed, escalated, np.bincount(self.pool["estate"], minlength=m),
-                         Settled.concat(parts), abandoned)
+        old = d - p.max_age_days
+        lost_c = ~served & ~rise_c & (cq["filed"] <= old)
+        lost_w = ~rise_w & (waiting["filed"] <= old)
+        lost_e = ~hit & (eq["filed"] <= old)
+        lost = {key: np.concatenate([cq[key][lost_c], waiting[key][lost_w], eq[key][lost_e]])
+                for key in _FIELDS}
+        lost = _take(lost, np.argsort(lost["seq"]))
+        self._nudge(lost["hh"], np.full(len(lost["hh"]), -p.sat_abandoned))
+        abandoned = Settled(lost["estate"], lost["filed"], d - lost["filed"],
+                            np.full(len(lost["hh"]), -1, np.int64))
+
+        keep_c = ~(served | rise_c | lost_c)
+        self.company = _take(cq, keep_c)
+        self.company_count = np.bincount(self.company["estate"], minlength=m)
+        self.waiting = _take(waiting, ~(rise_w | lost_w))
+        self.escalated = _take(eq, ~(hit | lost_e))
+        return DayReport(filed, escalated, self._open(), Settled.concat(parts), abandoned)
 
     def meeting(self, day: int, estates: BoolArray, clear: float) -> Settled:
         """A tripartite meeting on ``day`` settles escalated complaints at ``estates``."""
-        pool = self.pool
-        up = np.flatnonzero(pool["esc"] & estates[pool["estate"]])
+        eq = self.escalated
+        up = np.flatnonzero(estates[eq["estate"]])
         hit = up[self.rng_settle.random(len(up)) < clear]
-        done = self._settle(hit, day, MEETING)
-        gone = np.zeros(len(pool["estate"]), bool)
-        gone[hit] = True
-        self._drop(gone)
+        done = self._settle(eq, hit, day, MEETING)
+        keep = np.ones(len(eq["seq"]), bool)
+        keep[hit] = False
+        self.escalated = _take(eq, keep)
         return done
 
     def month(self, target: FloatArray, peer_paid: FloatArray, enforcement: FloatArray,
