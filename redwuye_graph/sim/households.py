@@ -27,38 +27,27 @@ from redwuye_graph.sim.params import Params
 
 __all__ = ["VectorHouseholds"]
 
-_Queue = dict[str, np.ndarray]
-
-#: Fields of the open-complaint queues; ``seq`` numbers complaints in filing order.
-_FIELDS = ("estate", "hh", "cat", "filed", "seq")
-
-
-def _empty(hard: bool = False) -> _Queue:
-    q = {k: np.zeros(0, np.int64) for k in _FIELDS}
-    if hard:
-        q["hard"] = np.zeros(0, bool)
-    return q
+#: Rows of a complaint queue (one int64 array of shape (rows, complaints)); ``SEQ``
+#: numbers complaints in filing order.
+ESTATE, HH, CAT, FILED, SEQ, HARD = range(6)
 
 
-def _take(q: _Queue, pick: np.ndarray) -> _Queue:
-    return {k: v[pick] for k, v in q.items()}
+def _empty() -> IntArray:
+    return np.zeros((6, 0), np.int64)
 
 
-def _insert(q: _Queue, at: IntArray, new: _Queue) -> _Queue:
-    """``q`` with the items of ``new`` put before positions ``at`` (non-decreasing)."""
+def _insert(q: IntArray, at: IntArray, new: IntArray) -> IntArray:
+    """``q`` with the columns of ``new`` put before columns ``at`` (non-decreasing)."""
     if not len(at):
         return q
-    total = len(q["seq"]) + len(at)
+    n_old = q.shape[1]
     slot = at + np.arange(len(at))
-    old = np.ones(total, bool)
-    old[slot] = False
-    out = {}
-    for k, v in q.items():
-        merged = np.empty(total, v.dtype)
-        merged[slot] = new[k]
-        merged[old] = v
-        out[k] = merged
-    return out
+    source = np.ones(n_old + len(at), np.int64)
+    source[slot] = 0
+    np.cumsum(source, out=source)
+    source -= 1
+    source[slot] = np.arange(n_old, n_old + len(at))
+    return np.concatenate([q, new], axis=1).take(source, axis=1)
 
 
 def _sorted_unique(a: IntArray) -> IntArray:
@@ -103,18 +92,17 @@ class VectorHouseholds:
         init = rngs["households"]
         self.s = np.clip(init.normal(params.sat_init, params.sat_init_sd, total), 0.0, 1.0)
         self.propensity = init.normal(0.0, params.pay_propensity_sd, total)
-        self.company = _empty()       # by estate, then filing order
+        self.company = _empty()  # not hard, not escalated: by estate, then filing order
         self.company_count = np.zeros(len(self.n), np.int64)
-        self.waiting = _empty()       # hard, not escalated; filing order
-        self.escalated = _empty(hard=True)  # filing order
+        self.waiting = _empty()  # hard, not escalated: filing order
+        self.escalated = _empty()  # filing order
         self.filed_total = 0
         self._sums()
 
     # -- satisfaction bookkeeping -------------------------------------------------------
     def _sums(self) -> None:
         self.sat_total = np.bincount(self.home, weights=self.s, minlength=len(self.n))
-        self.sat_low = np.bincount(self.home, weights=self.s < self.p.dissatisfied,
-                                   minlength=len(self.n)).astype(np.int64)
+        self.sat_low = self._per_estate(self.s < self.p.dissatisfied)
 
     def _nudge(self, hh: IntArray, delta: FloatArray) -> None:
         if not len(hh):
@@ -131,17 +119,17 @@ class VectorHouseholds:
         self.sat_low += np.bincount(where, weights=(after < low).astype(np.int64)
                                     - (before < low), minlength=m).astype(np.int64)
 
-    def _settle(self, q: _Queue, idx: IntArray, day: int, channel: int) -> Settled:
-        filed = q["filed"][idx]
+    def _settle(self, q: IntArray, idx: IntArray, day: int, channel: int) -> Settled:
+        filed = q[FILED, idx]
         age = day - filed
         p = self.p
-        self._nudge(q["hh"][idx], np.where(age <= p.quick_days, p.sat_quick, p.sat_late))
-        return Settled(q["estate"][idx], filed, age, np.full(len(idx), channel, np.int64))
+        self._nudge(q[HH, idx], np.where(age <= p.quick_days, p.sat_quick, p.sat_late))
+        return Settled(q[ESTATE, idx], filed, age, np.full(len(idx), channel, np.int64))
 
     def _open(self) -> IntArray:
         m = len(self.n)
-        return (self.company_count + np.bincount(self.waiting["estate"], minlength=m)
-                + np.bincount(self.escalated["estate"], minlength=m))
+        return (self.company_count + np.bincount(self.waiting[ESTATE], minlength=m)
+                + np.bincount(self.escalated[ESTATE], minlength=m))
 
     # -- the layer ----------------------------------------------------------------------
     def day(self, ctl: DayControl) -> DayReport:
@@ -156,98 +144,120 @@ class VectorHouseholds:
         hh = self.offset[estate] + (self.rng_arrive.random(k) * self.n[estate]).astype(np.int64)
         hard = self.rng_arrive.random(k) < self.hard_share[cat]
         order = self.rng_arrive.permutation(k)
-        new = {"estate": estate[order], "hh": hh[order], "cat": cat[order],
-               "filed": np.full(k, d, np.int64),
-               "seq": np.arange(self.filed_total, self.filed_total + k, dtype=np.int64)}
+        new = np.empty((6, k), np.int64)
+        new[ESTATE], new[HH], new[CAT], new[HARD] = estate[order], hh[order], cat[order], \
+            hard[order]
+        new[FILED] = d
+        new[SEQ] = np.arange(self.filed_total, self.filed_total + k)
         self.filed_total += k
-        hard = hard[order]
-        self._nudge(new["hh"], np.full(k, -p.sat_filed))
-        filed = np.bincount(new["estate"], minlength=m)
+        self._nudge(new[HH], np.full(k, -p.sat_filed))
+        filed = np.bincount(new[ESTATE], minlength=m)
 
         # today's complaints join the end of their estate's company queue or wait
-        soft = _take(new, ~hard)
-        by_estate = np.argsort(soft["estate"], kind="stable")
-        soft = _take(soft, by_estate)
+        hard = new[HARD].astype(bool)
+        soft = new.compress(~hard, axis=1)
+        soft = soft[:, np.argsort(soft[ESTATE], kind="stable")]
         ends = np.cumsum(self.company_count)
-        self.company = _insert(self.company, ends[soft["estate"]], soft)
-        self.company_count += np.bincount(soft["estate"], minlength=m)
-        waiting = {key: np.concatenate([self.waiting[key], v[hard]])
-                   for key, v in new.items()}
+        cq = _insert(self.company, ends[soft[ESTATE]], soft)
+        self.company_count += np.bincount(soft[ESTATE], minlength=m)
+        waiting = np.concatenate([self.waiting, new.compress(hard, axis=1)], axis=1)
 
         # the company (or interim manager) works its queue, oldest first
-        cq = self.company
-        ce = cq["estate"]
-        age_c = d - cq["filed"]
+        ce = cq[ESTATE]
+        age_c = d - cq[FILED]
         starts = np.cumsum(self.company_count) - self.company_count
         rank = np.arange(len(ce)) - starts[ce]
         served = (rank < ctl.capacity[ce]) & (age_c >= ctl.response[ce])
         idx = np.flatnonzero(served)
-        idx = idx[np.argsort(cq["seq"][idx])]
+        idx = idx[np.argsort(cq[SEQ, idx])]
         parts = [self._settle(cq, idx, d, COMPANY)]
 
         # escalation through whatever link exists, then the escalated channels
         rise_c = ~served & ctl.path[ce] & (age_c >= ctl.escalation_age[ce])
-        we = waiting["estate"]
-        age_w = d - waiting["filed"]
-        rise_w = ctl.path[we] & (age_w >= ctl.escalation_age[we])
-        up = _take(cq, rise_c)
-        up["hard"] = np.zeros(len(up["seq"]), bool)
-        up_w = _take(waiting, rise_w)
-        up_w["hard"] = np.ones(len(up_w["seq"]), bool)
-        up = {key: np.concatenate([v, up_w[key]]) for key, v in up.items()}
-        escalated = np.bincount(up["estate"], minlength=m)
-        if len(up["seq"]):
-            up = _take(up, np.argsort(up["seq"]))
-            eq = _insert(self.escalated, np.searchsorted(self.escalated["seq"], up["seq"]), up)
-        else:
-            eq = self.escalated
-        e_up, c_up = eq["estate"], eq["cat"]
-        chance = np.where(eq["hard"], ctl.hazard_hard[e_up, c_up], ctl.hazard[e_up, c_up])
+        we = waiting[ESTATE]
+        rise_w = ctl.path[we] & (d - waiting[FILED] >= ctl.escalation_age[we])
+        up = np.concatenate([cq.compress(rise_c, axis=1), waiting.compress(rise_w, axis=1)], axis=1)
+        escalated = np.bincount(up[ESTATE], minlength=m)
+        eq = self.escalated
+        if up.shape[1]:
+            up = up[:, np.argsort(up[SEQ])]
+            eq = _insert(eq, np.searchsorted(eq[SEQ], up[SEQ]), up)
+        e_up, c_up = eq[ESTATE], eq[CAT]
+        chance = np.where(eq[HARD].astype(bool), ctl.hazard_hard[e_up, c_up],
+                          ctl.hazard[e_up, c_up])
         hit = self.rng_settle.random(len(e_up)) < chance
         parts.append(self._settle(eq, np.flatnonzero(hit), d, ESCALATION))
 
         # residents give up on what is too old
         old = d - p.max_age_days
-        lost_c = ~served & ~rise_c & (cq["filed"] <= old)
-        lost_w = ~rise_w & (waiting["filed"] <= old)
-        lost_e = ~hit & (eq["filed"] <= old)
-        lost = {key: np.concatenate([cq[key][lost_c], waiting[key][lost_w], eq[key][lost_e]])
-                for key in _FIELDS}
-        lost = _take(lost, np.argsort(lost["seq"]))
-        self._nudge(lost["hh"], np.full(len(lost["hh"]), -p.sat_abandoned))
-        abandoned = Settled(lost["estate"], lost["filed"], d - lost["filed"],
-                            np.full(len(lost["hh"]), -1, np.int64))
+        lost_c = ~served & ~rise_c & (cq[FILED] <= old)
+        lost_w = ~rise_w & (waiting[FILED] <= old)
+        lost_e = ~hit & (eq[FILED] <= old)
+        lost = np.concatenate([cq.compress(lost_c, axis=1), waiting.compress(lost_w, axis=1),
+                               eq.compress(lost_e, axis=1)], axis=1)
+        lost = lost[:, np.argsort(lost[SEQ])]
+        self._nudge(lost[HH], np.full(lost.shape[1], -p.sat_abandoned))
+        abandoned = Settled(lost[ESTATE], lost[FILED], d - lost[FILED],
+                            np.full(lost.shape[1], -1, np.int64))
 
-        keep_c = ~(served | rise_c | lost_c)
-        self.company = _take(cq, keep_c)
-        self.company_count = np.bincount(self.company["estate"], minlength=m)
-        self.waiting = _take(waiting, ~(rise_w | lost_w))
-        self.escalated = _take(eq, ~(hit | lost_e))
+        self.company = cq.compress(~(served | rise_c | lost_c), axis=1)
+        self.company_count = np.bincount(self.company[ESTATE], minlength=m)
+        self.waiting = waiting.compress(~(rise_w | lost_w), axis=1)
+        self.escalated = eq.compress(~(hit | lost_e), axis=1)
         return DayReport(filed, escalated, self._open(), Settled.concat(parts), abandoned)
 
     def meeting(self, day: int, estates: BoolArray, clear: float) -> Settled:
         """A tripartite meeting on ``day`` settles escalated complaints at ``estates``."""
         eq = self.escalated
-        up = np.flatnonzero(estates[eq["estate"]])
+        up = np.flatnonzero(estates[eq[ESTATE]])
         hit = up[self.rng_settle.random(len(up)) < clear]
         done = self._settle(eq, hit, day, MEETING)
-        keep = np.ones(len(eq["seq"]), bool)
+        keep = np.ones(eq.shape[1], bool)
         keep[hit] = False
-        self.escalated = _take(eq, keep)
+        self.escalated = eq.compress(keep, axis=1)
         return done
 
     def month(self, target: FloatArray, peer_paid: FloatArray, enforcement: FloatArray,
               can_pay: BoolArray) -> IntArray:
         """Satisfaction drift and peer pull, then the fee decision; paid count per estate."""
-        p, home = self.p, self.home
+        p, s = self.p, self.s
         mean = self.sat_total / np.maximum(self.n, 1)
-        self.s += p.sat_peer * (mean[home] - self.s) + p.sat_drift * (target[home] - self.s)
-        np.clip(self.s, 0.0, 1.0, out=self.s)
+        # s += sat_peer (mean - s) + sat_drift (target - s), computed in place
+        pull = self._per_household(mean)
+        pull -= s
+        pull *= p.sat_peer
+        drift = self._per_household(target)
+        drift -= s
+        drift *= p.sat_drift
+        pull += drift
+        s += pull
+        np.clip(s, 0.0, 1.0, out=s)
         self._sums()
-        logit = (p.pay_intercept + p.pay_satisfaction * (self.s - 0.5)
-                 + p.pay_peer * (peer_paid[home] - 0.5) + enforcement[home] + self.propensity)
-        pays = (self.rng_pay.random(len(home)) * (1.0 + np.exp(-logit)) < 1.0) & can_pay[home]
-        return np.bincount(home, weights=pays, minlength=len(self.n)).astype(np.int64)
+        # logit = intercept + pay_satisfaction (s - 0.5) + pay_peer (peer - 0.5)
+        #         + enforcement + propensity; pays with chance 1 / (1 + exp(-logit))
+        logit = np.subtract(s, 0.5, out=pull)
+        logit *= p.pay_satisfaction
+        logit += p.pay_intercept
+        logit += self._per_household(p.pay_peer * (peer_paid - 0.5))
+        logit += self._per_household(enforcement)
+        logit += self.propensity
+        odds = np.exp(np.negative(logit, out=logit), out=logit)
+        odds += 1.0
+        draw = self.rng_pay.random(len(s))
+        draw *= odds
+        pays = draw < 1.0
+        pays &= self._per_household(can_pay)
+        return self._per_estate(pays)
+
+    def _per_household(self, values: np.ndarray) -> np.ndarray:
+        """Per-estate ``values`` repeated for each household (``values[home]``)."""
+        return np.repeat(values, self.n)
+
+    def _per_estate(self, flags: BoolArray) -> IntArray:
+        """Per-estate count of true ``flags`` (households in estate order)."""
+        total = np.zeros(len(flags) + 1, np.int64)
+        np.cumsum(flags, out=total[1:])
+        return np.asarray(total[self.offset[1:]] - total[self.offset[:-1]], np.int64)
 
     def satisfaction(self) -> SatTable:
         """Current per-estate satisfaction sums and dissatisfied counts."""
