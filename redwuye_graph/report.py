@@ -151,10 +151,7 @@ def _png(fig: Any) -> bytes:
 
 def _by_linkage_png(estate: pd.DataFrame, title: str) -> bytes:
     """Collection and satisfaction per linkage group (median of seeds, 10-90% band)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from redwuye_graph.plotting import subplots
 
     sums = estate.groupby(["linkage", "seed", "day"], sort=True)[
         ["paid", "due", "sat_sum", "households"]].sum()
@@ -162,7 +159,7 @@ def _by_linkage_png(estate: pd.DataFrame, title: str) -> bytes:
         level=["linkage", "seed"]).ffill()
     series = {"fee collection rate": monthly,
               "mean satisfaction": sums["sat_sum"] / sums["households"]}
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.6), sharex=True)
+    fig, axes = subplots(1, 2, figsize=(10, 3.6), sharex=True)
     for ax, (label, values) in zip(axes, series.items(), strict=True):
         for group, part in values.groupby(level="linkage", sort=True):
             wide = part.droplevel("linkage").unstack("seed")
@@ -176,7 +173,6 @@ def _by_linkage_png(estate: pd.DataFrame, title: str) -> bytes:
     fig.suptitle(title)
     fig.tight_layout()
     data = _png(fig)
-    plt.close(fig)
     return data
 
 

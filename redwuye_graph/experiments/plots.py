@@ -3,21 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
 __all__ = ["plot_calibration", "plot_discovery", "plot_sensitivity"]
-
-
-def _pyplot() -> Any:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
 
 
 def plot_sensitivity(table: pd.DataFrame, design: str, target: Path) -> Path:
@@ -29,9 +19,10 @@ def plot_sensitivity(table: pd.DataFrame, design: str, target: Path) -> Path:
     design : ``sobol`` (bars S1 and ST) or ``morris`` (bars mu_star).
     target : PNG file to write.
     """
-    plt = _pyplot()
+    from redwuye_graph.plotting import subplots
+
     outcomes = list(dict.fromkeys(table["outcome"]))
-    fig, axes = plt.subplots(len(outcomes), 1, figsize=(8, 2.6 * len(outcomes) + 0.6),
+    fig, axes = subplots(len(outcomes), 1, figsize=(8, 2.6 * len(outcomes) + 0.6),
                              squeeze=False)
     bars = (("S1", "first order"), ("ST", "total")) if design == "sobol" \
         else (("mu_star", "mu*"),)
@@ -48,7 +39,6 @@ def plot_sensitivity(table: pd.DataFrame, design: str, target: Path) -> Path:
     axes[0, 0].legend(loc="best")
     fig.tight_layout()
     fig.savefig(target, dpi=100)
-    plt.close(fig)
     return target
 
 
@@ -63,9 +53,10 @@ def plot_calibration(trials: pd.DataFrame, names: list[str], fit: pd.DataFrame,
     fit : one row per target: ``target``, ``observed``, ``tolerance``, ``model``.
     target : PNG file to write.
     """
-    plt = _pyplot()
+    from redwuye_graph.plotting import subplots
+
     panels = len(names) + 1
-    fig, axes = plt.subplots(1, panels, figsize=(3.6 * panels, 3.4), squeeze=False)
+    fig, axes = subplots(1, panels, figsize=(3.6 * panels, 3.4), squeeze=False)
     best = int(trials["loss"].to_numpy().argmin())
     for ax, name in zip(axes[0], names, strict=False):
         ax.scatter(trials[name], trials["loss"], s=12, alpha=0.7)
@@ -86,7 +77,6 @@ def plot_calibration(trials: pd.DataFrame, names: list[str], fit: pd.DataFrame,
     axes[0, 0].legend(loc="best", fontsize=8)
     fig.tight_layout()
     fig.savefig(target, dpi=100)
-    plt.close(fig)
     return target
 
 
@@ -100,8 +90,9 @@ def plot_discovery(trajectory: pd.DataFrame, chosen: int, title: str, target: Pa
     title : plot title.
     target : PNG file to write.
     """
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(6, 4.5))
+    from redwuye_graph.plotting import subplots
+
+    fig, ax = subplots(figsize=(6, 4.5))
     points = ax.scatter(trajectory["coverage"], trajectory["density"],
                         c=trajectory["res_dim"], cmap="viridis", s=18)
     ax.scatter(trajectory.loc[chosen, "coverage"], trajectory.loc[chosen, "density"],
@@ -114,5 +105,4 @@ def plot_discovery(trajectory: pd.DataFrame, chosen: int, title: str, target: Pa
     ax.legend(loc="best")
     fig.tight_layout()
     fig.savefig(target, dpi=100)
-    plt.close(fig)
     return target

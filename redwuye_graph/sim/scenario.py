@@ -232,12 +232,9 @@ _PLOTTED = (("collection_rate", "fee collection rate"),
 
 def plot_runs(city: pd.DataFrame, target: Path, title: str) -> Path:
     """Plot the main city outcomes: median across seeds with a 10-90% band."""
-    import matplotlib
+    from redwuye_graph.plotting import subplots
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(2, 2, figsize=(10, 7), sharex=True)
+    fig, axes = subplots(2, 2, figsize=(10, 7), sharex=True)
     for ax, (column, label) in zip(axes.ravel(), _PLOTTED, strict=True):
         data = city[~city["censored"]] if column == "resolution_rate" else city
         wide = data.pivot(index="day", columns="seed", values=column)
@@ -253,7 +250,6 @@ def plot_runs(city: pd.DataFrame, target: Path, title: str) -> Path:
     fig.suptitle(title)
     fig.tight_layout()
     fig.savefig(target, dpi=100)
-    plt.close(fig)
     return target
 
 
