@@ -255,9 +255,7 @@ class VectorHouseholds:
 
     def _per_estate(self, flags: BoolArray) -> IntArray:
         """Per-estate count of true ``flags`` (households in estate order)."""
-        total = np.zeros(len(flags) + 1, np.int64)
-        np.cumsum(flags, out=total[1:])
-        return np.asarray(total[self.offset[1:]] - total[self.offset[:-1]], np.int64)
+        return np.bincount(self.home, weights=flags, minlength=len(self.n)).astype(np.int64)
 
     def satisfaction(self) -> SatTable:
         """Current per-estate satisfaction sums and dissatisfied counts."""
