@@ -15,6 +15,8 @@ from redwuye_graph.cli import app
 from redwuye_graph.generate import generate, preset
 from redwuye_graph.linkage import estate_linkage
 from redwuye_graph.sim import PARAMS, POLICIES, CityModel, ParamError, Params, make_policy
+from redwuye_graph.sim.agents import OwnersCommittee, PartyOrg
+from redwuye_graph.sim.model import _FLAGS
 from redwuye_graph.sim.scenario import ScenarioError, load_scenario
 
 REPO = Path(__file__).resolve().parents[1]
@@ -123,6 +125,37 @@ def test_broke_companies_exit_and_vacuums_get_interim_then_tender(city: CityGrap
     assert out["tenders"].sum() > 0
     assert out["vacuum"].max() > 0
     assert out.loc[out["vacuum"] > 0, "settled_company"].sum() > 0  # interim capacity
+
+
+def test_links_changed_by_exits_and_tenders_match_a_full_read(city: CityGraph) -> None:
+    params = Params.from_mapping({"wage": 20000.0, "reserve_months": 0.0, "interim_days": 5,
+                                  "tender_days": 40})
+    fast = CityModel(city, params=params, seed=3)
+    full = CityModel(city, params=params, seed=3)
+    full._refresh_pending = full.refresh_links  # type: ignore[method-assign]
+    for _ in range(200):
+        fast.run(1)
+        full.run(1)
+        links = estate_linkage(fast.city)
+        for c in _FLAGS:
+            assert (fast._flags[c] == links[c].to_numpy()).all(), c
+        for attr, c in (("company_of", "company"), ("project_of", "project"),
+                        ("committee_of", "owners_committee")):
+            assert ([str(v) for v in getattr(fast, attr)]
+                    == [str(v) for v in links[c].to_numpy(object)]), c
+        for name in ("served", "path", "fast", "responsive", "supervised", "interim", "trust"):
+            assert (getattr(fast, name) == getattr(full, name)).all(), name
+        assert ({k: v.estates for k, v in fast.companies.items()}
+                == {k: v.estates for k, v in full.companies.items()})
+        assert ([(a.company_id, a.kind) for a in fast.agents_by_type[PartyOrg]]
+                == [(a.company_id, a.kind) for a in full.agents_by_type[PartyOrg]])
+        assert ([(str(a.committee_id), a.estate) for a in fast.agents_by_type[OwnersCommittee]]
+                == [(str(a.committee_id), a.estate)
+                    for a in full.agents_by_type[OwnersCommittee]])
+    pd.testing.assert_frame_equal(fast.links, estate_linkage(fast.city))
+    assert fast.tables()["city"]["tenders"].sum() > 0
+    for name, table in fast.tables().items():
+        pd.testing.assert_frame_equal(table, full.tables()[name], check_exact=True)
 
 
 def _window(estate: pd.DataFrame, first: int, days: int = 90) -> pd.DataFrame:

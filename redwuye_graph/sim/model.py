@@ -32,7 +32,7 @@ import pandas as pd
 from mesa.time import Schedule
 
 from redwuye_graph.citygraph import CityGraph
-from redwuye_graph.linkage import estate_linkage
+from redwuye_graph.linkage import _committee, _hosted_org, _members, estate_linkage
 from redwuye_graph.schema import Label, RelType
 from redwuye_graph.sim.agents import Community, Company, OwnersCommittee, PartyOrg
 from redwuye_graph.sim.households import VectorHouseholds
@@ -50,6 +50,11 @@ MONTH_DAYS = 30
 #: Random streams, one per component, spawned in this order from the run's SeedSequence.
 STREAMS = ("mesa", "arrivals", "escalation", "households", "payment", "service", "tenders",
            "policies")
+#: Link columns the model reads (all of them for every estate, or again for changed ones).
+_FLAGS = ("has_company", "company_party_org", "company_instructor", "secretary_instructor",
+          "quality_supervisor", "head_on_regional_committee", "has_owners_committee",
+          "community_member_on_owners_committee", "owners_on_regional_committee",
+          "interim_managed", "tripartite")
 _COBUILT = np.array([c in ("parking", "security", "neighbour") for c in CATEGORIES])
 
 
@@ -78,6 +83,7 @@ class CityModel(mesa.Model):  # type: ignore[misc]
         self.star_rating = False
         self._projects = 0
         self._dirty = False
+        self._links: pd.DataFrame | None = None
 
         links = estate_linkage(self.city)
         if links.empty:
@@ -147,11 +153,32 @@ class CityModel(mesa.Model):  # type: ignore[misc]
                                                        start=self.p.review_days))
 
     # -- links from the graph -------------------------------------------------------------
+    @property
+    def links(self) -> pd.DataFrame:
+        """Each estate's links (:func:`~redwuye_graph.linkage.estate_linkage`) as last read."""
+        if self._links is None:
+            self._links = estate_linkage(self.city)
+        return self._links
+
     def _read_links(self, links: pd.DataFrame | None = None) -> None:
         links = estate_linkage(self.city) if links is None else links
-        self.links = links
-        col = {c: links[c].to_numpy(bool, copy=True) for c in links.columns
-               if links[c].dtype == bool}
+        self._links = links
+        self._flags = {c: links[c].to_numpy(bool, copy=True) for c in _FLAGS}
+        self.company_of = np.array(links["company"].to_numpy(object), object)
+        self.project_of = np.array(links["project"].to_numpy(object), object)
+        self.committee_of = np.array(links["owners_committee"].to_numpy(object), object)
+        # what the full read holds for "none" (NaN in a string column, else None)
+        self._none = {name: next((v for v in arr if not isinstance(v, str)), np.nan)
+                      for name, arr in (("company", self.company_of),
+                                        ("project", self.project_of),
+                                        ("owners_committee", self.committee_of))}
+        self._links_changed()
+        self._pending: set[int] = set()
+        self._pending_firms: set[str] = set()
+
+    def _links_changed(self) -> None:
+        """Model arrays, company estates and committee agents from the links just read."""
+        col = self._flags
         self.served = col["has_company"]
         self.links_tripartite = col["tripartite"]
         self.owners = col["has_owners_committee"]
@@ -164,7 +191,6 @@ class CityModel(mesa.Model):  # type: ignore[misc]
                            | col["secretary_instructor"])
         self.supervised = col["quality_supervisor"]
         self.interim = col["interim_managed"]
-        self.company_of = links["company"].to_numpy(object)
         for company in self.companies.values():
             company.estates = set()
         for i, cid in enumerate(self.company_of):
@@ -173,12 +199,15 @@ class CityModel(mesa.Model):  # type: ignore[misc]
         for kind in (OwnersCommittee, PartyOrg):
             if kind in self.agents_by_type:
                 self.agents_by_type[kind].do("remove")
-        for i, oc in enumerate(links["owners_committee"]):
+        for i, oc in enumerate(self.committee_of):
             if oc is not None:
                 OwnersCommittee(self, oc, i)
-        firms = links.dropna(subset=["company"]).drop_duplicates("company")
-        for cid, org, instructed in zip(firms["company"], firms["company_party_org"],
-                                        firms["company_instructor"], strict=True):
+        seen: set[str] = set()
+        for i, cid in enumerate(self.company_of):
+            if not isinstance(cid, str) or cid in seen:
+                continue
+            seen.add(cid)
+            org, instructed = col["company_party_org"][i], col["company_instructor"][i]
             if org or instructed:
                 PartyOrg(self, cid, "party_org" if org else "instructor")
         self._dirty = False
@@ -186,6 +215,77 @@ class CityModel(mesa.Model):  # type: ignore[misc]
     def refresh_links(self) -> None:
         """Read every estate's links again from the (changed) graph."""
         self._read_links()
+
+    def _refresh_pending(self) -> None:
+        """Read again the links of the estates changed by exits, interim managers and
+        tenders (and of the other estates of the companies involved)."""
+        estates = set(self._pending)
+        if self._pending_firms:
+            estates.update(i for i, cid in enumerate(self.company_of)
+                           if cid in self._pending_firms)
+        communities: dict[str, dict[str, set[str]]] = {}
+        firms: dict[str, dict[str, Any]] = {}
+        for e in sorted(estates):
+            self._read_estate(e, communities, firms)
+        self._links = None
+        self._pending.clear()
+        self._pending_firms.clear()
+        self._links_changed()
+
+    def _read_estate(self, e: int, communities: dict[str, dict[str, set[str]]],
+                     firms: dict[str, dict[str, Any]]) -> None:
+        """One estate's row of :func:`~redwuye_graph.linkage.estate_linkage`, into the arrays."""
+        city, estate, comm = self.city, self.estate_ids[e], str(self.community[e])
+        c = communities.get(comm)
+        if c is None:
+            org = _hosted_org(city, comm)
+            rc = _committee(city, comm, Label.RESIDENTS_COMMITTEE)
+            rpc = _committee(city, comm, Label.REGIONAL_PARTY_COMMITTEE)
+            c = communities[comm] = {
+                "two_committees": ((_members(city, org) if org else set())
+                                   | (_members(city, rc) if rc else set())),
+                "secretaries": _members(city, org, "secretary") if org else set(),
+                "regional": _members(city, rpc) if rpc else set()}
+        projects = sorted(city.into(estate, RelType.SERVES))
+        project = projects[0] if projects else None
+        operators = sorted(city.into(project, RelType.OPERATES)) if project else []
+        company = operators[0] if operators else None
+        co: dict[str, Any] = {}
+        if company is not None:
+            co = firms.get(company) or {}
+            if not co:
+                ops = city.out(company, RelType.OPERATES)
+                co = firms[company] = {
+                    "party_org": _hosted_org(city, company) is not None,
+                    "instructor": bool(city.into(company, RelType.INSTRUCTOR_OF)) or any(
+                        city.into(q, RelType.INSTRUCTOR_OF) for q in ops),
+                    "heads": _members(city, company, "head")}
+        oc = _committee(city, estate, Label.OWNERS_COMMITTEE)
+        oc_members = _members(city, oc) if oc else set()
+        instructors = set(city.into(project, RelType.INSTRUCTOR_OF)) if project else set()
+        supervisors = set(city.into(project, RelType.QUALITY_SUPERVISOR_OF)) if project else set()
+        row = {
+            "has_company": company is not None,
+            "company_party_org": bool(co.get("party_org", False)),
+            "company_instructor": bool(co.get("instructor", False)),
+            "secretary_instructor": bool(instructors & c["secretaries"]),
+            "quality_supervisor": bool(supervisors & c["two_committees"]),
+            "head_on_regional_committee": bool(co.get("heads", set()) & c["regional"]),
+            "has_owners_committee": oc is not None,
+            "community_member_on_owners_committee": bool(oc_members & c["two_committees"]),
+            "owners_on_regional_committee": bool(oc_members & c["regional"]),
+            "interim_managed": bool(city.into(estate, RelType.INTERIM_MANAGES)),
+        }
+        row["tripartite"] = (row["has_company"] and row["has_owners_committee"]
+                             and row["community_member_on_owners_committee"]
+                             and (row["secretary_instructor"] or row["quality_supervisor"]
+                                  or row["head_on_regional_committee"]))
+        for name, value in row.items():
+            self._flags[name][e] = value
+        none = self._none
+        self.company_of[e] = none["company"] if company is None else company
+        self.project_of[e] = none["project"] if project is None else project
+        self.committee_of[e] = none["owners_committee"] if oc is None else oc
 
     def _cobuild_hours(self) -> None:
         hours: dict[str, float] = {}
@@ -283,7 +383,7 @@ class CityModel(mesa.Model):  # type: ignore[misc]
         self.staff = np.where(self.served,
                               self.staff + p.staff_adjust * (target_staff - self.staff), 0.0)
         if self._dirty:
-            self.refresh_links()
+            self._refresh_pending()
 
     def _review(self) -> None:
         if not (self.credit_rating or self.star_rating) or Company not in self.agents_by_type:
@@ -299,8 +399,10 @@ class CityModel(mesa.Model):  # type: ignore[misc]
     # -- exits, vacuums, tenders -------------------------------------------------------------
     def withdraw(self, estate: int) -> None:
         """The serving company leaves ``estate``: its project ends, the estate is vacant."""
-        project = self.links["project"].iloc[estate]
+        project = self.project_of[estate]
         company = self.company_of[estate]
+        self._pending.add(estate)
+        self._pending_firms.add(company)
         if project is not None and project in self.city:
             self.city.graph.remove_node(project)
         self.companies[company].estates.discard(estate)
@@ -318,11 +420,12 @@ class CityModel(mesa.Model):  # type: ignore[misc]
             comm = str(self.community[e])
             if waited >= self.p.interim_days and not self.interim[e]:
                 self.city.add_rel(RelType.INTERIM_MANAGES, comm, self.estate_ids[e])
+                self._pending.add(int(e))
                 changed = True
             if waited >= self.p.tender_days and self._tender(int(e)):
                 changed = True
         if changed:
-            self.refresh_links()
+            self._refresh_pending()
 
     def _tender(self, estate: int) -> bool:
         """Choose a new company for a vacant estate; whether one was found."""
@@ -348,6 +451,8 @@ class CityModel(mesa.Model):  # type: ignore[misc]
         self.staff[estate] = self.p.min_staff * self.households[estate] / 1000.0
         self.vacated[estate] = -1
         self.recorder.tender(round(self.time), estate)
+        self._pending.add(estate)
+        self._pending_firms.add(winner.company_id)
         return True
 
     # -- results ----------------------------------------------------------------------------

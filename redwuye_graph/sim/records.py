@@ -84,8 +84,9 @@ class Recorder:
         a["escalated"][day] = r.escalated
         a["open"][day] = r.open
         self.settled(day, r.settled)
-        np.add.at(a["abandoned"][day], r.abandoned.estate, 1)
-        self._since_review[1] += np.bincount(r.abandoned.estate, minlength=self.n)
+        lost = np.bincount(r.abandoned.estate, minlength=self.n)
+        a["abandoned"][day] += lost.astype(np.int32)
+        self._since_review[1] += lost
         sat = self.m.layer.satisfaction()
         a["sat_sum"][day] = sat.total
         a["dissatisfied"][day] = sat.dissatisfied
@@ -160,20 +161,27 @@ class Recorder:
                                         **{k: v[:, pick].sum(axis=1) for k, v in a.items()}}))
             frames[-1]["households"] = int(m.households[pick].sum())
         dist = pd.concat(frames, ignore_index=True)
+        # one block of days per district, districts in sorted order: already sorted
         out["district"] = _finish(dist, dist.pop("households"), last, m.p.window_days,
-                                  ["district", "day"])
+                                  ["district", "day"], blocks=len(districts))
         if estates:
             n = len(m.estate_ids)
+            ids = np.asarray(m.estate_ids)
+            if n > 1 and not bool(np.all(ids[:-1] < ids[1:])):
+                raise AssertionError("estate ids are not sorted")  # pragma: no cover
+            # estate-major order (the table's sort order): row e * days + t
+            at = np.repeat(np.arange(n), len(days))
             frame = pd.DataFrame({
-                "day": np.repeat(days, n),
-                "estate": np.tile(np.asarray(m.estate_ids), len(days)),
-                "district": np.tile(m.district, len(days)),
-                "community": np.tile(m.community, len(days)),
-                "linkage": np.tile(np.asarray(_GROUPS)[self.group], len(days)),
-                "linkage_today": np.asarray(_GROUPS)[self.groups_daily[1: last + 1]].ravel(),
-                **{k: v.ravel() for k, v in a.items()}})
-            out["estate"] = _finish(frame, np.tile(m.households, len(days)), last,
-                                    m.p.window_days, ["estate", "day"])
+                "day": np.tile(days, n),
+                "estate": _strings(ids, at),
+                "district": _strings(m.district, at),
+                "community": _strings(m.community, at),
+                "linkage": _strings(np.asarray(_GROUPS), np.repeat(self.group, len(days))),
+                "linkage_today": _strings(np.asarray(_GROUPS),
+                                          self.groups_daily[1: last + 1].T.ravel()),
+                **{k: v.T.ravel() for k, v in a.items()}})
+            out["estate"] = _finish(frame, np.repeat(m.households, len(days)), last,
+                                    m.p.window_days, ["estate", "day"], blocks=n)
         out["summary"] = self._summary(a, last)
         return out
 
@@ -223,8 +231,15 @@ def _last_rate(paid: np.ndarray, due: np.ndarray) -> float:
     return float(paid[i].sum() / due[i].sum())
 
 
+def _strings(values: np.ndarray, at: np.ndarray) -> Any:
+    """``values[at]`` as a pandas string array, converting only the distinct values."""
+    return pd.Series(np.asarray(values)).array.take(at)
+
+
 def _finish(frame: pd.DataFrame, households: Any, last: int, window: int,
-            order: list[str]) -> pd.DataFrame:
+            order: list[str], blocks: int = 0) -> pd.DataFrame:
+    """Rates and running columns; sorted by ``order``. With ``blocks``, the frame is
+    already in that order, ``blocks`` groups of equal length one after another."""
     f = frame
     filed = f["filed"].where(f["filed"] > 0)
     f["resolution_rate"] = f["within_window"] / filed
@@ -237,6 +252,14 @@ def _finish(frame: pd.DataFrame, households: Any, last: int, window: int,
     f["dissatisfied_share"] = f["dissatisfied"] / f["households"]
     keys = [k for k in order if k != "day"]
     rate = (f["paid"] / f["due"].where(f["due"] > 0))
+    if blocks:
+        r = rate.to_numpy(np.float64).reshape(blocks, -1)
+        pos = np.where(np.isnan(r), 0, np.arange(r.shape[1]))
+        np.maximum.accumulate(pos, axis=1, out=pos)
+        f["collection_rate"] = np.take_along_axis(r, pos, axis=1).ravel()
+        vac = f["vacuum"].to_numpy()
+        f["vacuum_days"] = np.cumsum(vac.reshape(blocks, -1), axis=1, dtype=vac.dtype).ravel()
+        return f
     f["collection_rate"] = rate.groupby([f[k] for k in keys]).ffill() if keys else rate.ffill()
     f["vacuum_days"] = (f.groupby(keys)["vacuum"].cumsum() if keys
                         else f["vacuum"].cumsum())
