@@ -89,6 +89,8 @@ class VectorHouseholds:
         self.rng_pay = rngs["payment"]
         self.home = np.repeat(np.arange(len(self.n)), self.n)
         total = int(self.offset[-1])
+        self._starts = np.minimum(self.offset[:-1], max(total - 1, 0))
+        self._vacant = self.n == 0
         init = rngs["households"]
         self.s = np.clip(init.normal(params.sat_init, params.sat_init_sd, total), 0.0, 1.0)
         self.propensity = init.normal(0.0, params.pay_propensity_sd, total)
@@ -255,7 +257,12 @@ class VectorHouseholds:
 
     def _per_estate(self, flags: BoolArray) -> IntArray:
         """Per-estate count of true ``flags`` (households in estate order)."""
-        return np.bincount(self.home, weights=flags, minlength=len(self.n)).astype(np.int64)
+        if not len(flags):
+            return np.zeros(len(self.n), np.int64)
+        # households of an estate are contiguous: one sum per slice
+        counts = np.add.reduceat(flags, self._starts, dtype=np.int64)
+        counts[self._vacant] = 0
+        return counts
 
     def satisfaction(self) -> SatTable:
         """Current per-estate satisfaction sums and dissatisfied counts."""

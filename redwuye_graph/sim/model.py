@@ -84,6 +84,7 @@ class CityModel(mesa.Model):  # type: ignore[misc]
         self._projects = 0
         self._dirty = False
         self._links: pd.DataFrame | None = None
+        self._hazards: tuple[tuple[Any, ...], tuple[np.ndarray, ...]] | None = None
 
         links = estate_linkage(self.city)
         if links.empty:
@@ -326,6 +327,17 @@ class CityModel(mesa.Model):  # type: ignore[misc]
                         interim * p.interim_staff * self.households / 1000.0 * p.productivity)
         whole = np.floor(rate)
         capacity = (whole + (self.rngs["service"].random(n) < rate - whole)).astype(np.int64)
+        key = (p, self.owners, self.community_link, self.cobuild, self.path, self.fast)
+        cached = self._hazards
+        if cached is None or any(a is not b for a, b in zip(cached[0], key, strict=True)):
+            cached = self._hazards = (key, self._hazard_tables())
+        hazard, hazard_hard, age = cached[1]
+        return DayControl(day, capacity, self.response, age, self.path, hazard, hazard_hard)
+
+    def _hazard_tables(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Escalation hazards (estates × categories, plain and hard) and escalation ages;
+        they change only with the links, the co-building hours and the parameters."""
+        p = self.p
         miss_o = 1.0 - p.hazard_owners * self.owners
         miss_c = 1.0 - p.hazard_community * self.community_link
         miss_b = 1.0 - np.minimum(p.cobuild_hazard * self.cobuild * self.path, 1.0)
@@ -334,7 +346,7 @@ class CityModel(mesa.Model):  # type: ignore[misc]
         miss_oh = 1.0 - p.hazard_owners_hard * self.owners
         hazard_hard = 1.0 - (miss_oh * miss_c)[:, None] * miss_b
         age = np.where(self.fast, p.escalation_days_fast, p.escalation_days).astype(np.int64)
-        return DayControl(day, capacity, self.response, age, self.path, hazard, hazard_hard)
+        return hazard, hazard_hard, age
 
     def step(self) -> None:
         """One day: complaints filed, worked, escalated; vacuums handled; records kept."""

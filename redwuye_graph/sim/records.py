@@ -106,10 +106,10 @@ class Recorder:
             a[name][day] += np.bincount(s.estate[pick], minlength=n).astype(np.int32)
         a["age_sum"][day] += np.bincount(s.estate, weights=s.age, minlength=n).astype(np.int32)
         inside = s.age <= p.window_days
-        np.add.at(a["within_window"], (s.filed[inside], s.estate[inside]), 1)
+        _count(a["within_window"], s.filed[inside], s.estate[inside])
         quick = s.age <= p.quick_days
-        np.add.at(a["within_quick"], (s.filed[quick], s.estate[quick]), 1)
-        np.add.at(self.ages, (self.group[s.estate], np.minimum(s.age, self.ages.shape[1] - 1)), 1)
+        _count(a["within_quick"], s.filed[quick], s.estate[quick])
+        _count(self.ages, self.group[s.estate], np.minimum(s.age, self.ages.shape[1] - 1))
         self._since_review[0] += np.bincount(s.estate, minlength=n)
 
     def month(self, day: int, paid: np.ndarray) -> None:
@@ -229,6 +229,17 @@ def _last_rate(paid: np.ndarray, due: np.ndarray) -> float:
         return float("nan")
     i = months[-1]
     return float(paid[i].sum() / due[i].sum())
+
+
+def _count(target: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> None:
+    """``target[rows, cols] += 1`` for each pair (repeats counted), ``target`` C-ordered."""
+    if not len(rows):
+        return
+    flat = target.reshape(-1)
+    at = rows * target.shape[1] + cols
+    low = int(at.min())
+    counts = np.bincount(at - low)
+    flat[low: low + len(counts)] += counts.astype(target.dtype)
 
 
 def _strings(values: np.ndarray, at: np.ndarray) -> Any:
