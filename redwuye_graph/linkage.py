@@ -43,6 +43,7 @@ True
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import pandas as pd
@@ -50,7 +51,7 @@ import pandas as pd
 from redwuye_graph.citygraph import CityGraph
 from redwuye_graph.schema import Label, RelType
 
-__all__ = ["LINKAGE_COLUMNS", "estate_linkage"]
+__all__ = ["LINKAGE_COLUMNS", "estate_linkage", "estate_rows"]
 
 #: Boolean link columns of :func:`estate_linkage`, in order.
 LINKAGE_COLUMNS = [
@@ -89,49 +90,52 @@ def _committee(city: CityGraph, host: str, label: Label) -> str | None:
     return found[0] if found else None
 
 
-def estate_linkage(city: CityGraph) -> pd.DataFrame:
-    """One row per estate: location, size, serving company and every link, sorted by id.
+def _community_facts(city: CityGraph, comm: str) -> dict[str, Any]:
+    org = _hosted_org(city, comm)
+    rc = _committee(city, comm, Label.RESIDENTS_COMMITTEE)
+    rpc = _committee(city, comm, Label.REGIONAL_PARTY_COMMITTEE)
+    street = city.out(comm, RelType.IN_STREET)[0]
+    return {
+        "street": street,
+        "district": city.out(street, RelType.IN_DISTRICT)[0],
+        "two_committees": ((_members(city, org) if org else set())
+                           | (_members(city, rc) if rc else set())),
+        "secretaries": _members(city, org, "secretary") if org else set(),
+        "regional": _members(city, rpc) if rpc else set(),
+    }
 
-    Columns: ``estate, community, street, district, households, old, fee_level,
-    project, company, credit_grade, blacklisted, star_rating, staff,
-    party_members_on_staff, owners_committee, owners_committee_size,
-    owners_committee_party_members``, then :data:`LINKAGE_COLUMNS`.
+
+def _company_facts(city: CityGraph, company: str) -> dict[str, Any]:
+    projects = city.out(company, RelType.OPERATES)
+    return {
+        **city.props(company),
+        "party_org": _hosted_org(city, company) is not None,
+        "instructor": bool(city.into(company, RelType.INSTRUCTOR_OF)) or any(
+            city.into(p, RelType.INSTRUCTOR_OF) for p in projects),
+        "heads": _members(city, company, "head"),
+    }
+
+
+def estate_rows(city: CityGraph, estates: Iterable[str]) -> list[dict[str, Any]]:
+    """The rows of :func:`estate_linkage` for some estates only (same columns and rules).
+
+    For callers that re-read a few estates after the graph changed.
     """
     communities: dict[str, dict[str, Any]] = {}
-    for comm, _, _ in city.nodes(Label.COMMUNITY):
-        org = _hosted_org(city, comm)
-        rc = _committee(city, comm, Label.RESIDENTS_COMMITTEE)
-        rpc = _committee(city, comm, Label.REGIONAL_PARTY_COMMITTEE)
-        two = (_members(city, org) if org else set()) | (_members(city, rc) if rc else set())
-        street = city.out(comm, RelType.IN_STREET)[0]
-        communities[comm] = {
-            "street": street,
-            "district": city.out(street, RelType.IN_DISTRICT)[0],
-            "two_committees": two,
-            "secretaries": _members(city, org, "secretary") if org else set(),
-            "regional": _members(city, rpc) if rpc else set(),
-        }
-
     companies: dict[str, dict[str, Any]] = {}
-    for company_id, _, props in city.nodes(Label.PROPERTY_COMPANY):
-        projects = city.out(company_id, RelType.OPERATES)
-        instructed = bool(city.into(company_id, RelType.INSTRUCTOR_OF)) or any(
-            city.into(p, RelType.INSTRUCTOR_OF) for p in projects)
-        companies[company_id] = {
-            **props,
-            "party_org": _hosted_org(city, company_id) is not None,
-            "instructor": instructed,
-            "heads": _members(city, company_id, "head"),
-        }
-
     rows = []
-    for estate, _, props in sorted(city.nodes(Label.ESTATE)):
+    for estate in estates:
+        props = city.props(estate)
         comm = city.out(estate, RelType.IN_COMMUNITY)[0]
+        if comm not in communities:
+            communities[comm] = _community_facts(city, comm)
         c = communities[comm]
         projects = sorted(city.into(estate, RelType.SERVES))
         project = projects[0] if projects else None
         operators = sorted(city.into(project, RelType.OPERATES)) if project else []
         company = operators[0] if operators else None
+        if company is not None and company not in companies:
+            companies[company] = _company_facts(city, company)
         co = companies[company] if company else {}
         oc = _committee(city, estate, Label.OWNERS_COMMITTEE)
         oc_members = _members(city, oc) if oc else set()
@@ -172,4 +176,16 @@ def estate_linkage(city: CityGraph) -> pd.DataFrame:
                              and (row["secretary_instructor"] or row["quality_supervisor"]
                                   or row["head_on_regional_committee"]))
         rows.append(row)
-    return pd.DataFrame(rows, columns=_COLUMNS)
+    return rows
+
+
+def estate_linkage(city: CityGraph) -> pd.DataFrame:
+    """One row per estate: location, size, serving company and every link, sorted by id.
+
+    Columns: ``estate, community, street, district, households, old, fee_level,
+    project, company, credit_grade, blacklisted, star_rating, staff,
+    party_members_on_staff, owners_committee, owners_committee_size,
+    owners_committee_party_members``, then :data:`LINKAGE_COLUMNS`.
+    """
+    estates = sorted(estate for estate, _, _ in city.nodes(Label.ESTATE))
+    return pd.DataFrame(estate_rows(city, estates), columns=_COLUMNS)

@@ -13,10 +13,9 @@ from typer.testing import CliRunner
 from redwuye_graph.citygraph import CityGraph
 from redwuye_graph.cli import app
 from redwuye_graph.generate import generate, preset
-from redwuye_graph.linkage import estate_linkage
+from redwuye_graph.linkage import LINKAGE_COLUMNS, estate_linkage
 from redwuye_graph.sim import PARAMS, POLICIES, CityModel, ParamError, Params, make_policy
 from redwuye_graph.sim.agents import OwnersCommittee, PartyOrg
-from redwuye_graph.sim.model import _FLAGS
 from redwuye_graph.sim.scenario import ScenarioError, load_scenario
 
 REPO = Path(__file__).resolve().parents[1]
@@ -137,7 +136,7 @@ def test_links_changed_by_exits_and_tenders_match_a_full_read(city: CityGraph) -
         fast.run(1)
         full.run(1)
         links = estate_linkage(fast.city)
-        for c in _FLAGS:
+        for c in LINKAGE_COLUMNS:
             assert (fast._flags[c] == links[c].to_numpy()).all(), c
         for attr, c in (("company_of", "company"), ("project_of", "project"),
                         ("committee_of", "owners_committee")):

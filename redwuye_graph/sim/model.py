@@ -32,7 +32,7 @@ import pandas as pd
 from mesa.time import Schedule
 
 from redwuye_graph.citygraph import CityGraph
-from redwuye_graph.linkage import _committee, _hosted_org, _members, estate_linkage
+from redwuye_graph.linkage import LINKAGE_COLUMNS, estate_linkage, estate_rows
 from redwuye_graph.schema import Label, RelType
 from redwuye_graph.sim.agents import Community, Company, OwnersCommittee, PartyOrg
 from redwuye_graph.sim.households import VectorHouseholds
@@ -50,11 +50,6 @@ MONTH_DAYS = 30
 #: Random streams, one per component, spawned in this order from the run's SeedSequence.
 STREAMS = ("mesa", "arrivals", "escalation", "households", "payment", "service", "tenders",
            "policies")
-#: Link columns the model reads (all of them for every estate, or again for changed ones).
-_FLAGS = ("has_company", "company_party_org", "company_instructor", "secretary_instructor",
-          "quality_supervisor", "head_on_regional_committee", "has_owners_committee",
-          "community_member_on_owners_committee", "owners_on_regional_committee",
-          "interim_managed", "tripartite")
 _COBUILT = np.array([c in ("parking", "security", "neighbour") for c in CATEGORIES])
 
 
@@ -164,7 +159,7 @@ class CityModel(mesa.Model):  # type: ignore[misc]
     def _read_links(self, links: pd.DataFrame | None = None) -> None:
         links = estate_linkage(self.city) if links is None else links
         self._links = links
-        self._flags = {c: links[c].to_numpy(bool, copy=True) for c in _FLAGS}
+        self._flags = {c: links[c].to_numpy(bool, copy=True) for c in LINKAGE_COLUMNS}
         self.company_of = np.array(links["company"].to_numpy(object), object)
         self.project_of = np.array(links["project"].to_numpy(object), object)
         self.committee_of = np.array(links["owners_committee"].to_numpy(object), object)
@@ -224,69 +219,19 @@ class CityModel(mesa.Model):  # type: ignore[misc]
         if self._pending_firms:
             estates.update(i for i, cid in enumerate(self.company_of)
                            if cid in self._pending_firms)
-        communities: dict[str, dict[str, set[str]]] = {}
-        firms: dict[str, dict[str, Any]] = {}
-        for e in sorted(estates):
-            self._read_estate(e, communities, firms)
+        order = sorted(estates)
+        none = self._none
+        for e, row in zip(order, estate_rows(self.city, [self.estate_ids[e] for e in order]),
+                          strict=True):
+            for name in LINKAGE_COLUMNS:
+                self._flags[name][e] = row[name]
+            for name, column in (("company", self.company_of), ("project", self.project_of),
+                                 ("owners_committee", self.committee_of)):
+                column[e] = none[name] if row[name] is None else row[name]
         self._links = None
         self._pending.clear()
         self._pending_firms.clear()
         self._links_changed()
-
-    def _read_estate(self, e: int, communities: dict[str, dict[str, set[str]]],
-                     firms: dict[str, dict[str, Any]]) -> None:
-        """One estate's row of :func:`~redwuye_graph.linkage.estate_linkage`, into the arrays."""
-        city, estate, comm = self.city, self.estate_ids[e], str(self.community[e])
-        c = communities.get(comm)
-        if c is None:
-            org = _hosted_org(city, comm)
-            rc = _committee(city, comm, Label.RESIDENTS_COMMITTEE)
-            rpc = _committee(city, comm, Label.REGIONAL_PARTY_COMMITTEE)
-            c = communities[comm] = {
-                "two_committees": ((_members(city, org) if org else set())
-                                   | (_members(city, rc) if rc else set())),
-                "secretaries": _members(city, org, "secretary") if org else set(),
-                "regional": _members(city, rpc) if rpc else set()}
-        projects = sorted(city.into(estate, RelType.SERVES))
-        project = projects[0] if projects else None
-        operators = sorted(city.into(project, RelType.OPERATES)) if project else []
-        company = operators[0] if operators else None
-        co: dict[str, Any] = {}
-        if company is not None:
-            co = firms.get(company) or {}
-            if not co:
-                ops = city.out(company, RelType.OPERATES)
-                co = firms[company] = {
-                    "party_org": _hosted_org(city, company) is not None,
-                    "instructor": bool(city.into(company, RelType.INSTRUCTOR_OF)) or any(
-                        city.into(q, RelType.INSTRUCTOR_OF) for q in ops),
-                    "heads": _members(city, company, "head")}
-        oc = _committee(city, estate, Label.OWNERS_COMMITTEE)
-        oc_members = _members(city, oc) if oc else set()
-        instructors = set(city.into(project, RelType.INSTRUCTOR_OF)) if project else set()
-        supervisors = set(city.into(project, RelType.QUALITY_SUPERVISOR_OF)) if project else set()
-        row = {
-            "has_company": company is not None,
-            "company_party_org": bool(co.get("party_org", False)),
-            "company_instructor": bool(co.get("instructor", False)),
-            "secretary_instructor": bool(instructors & c["secretaries"]),
-            "quality_supervisor": bool(supervisors & c["two_committees"]),
-            "head_on_regional_committee": bool(co.get("heads", set()) & c["regional"]),
-            "has_owners_committee": oc is not None,
-            "community_member_on_owners_committee": bool(oc_members & c["two_committees"]),
-            "owners_on_regional_committee": bool(oc_members & c["regional"]),
-            "interim_managed": bool(city.into(estate, RelType.INTERIM_MANAGES)),
-        }
-        row["tripartite"] = (row["has_company"] and row["has_owners_committee"]
-                             and row["community_member_on_owners_committee"]
-                             and (row["secretary_instructor"] or row["quality_supervisor"]
-                                  or row["head_on_regional_committee"]))
-        for name, value in row.items():
-            self._flags[name][e] = value
-        none = self._none
-        self.company_of[e] = none["company"] if company is None else company
-        self.project_of[e] = none["project"] if project is None else project
-        self.committee_of[e] = none["owners_committee"] if oc is None else oc
 
     def _cobuild_hours(self) -> None:
         hours: dict[str, float] = {}
