@@ -42,7 +42,6 @@ import hashlib
 import itertools
 import json
 import time
-import tomllib
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
@@ -60,6 +59,7 @@ from redwuye_graph.generate import PolicyLevels
 from redwuye_graph.sim.model import CityModel
 from redwuye_graph.sim.params import PARAMS
 from redwuye_graph.sim.scenario import Scenario, ScenarioError, load_scenario
+from redwuye_graph.sim.scenario import read_toml as scenario_toml
 
 __all__ = ["DESIGNS", "MAX_RUNS", "Factor", "Sweep", "SweepError", "SweepReport", "Task",
            "file_error", "load_factors", "load_sweep", "read_head", "read_runs", "read_toml",
@@ -199,17 +199,9 @@ def file_error(path: Path, key: str, message: str) -> SweepError:
 
 
 def read_toml(path: Path, tables: tuple[str, ...]) -> dict[str, Any]:
-    """Parse a TOML file whose top level holds only the named tables."""
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such file")
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise SweepError(f"{path}: not valid TOML: {exc}") from None
+    """Parse an experiment file whose top level holds only the named tables."""
+    data = scenario_toml(path, tables, "experiment", SweepError)
     for key, value in data.items():
-        if key not in tables:
-            raise file_error(path, key, f"unknown table; allowed: {', '.join(tables)}")
         if not isinstance(value, dict):
             raise file_error(path, key, f"must be a [{key}] table")
     return data

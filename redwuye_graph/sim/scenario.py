@@ -50,7 +50,7 @@ from redwuye_graph.sim.params import Param, ParamError, Params
 from redwuye_graph.sim.policies import POLICIES, Policy, make_policy
 
 __all__ = ["SCENARIO_KEYS", "Scenario", "ScenarioError", "compare", "load_scenario",
-           "plot_runs", "run_scenario", "write_results"]
+           "plot_runs", "read_toml", "run_scenario", "write_results"]
 
 
 class ScenarioError(ValueError):
@@ -106,18 +106,29 @@ def _fail(path: Path, key: str, message: str) -> ScenarioError:
     return ScenarioError(f"{path}: {key}: {message}")
 
 
-def load_scenario(path: Path) -> Scenario:
-    """Read and validate a scenario file; raise :class:`ScenarioError` on any problem."""
+def read_toml(path: Path, tables: tuple[str, ...], kind: str = "scenario",
+              error: type[ValueError] = ScenarioError) -> dict[str, Any]:
+    """Parse a TOML file whose top level holds only the named tables.
+
+    Errors are ``error`` (or ``FileNotFoundError``) naming the file and the key.
+    """
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such scenario file")
+        raise FileNotFoundError(f"{path}: no such {kind} file")
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{path}: not valid TOML: {exc}") from None
+        raise error(f"{path}: not valid TOML: {exc}") from None
     for key in data:
-        if key not in _TABLES:
-            raise _fail(path, key, f"unknown table; allowed: {', '.join(_TABLES)}")
+        if key not in tables:
+            raise error(f"{path}: {key}: unknown table; allowed: {', '.join(tables)}")
+    return data
+
+
+def load_scenario(path: Path) -> Scenario:
+    """Read and validate a scenario file; raise :class:`ScenarioError` on any problem."""
+    path = Path(path)
+    data = read_toml(path, _TABLES)
     head = data.get("scenario")
     if not isinstance(head, dict):
         raise _fail(path, "scenario", "missing [scenario] table")
