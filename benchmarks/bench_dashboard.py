@@ -14,8 +14,6 @@ Two figures:
 
 from __future__ import annotations
 
-import socket
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -26,6 +24,7 @@ from redwuye_graph.dashboard.page import (
     collection_chart,
     resolution_chart,
 )
+from redwuye_graph.dashboard.serve import served
 from redwuye_graph.generate import generate
 
 SECONDS = 30.0
@@ -52,27 +51,12 @@ def engine() -> float:
 def browser() -> float:
     from playwright.sync_api import sync_playwright
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = subprocess.Popen([str(Path(sys.executable).with_name("redwuye")), "dashboard",
-                               "--preset", "district", "--port", str(port)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise RuntimeError("the dashboard did not start") from None
-                time.sleep(0.5)
+    with served("district") as url:
         with sync_playwright() as pw:
             chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             page = chromium.new_page(viewport={"width": 1400, "height": 1000})
             page.set_default_timeout(120_000)
-            page.goto(f"http://127.0.0.1:{port}/")
+            page.goto(url)
             day = page.locator(".rw-day")
             day.wait_for()
             page.locator(".rw-start").click()
@@ -83,12 +67,6 @@ def browser() -> float:
             last, t1 = int(day.inner_text().split()[1]), time.perf_counter()
             chromium.close()
         return (last - first) / (t1 - t0)
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
 
 
 def main(names: list[str]) -> None:

@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import re
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,7 +13,7 @@ from typer.testing import CliRunner
 from redwuye_graph.citygraph import CityGraph
 from redwuye_graph.cli import app
 from redwuye_graph.dashboard import Controls, DashboardRun
-from redwuye_graph.dashboard.serve import ENV
+from redwuye_graph.dashboard.serve import ENV, served
 
 REPO = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
@@ -107,38 +102,10 @@ def test_dashboard_command_refuses_bad_sources(args: list[str], message: str, tm
 
 
 # -- the served page in a real browser ---------------------------------------------------------
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 @pytest.fixture
 def dashboard_url() -> Iterator[str]:
-    port = _free_port()
-    redwuye = Path(sys.executable).with_name("redwuye")
-    server = subprocess.Popen([str(redwuye), "dashboard", "--preset", "tiny", "--port",
-                               str(port)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                              env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert server.poll() is None, server.stdout.read().decode() if server.stdout else ""
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                assert time.monotonic() < deadline, "the dashboard did not start in 60 s"
-                time.sleep(0.3)
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+    with served("tiny", timeout=60) as url:
+        yield url
 
 
 @pytest.mark.slow

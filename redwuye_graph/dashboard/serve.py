@@ -3,6 +3,13 @@
 from __future__ import annotations
 
 import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
@@ -10,7 +17,7 @@ from redwuye_graph.citygraph import CityGraph
 from redwuye_graph.errors import StoreError
 from redwuye_graph.generate import PRESETS, generate
 
-__all__ = ["ENV", "city", "serve"]
+__all__ = ["ENV", "city", "serve", "served"]
 
 #: Environment variables that pass the city's source from :func:`serve` to the page.
 ENV = {"preset": "REDWUYE_DASHBOARD_PRESET", "store": "REDWUYE_DASHBOARD_STORE",
@@ -67,3 +74,44 @@ def serve(preset: str | None = None, store: str | None = None, graph_seed: int =
 
     run.main(["redwuye_graph.dashboard.page", "--host", host, "--port", str(port),
               "--production", "--no-open", "--log-level", "warning"], standalone_mode=False)
+
+
+@contextmanager
+def served(preset: str = "district", timeout: float = 120) -> Iterator[str]:
+    """Run ``redwuye dashboard --preset PRESET`` in a child process on a free port.
+
+    Yields the page's URL once the server accepts connections; stops the server on
+    exit. Raises ``RuntimeError`` with the server's output if it does not come up.
+    """
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+    command = [str(Path(sys.executable).with_name("redwuye")), "dashboard", "--preset", preset,
+               "--port", str(port)]
+    # The log is a file, not a pipe, so a chatty server never blocks on a full pipe.
+    with tempfile.TemporaryFile() as log:
+        server = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT,
+                                  env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        try:
+            deadline = time.monotonic() + timeout
+            while True:
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                    break
+                except OSError:
+                    if server.poll() is not None or time.monotonic() > deadline:
+                        server.kill()
+                        server.wait()
+                        log.seek(0)
+                        output = log.read().decode(errors="replace")
+                        raise RuntimeError(f"the dashboard did not start in {timeout:.0f} s:"
+                                           f"\n{output[-3000:]}") from None
+                    time.sleep(0.3)
+            yield f"http://127.0.0.1:{port}/"
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
