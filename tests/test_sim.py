@@ -14,7 +14,15 @@ from redwuye_graph.citygraph import CityGraph
 from redwuye_graph.cli import app
 from redwuye_graph.generate import generate, preset
 from redwuye_graph.linkage import LINKAGE_COLUMNS, estate_linkage
-from redwuye_graph.sim import PARAMS, POLICIES, CityModel, ParamError, Params, make_policy
+from redwuye_graph.sim import (
+    PARAMS,
+    POLICIES,
+    CityModel,
+    ParamError,
+    Params,
+    households,
+    make_policy,
+)
 from redwuye_graph.sim.agents import OwnersCommittee, PartyOrg
 from redwuye_graph.sim.scenario import ScenarioError, load_scenario
 
@@ -63,6 +71,27 @@ def test_same_seed_is_bit_identical_and_another_seed_differs(city: CityGraph) ->
     for name in a:
         pd.testing.assert_frame_equal(a[name], b[name], check_exact=True)
     assert not a["city"]["filed"].equals(c["city"]["filed"])
+
+
+def test_compacting_the_complaint_store_changes_nothing(city: CityGraph,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    policies = [make_policy("cross_appointment", start_day=30)]
+    monkeypatch.setattr(households, "_MIN_SLOTS", 10**6)  # never full: never compacted
+    roomy = _run(city, seed=4, policies=policies)
+    compactions = 0
+    compact = households.VectorHouseholds._compact
+
+    def counted(self: households.VectorHouseholds, room: int) -> None:
+        nonlocal compactions
+        compactions += 1
+        compact(self, room)
+
+    monkeypatch.setattr(households, "_MIN_SLOTS", 1)  # compacted whenever full
+    monkeypatch.setattr(households.VectorHouseholds, "_compact", counted)
+    tight = _run(city, seed=4, policies=[make_policy("cross_appointment", start_day=30)])
+    assert compactions > 10
+    for name in roomy:
+        pd.testing.assert_frame_equal(roomy[name], tight[name], check_exact=True)
 
 
 def test_the_input_city_is_not_changed(city: CityGraph) -> None:
