@@ -95,10 +95,13 @@ class CityGraph:
     def copy(self) -> CityGraph:
         """An independent copy: changing it (properties included) leaves this one alone."""
         other = CityGraph()
-        for node_id, label, props in self.nodes():
-            other.add_node(label, node_id, **props)
-        for start, end, rtype, props in self.rels():
-            other.add_rel(rtype, start, end, **props)
+        # property values are scalars: a new dict per node and relationship is enough
+        other.graph.add_nodes_from(
+            (node_id, {"label": data["label"], "props": dict(data["props"])})
+            for node_id, data in self.graph.nodes(data=True))
+        other.graph.add_edges_from(
+            (start, end, key, {"props": dict(data["props"])})
+            for start, end, key, data in self.graph.edges(keys=True, data=True))
         other.origins = dict(self.origins)
         return other
 

@@ -91,6 +91,125 @@ def _take_heads(day: int, filed: IntArray, after: IntArray, head: IntArray, tail
     return served[:n_served], risen[:n_risen], lost[:n_lost]
 
 
+
+@njit(cache=True)
+def _draw_escalated(pool: IntArray, risen: IntArray, draw: FloatArray, estate: IntArray,
+                    cat: IntArray, hard: BoolArray, filed: IntArray, hazard: FloatArray,
+                    hazard_hard: FloatArray, last_day_kept: int
+                    ) -> tuple[IntArray, IntArray, IntArray]:
+    """Escalated complaints (``pool`` and today's ``risen``, merged in filing order) draw.
+
+    The ``t``-th complaint is settled if ``draw[t]`` falls below its estate's hazard for
+    its category (the hard hazard if hard), else lost if filed on or before
+    ``last_day_kept``, else kept: settled, lost and kept slots, each in filing order.
+    """
+    n = len(pool) + len(risen)
+    settled = np.empty(n, np.int64)
+    lost = np.empty(n, np.int64)
+    kept = np.empty(n, np.int64)
+    n_settled = n_lost = n_kept = 0
+    i = j = 0
+    for t in range(n):
+        if j == len(risen) or (i < len(pool) and pool[i] < risen[j]):
+            s = pool[i]
+            i += 1
+        else:
+            s = risen[j]
+            j += 1
+        e, c = estate[s], cat[s]
+        chance = hazard_hard[e, c] if hard[s] else hazard[e, c]
+        if draw[t] < chance:
+            settled[n_settled] = s
+            n_settled += 1
+        elif filed[s] <= last_day_kept:
+            lost[n_lost] = s
+            n_lost += 1
+        else:
+            kept[n_kept] = s
+            n_kept += 1
+    return settled[:n_settled], lost[:n_lost], kept[:n_kept]
+
+
+@njit(cache=True)
+def _nudge(s: FloatArray, hh: IntArray, delta: FloatArray, home: IntArray,
+           sat_total: FloatArray, sat_low: IntArray, low: float) -> None:
+    """Add ``delta`` to households ``hh`` in order, clip to [0, 1], update estate sums."""
+    touched = np.sort(hh)
+    n_touched = min(len(touched), 1)
+    for i in range(1, len(touched)):
+        if touched[i] != touched[n_touched - 1]:
+            touched[n_touched] = touched[i]
+            n_touched += 1
+    touched = touched[:n_touched]
+    before = s[touched]
+    for i in range(len(hh)):
+        s[hh[i]] += delta[i]
+    change = np.zeros(len(sat_total))
+    crossed = np.zeros(len(sat_total), np.int64)
+    for j in range(len(touched)):
+        h = touched[j]
+        after = min(max(s[h], 0.0), 1.0)
+        s[h] = after
+        change[home[h]] += after - before[j]
+        crossed[home[h]] += int(after < low) - int(before[j] < low)
+    sat_total += change
+    sat_low += crossed
+
+
+@njit(cache=True)
+def _estate_sums(s: FloatArray, offset: IntArray, low: float) -> tuple[FloatArray, IntArray]:
+    """Per-estate satisfaction sum and count below ``low`` (households by estate slice)."""
+    m = len(offset) - 1
+    total = np.zeros(m)
+    below = np.zeros(m, np.int64)
+    for e in range(m):
+        acc = 0.0
+        k = 0
+        for i in range(offset[e], offset[e + 1]):
+            acc += s[i]
+            k += s[i] < low
+        total[e], below[e] = acc, k
+    return total, below
+
+
+@njit(cache=True)
+def _drift(s: FloatArray, offset: IntArray, mean: FloatArray, target: FloatArray,
+           peer: float, drift: float) -> None:
+    """``s += peer (mean - s) + drift (target - s)`` per estate, clipped to [0, 1]."""
+    for e in range(len(offset) - 1):
+        for i in range(offset[e], offset[e + 1]):
+            pull = (mean[e] - s[i]) * peer
+            pull += (target[e] - s[i]) * drift
+            s[i] = min(max(s[i] + pull, 0.0), 1.0)
+
+
+@njit(cache=True)
+def _minus_logit(s: FloatArray, offset: IntArray, propensity: FloatArray, slope: float,
+                 intercept: float, peer_term: FloatArray, enforcement: FloatArray,
+                 out: FloatArray) -> None:
+    """``out = -(slope (s - 0.5) + intercept + peer_term + enforcement + propensity)``."""
+    for e in range(len(offset) - 1):
+        for i in range(offset[e], offset[e + 1]):
+            x = (s[i] - 0.5) * slope
+            x += intercept
+            x += peer_term[e]
+            x += enforcement[e]
+            x += propensity[i]
+            out[i] = -x
+
+
+@njit(cache=True)
+def _payers(draw: FloatArray, exp_minus_logit: FloatArray, offset: IntArray,
+            can_pay: BoolArray) -> IntArray:
+    """Per estate, households whose ``draw`` falls below 1 / (1 + exp(-logit))."""
+    m = len(offset) - 1
+    paid = np.zeros(m, np.int64)
+    for e in range(m):
+        if can_pay[e]:
+            for i in range(offset[e], offset[e + 1]):
+                paid[e] += draw[i] * (exp_minus_logit[i] + 1.0) < 1.0
+    return paid
+
 class _Line:
     """One first-in-first-out list of complaint slots per estate, linked through the store."""
 
@@ -103,16 +222,6 @@ class _Line:
         """Follow a compaction of the store (``slot``: old slot -> new slot)."""
         for ends in (self.head, self.tail):
             ends[:] = np.where(ends >= 0, slot[ends], -1)
-
-
-def _sorted_unique(a: IntArray) -> IntArray:
-    s = np.sort(a)
-    if len(s) < 2:
-        return s
-    first = np.empty(len(s), bool)
-    first[0] = True
-    np.not_equal(s[1:], s[:-1], out=first[1:])
-    return s[first]
 
 
 class VectorHouseholds:
@@ -144,8 +253,6 @@ class VectorHouseholds:
         self.rng_pay = rngs["payment"]
         self.home = np.repeat(np.arange(m), self.n)
         total = int(self.offset[-1])
-        self._starts = np.minimum(self.offset[:-1], max(total - 1, 0))
-        self._vacant = self.n == 0
         init = rngs["households"]
         self.s = np.clip(init.normal(params.sat_init, params.sat_init_sd, total), 0.0, 1.0)
         self.propensity = init.normal(0.0, params.pay_propensity_sd, total)
@@ -198,23 +305,10 @@ class VectorHouseholds:
 
     # -- satisfaction bookkeeping -------------------------------------------------------
     def _sums(self) -> None:
-        self.sat_total = np.bincount(self.home, weights=self.s, minlength=len(self.n))
-        self.sat_low = self._per_estate(self.s < self.p.dissatisfied)
+        self.sat_total, self.sat_low = _estate_sums(self.s, self.offset, self.p.dissatisfied)
 
     def _nudge(self, hh: IntArray, delta: FloatArray) -> None:
-        if not len(hh):
-            return
-        touched = _sorted_unique(hh)
-        before = self.s[touched]
-        np.add.at(self.s, hh, delta)
-        after = np.clip(self.s[touched], 0.0, 1.0)
-        self.s[touched] = after
-        where = self.home[touched]
-        m = len(self.n)
-        self.sat_total += np.bincount(where, weights=after - before, minlength=m)
-        low = self.p.dissatisfied
-        self.sat_low += np.bincount(where, weights=(after < low).astype(np.int64)
-                                    - (before < low), minlength=m).astype(np.int64)
+        _nudge(self.s, hh, delta, self.home, self.sat_total, self.sat_low, self.p.dissatisfied)
 
     def _settle(self, slots: IntArray, day: int, channel: int) -> Settled:
         """Close the complaints at ``slots`` (in filing order), settled through ``channel``."""
@@ -266,21 +360,19 @@ class VectorHouseholds:
         _, rise_w, lost_w = self._take_heads(self.waiting, d, self._no_capacity, ctl)
         up = np.sort(np.concatenate([rise_c, rise_w]))
         escalated = np.bincount(self.estate[up], minlength=m)
-        eq = np.insert(self.escalated, np.searchsorted(self.escalated, up), up)
-        e_up, c_up = self.estate[eq], self.cat[eq]
-        chance = np.where(self.hard[eq], ctl.hazard_hard[e_up, c_up], ctl.hazard[e_up, c_up])
-        hit = self.rng_settle.random(len(eq)) < chance
-        parts.append(self._settle(eq[hit], d, ESCALATION))
+        draw = self.rng_settle.random(len(self.escalated) + len(up))
+        hit, lost_e, self.escalated = _draw_escalated(
+            self.escalated, up, draw, self.estate, self.cat, self.hard, self.filed,
+            ctl.hazard, ctl.hazard_hard, d - p.max_age_days)
+        parts.append(self._settle(hit, d, ESCALATION))
 
         # residents give up on what is too old
-        lost_e = ~hit & (self.filed[eq] <= d - p.max_age_days)
-        lost = np.sort(np.concatenate([lost_c, lost_w, eq[lost_e]]))
+        lost = np.sort(np.concatenate([lost_c, lost_w, lost_e]))
         self._nudge(self.hh[lost], np.full(len(lost), -p.sat_abandoned))
         self.is_open[lost] = False
         age = d - self.filed[lost]
         abandoned = Settled(self.estate[lost], self.filed[lost], age,
                             np.full(len(lost), -1, np.int64))
-        self.escalated = eq[~(hit | lost_e)]
         return DayReport(filed, escalated, self._open(), Settled.concat(parts), abandoned)
 
     def meeting(self, day: int, estates: BoolArray, clear: float) -> Settled:
@@ -299,45 +391,17 @@ class VectorHouseholds:
         """Satisfaction drift and peer pull, then the fee decision; paid count per estate."""
         p, s = self.p, self.s
         mean = self.sat_total / np.maximum(self.n, 1)
-        # s += sat_peer (mean - s) + sat_drift (target - s), computed in place
-        pull = self._per_household(mean)
-        pull -= s
-        pull *= p.sat_peer
-        drift = self._per_household(target)
-        drift -= s
-        drift *= p.sat_drift
-        pull += drift
-        s += pull
-        np.clip(s, 0.0, 1.0, out=s)
+        _drift(s, self.offset, mean, target, p.sat_peer, p.sat_drift)
         self._sums()
-        # logit = intercept + pay_satisfaction (s - 0.5) + pay_peer (peer - 0.5)
-        #         + enforcement + propensity; pays with chance 1 / (1 + exp(-logit))
-        logit = np.subtract(s, 0.5, out=pull)
-        logit *= p.pay_satisfaction
-        logit += p.pay_intercept
-        logit += self._per_household(p.pay_peer * (peer_paid - 0.5))
-        logit += self._per_household(enforcement)
-        logit += self.propensity
-        odds = np.exp(np.negative(logit, out=logit), out=logit)
-        odds += 1.0
-        draw = self.rng_pay.random(len(s))
-        draw *= odds
-        pays = draw < 1.0
-        pays &= self._per_household(can_pay)
-        return self._per_estate(pays)
-
-    def _per_household(self, values: np.ndarray) -> np.ndarray:
-        """Per-estate ``values`` repeated for each household (``values[home]``)."""
-        return np.repeat(values, self.n)
-
-    def _per_estate(self, flags: BoolArray) -> IntArray:
-        """Per-estate count of true ``flags`` (households in estate order)."""
-        if not len(flags):
-            return np.zeros(len(self.n), np.int64)
-        # households of an estate are contiguous: one sum per slice
-        counts = np.add.reduceat(flags, self._starts, dtype=np.int64)
-        counts[self._vacant] = 0
-        return counts
+        # pays with chance 1 / (1 + exp(-logit)), logit = pay_intercept
+        #   + pay_satisfaction (s - 0.5) + pay_peer (peer - 0.5) + enforcement + propensity
+        exp_minus_logit = np.empty_like(s)
+        _minus_logit(s, self.offset, self.propensity, p.pay_satisfaction, p.pay_intercept,
+                     p.pay_peer * (peer_paid - 0.5), enforcement, exp_minus_logit)
+        np.exp(exp_minus_logit, out=exp_minus_logit)
+        paid: IntArray = _payers(self.rng_pay.random(len(s)), exp_minus_logit, self.offset,
+                                 can_pay)
+        return paid
 
     def satisfaction(self) -> SatTable:
         """Current per-estate satisfaction sums and dissatisfied counts."""
