@@ -370,18 +370,15 @@ class CityModel(mesa.Model):  # type: ignore[misc]
         self._dirty = True
 
     def _vacuums(self, day: int) -> None:
-        vacant = np.flatnonzero(~self.served & (self.vacated >= 0))
-        changed = False
-        for e in vacant:
-            waited = day - int(self.vacated[e])
-            comm = str(self.community[e])
-            if waited >= self.p.interim_days and not self.interim[e]:
-                self.city.add_rel(RelType.INTERIM_MANAGES, comm, self.estate_ids[e])
-                self._pending.add(int(e))
-                changed = True
-            if waited >= self.p.tender_days and self._tender(int(e)):
-                changed = True
-        if changed:
+        waited = np.where(~self.served & (self.vacated >= 0), day - self.vacated, -1)
+        # interim managers first, then tenders in estate order (the tenders' draw order)
+        interim = np.flatnonzero((waited >= self.p.interim_days) & ~self.interim)
+        for e in interim:
+            self.city.add_rel(RelType.INTERIM_MANAGES, str(self.community[e]),
+                              self.estate_ids[e])
+            self._pending.add(int(e))
+        tendered = [self._tender(int(e)) for e in np.flatnonzero(waited >= self.p.tender_days)]
+        if len(interim) or any(tendered):
             self._refresh_pending()
 
     def _tender(self, estate: int) -> bool:
