@@ -52,18 +52,16 @@ def _append(slots: IntArray, estate: IntArray, head: IntArray, tail: IntArray,
 @njit(cache=True)
 def _take_heads(day: int, filed: IntArray, after: IntArray, head: IntArray, tail: IntArray,
                 count: IntArray, capacity: IntArray, response: IntArray, rise_age: IntArray,
-                path: BoolArray, max_age: int) -> tuple[IntArray, IntArray, IntArray]:
+                path: BoolArray, max_age: int, out: IntArray) -> tuple[int, int, int]:
     """Take each estate's oldest complaints off its list: served, risen and lost slots.
 
     From the head of estate ``e``'s list (oldest first, so ages only fall along it): up
     to ``capacity[e]`` complaints at least ``response[e]`` days old are served; then, if
     ``path[e]``, those at least ``rise_age[e]`` days old rise; then those at least
-    ``max_age`` days old are lost. Slots come out by estate, then filing order.
+    ``max_age`` days old are lost. Slots go to the rows of ``out`` (room for every
+    complaint on the lists) by estate, then filing order; returns how many of each.
     """
-    size = count.sum()
-    served = np.empty(size, np.int64)
-    risen = np.empty(size, np.int64)
-    lost = np.empty(size, np.int64)
+    served, risen, lost = out[0], out[1], out[2]
     n_served = n_risen = n_lost = 0
     for e in range(len(head)):
         s = head[e]
@@ -88,7 +86,7 @@ def _take_heads(day: int, filed: IntArray, after: IntArray, head: IntArray, tail
         if s < 0:
             tail[e] = -1
         count[e] -= taken
-    return served[:n_served], risen[:n_risen], lost[:n_lost]
+    return n_served, n_risen, n_lost
 
 
 
@@ -210,6 +208,35 @@ def _payers(draw: FloatArray, exp_minus_logit: FloatArray, offset: IntArray,
                 paid[e] += draw[i] * (exp_minus_logit[i] + 1.0) < 1.0
     return paid
 
+
+@njit(cache=True)
+def _number_open(is_open: BoolArray, slot: IntArray) -> int:
+    """``slot[x]``: the open complaint's new slot (its rank among the open), or -1."""
+    n = 0
+    for x in range(len(is_open)):
+        if is_open[x]:
+            slot[x] = n
+            n += 1
+        else:
+            slot[x] = -1
+    return n
+
+
+@njit(cache=True)
+def _renumber(slots: IntArray, slot: IntArray) -> None:
+    """Replace each slot in ``slots`` (-1: none) by its new number ``slot[x]``, in place."""
+    for i in range(len(slots)):
+        if slots[i] >= 0:
+            slots[i] = slot[slots[i]]
+
+
+@njit(cache=True)
+def _move_down(column: np.ndarray, slot: IntArray) -> None:
+    """Move each open row ``x`` of ``column`` to its new slot ``slot[x] <= x``, in place."""
+    for x in range(len(slot)):
+        if slot[x] >= 0:
+            column[slot[x]] = column[x]
+
 class _Line:
     """One first-in-first-out list of complaint slots per estate, linked through the store."""
 
@@ -217,11 +244,25 @@ class _Line:
         self.head = np.full(m, -1, np.int64)
         self.tail = np.full(m, -1, np.int64)
         self.count = np.zeros(m, np.int64)
+        self._taken = np.zeros((3, 0), np.int64)  # reused: no allocation a day
+
+    def take_heads(self, day: int, filed: IntArray, after: IntArray, capacity: IntArray,
+                   ctl: DayControl, max_age: int) -> tuple[IntArray, IntArray, IntArray]:
+        """Served, risen and lost slots of the day (see ``_take_heads``); views that the
+        next call overwrites."""
+        size = int(self.count.sum())
+        if self._taken.shape[1] < size:
+            self._taken = np.zeros((3, 2 * size), np.int64)
+        taken = self._taken
+        n_served, n_risen, n_lost = _take_heads(
+            day, filed, after, self.head, self.tail, self.count, capacity, ctl.response,
+            ctl.escalation_age, ctl.path, max_age, taken)
+        return taken[0, :n_served], taken[1, :n_risen], taken[2, :n_lost]
 
     def renumber(self, slot: IntArray) -> None:
         """Follow a compaction of the store (``slot``: old slot -> new slot)."""
-        for ends in (self.head, self.tail):
-            ends[:] = np.where(ends >= 0, slot[ends], -1)
+        _renumber(self.head, slot)
+        _renumber(self.tail, slot)
 
 
 class VectorHouseholds:
@@ -256,10 +297,12 @@ class VectorHouseholds:
         init = rngs["households"]
         self.s = np.clip(init.normal(params.sat_init, params.sat_init_sd, total), 0.0, 1.0)
         self.propensity = init.normal(0.0, params.pay_propensity_sd, total)
+        self._month_buffers = np.zeros(total), np.zeros(total)  # reused each month
         # the complaint store: one row (slot) per complaint, slots in filing order
         self.used = 0
         self.estate = self.hh = self.cat = self.filed = self.after = np.zeros(0, np.int64)
         self.hard = self.is_open = np.zeros(0, bool)
+        self._slot = np.zeros(0, np.int64)  # compaction's old slot -> new slot
         self.company = _Line(m)  # not hard, not escalated
         self.waiting = _Line(m)  # hard, not escalated
         self.escalated = np.zeros(0, np.int64)  # slots, filing order
@@ -282,26 +325,25 @@ class VectorHouseholds:
         return new
 
     def _compact(self, room: int) -> None:
-        """Move the open complaints to the first slots, in order, leaving ``room`` and more."""
-        keep = np.flatnonzero(self.is_open[: self.used])
-        n = len(keep)
-        size = max(2 * (n + room), _MIN_SLOTS)
-        slot = np.full(self.used + 1, -1, np.int64)  # old slot -> new slot; slot[-1] = -1
-        slot[keep] = np.arange(n)
-
-        def moved(a: np.ndarray) -> np.ndarray:
-            b = np.zeros(size, a.dtype)
-            b[:n] = a[keep]
-            return b
-
-        self.estate, self.hh, self.cat = moved(self.estate), moved(self.hh), moved(self.cat)
-        self.filed, self.hard, self.is_open = moved(self.filed), moved(self.hard), \
-            moved(self.is_open)
-        self.after = moved(slot[self.after[: self.used]])
+        """Move the open complaints down to the first slots, in order, and make room for
+        ``room`` more (the store at least doubles when it would be over half full)."""
+        slot, used = self._slot, self.used
+        n = _number_open(self.is_open[:used], slot)
+        _renumber(self.after[:used], slot)
         self.company.renumber(slot)
         self.waiting.renumber(slot)
-        self.escalated = slot[self.escalated]
+        _renumber(self.escalated, slot)
+        columns = (self.estate, self.hh, self.cat, self.filed, self.after, self.hard,
+                   self.is_open)
+        for column in columns:
+            _move_down(column, slot[:used])
         self.used = n
+        if 2 * (n + room) > len(self.filed):
+            size = max(2 * (n + room), 2 * len(self.filed), _MIN_SLOTS)
+            (self.estate, self.hh, self.cat, self.filed, self.after, self.hard,
+             self.is_open) = (np.concatenate([c[:n], np.zeros(size - n, c.dtype)])
+                              for c in columns)
+            self._slot = np.zeros(size, np.int64)
 
     # -- satisfaction bookkeeping -------------------------------------------------------
     def _sums(self) -> None:
@@ -322,12 +364,6 @@ class VectorHouseholds:
     def _open(self) -> IntArray:
         return (self.company.count + self.waiting.count
                 + np.bincount(self.estate[self.escalated], minlength=len(self.n)))
-
-    def _take_heads(self, line: _Line, day: int, capacity: IntArray, ctl: DayControl
-                    ) -> tuple[IntArray, IntArray, IntArray]:
-        return _take_heads(day, self.filed, self.after, line.head, line.tail, line.count,
-                           capacity, ctl.response, ctl.escalation_age, ctl.path,
-                           self.p.max_age_days)
 
     # -- the layer ----------------------------------------------------------------------
     def day(self, ctl: DayControl) -> DayReport:
@@ -353,11 +389,13 @@ class VectorHouseholds:
                 self.company.count, self.after)
         _append(new[hard], self.estate, self.waiting.head, self.waiting.tail,
                 self.waiting.count, self.after)
-        served, rise_c, lost_c = self._take_heads(self.company, d, ctl.capacity, ctl)
+        served, rise_c, lost_c = self.company.take_heads(d, self.filed, self.after,
+                                                         ctl.capacity, ctl, p.max_age_days)
         parts = [self._settle(np.sort(served), d, COMPANY)]
 
         # escalation through whatever link exists, then the escalated channels
-        _, rise_w, lost_w = self._take_heads(self.waiting, d, self._no_capacity, ctl)
+        _, rise_w, lost_w = self.waiting.take_heads(d, self.filed, self.after,
+                                                    self._no_capacity, ctl, p.max_age_days)
         up = np.sort(np.concatenate([rise_c, rise_w]))
         escalated = np.bincount(self.estate[up], minlength=m)
         draw = self.rng_settle.random(len(self.escalated) + len(up))
@@ -395,11 +433,11 @@ class VectorHouseholds:
         self._sums()
         # pays with chance 1 / (1 + exp(-logit)), logit = pay_intercept
         #   + pay_satisfaction (s - 0.5) + pay_peer (peer - 0.5) + enforcement + propensity
-        exp_minus_logit = np.empty_like(s)
+        exp_minus_logit, draw = self._month_buffers
         _minus_logit(s, self.offset, self.propensity, p.pay_satisfaction, p.pay_intercept,
                      p.pay_peer * (peer_paid - 0.5), enforcement, exp_minus_logit)
         np.exp(exp_minus_logit, out=exp_minus_logit)
-        paid: IntArray = _payers(self.rng_pay.random(len(s)), exp_minus_logit, self.offset,
+        paid: IntArray = _payers(self.rng_pay.random(out=draw), exp_minus_logit, self.offset,
                                  can_pay)
         return paid
 
