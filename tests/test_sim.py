@@ -89,7 +89,7 @@ def test_compacting_the_complaint_store_changes_nothing(city: CityGraph,
     monkeypatch.setattr(households, "_MIN_SLOTS", 1)  # compacted whenever full
     monkeypatch.setattr(households.VectorHouseholds, "_compact", counted)
     tight = _run(city, seed=4, policies=[make_policy("cross_appointment", start_day=30)])
-    assert compactions > 10
+    assert compactions >= 5
     for name in roomy:
         pd.testing.assert_frame_equal(roomy[name], tight[name], check_exact=True)
 
