@@ -2,9 +2,9 @@
 
 The workload is the issue's: the `district` preset (800 estates, ~500 k households) over
 one simulated year, parameters from ``simulations/sweep_sobol.toml`` on a Latin
-hypercube. A full 1,000-run sweep takes tens of minutes here, so by default each
-executor runs a few runs and the 1,000-run time is extrapolated (startup + 1,000 ÷ rate);
-``--runs 1000`` measures it outright.
+hypercube. A full 1,000-run sweep takes 7-10 minutes per parallel executor here, so by
+default each executor runs a few runs and the 1,000-run time is extrapolated (startup +
+1,000 ÷ rate); ``--runs 1000`` measures it outright.
 
     .venv/bin/python benchmarks/bench_sweep.py                 # 4 serial, 8 local, 8 Dask runs
     .venv/bin/python benchmarks/bench_sweep.py --runs 1000     # the real thing

@@ -95,6 +95,71 @@ def test_sweep_without_parameters_refused(tmp_path: Path) -> None:
         load_sweep(path)
 
 
+POLICY_SWEEP = """[sweep]
+name = "tiny_policy_sweep"
+scenario = "tiny.toml"
+design = "grid"
+samples = 2
+days = 45
+
+[policy.cross_appointment]
+owners_committee = [0.0, 1.0]
+start_day = [0, 20]
+"""
+
+CROSS_APPOINTMENT = """
+[[policy]]
+kind = "cross_appointment"
+start_day = 10
+"""
+
+
+def write_policy_sweep(folder: Path, text: str = POLICY_SWEEP) -> Path:
+    path = write_sweep(folder, text)
+    (folder / "tiny.toml").write_text(TINY + CROSS_APPOINTMENT, encoding="utf-8")
+    return path
+
+
+def test_sweep_varies_a_policy_parameter_of_the_base_scenario(tmp_path: Path) -> None:
+    from redwuye_graph.experiments.outcomes import run_outcomes
+    from redwuye_graph.sim import CityModel, make_policy
+
+    sweep = load_sweep(write_policy_sweep(tmp_path))
+    assert [f.name for f in sweep.factors] == ["policy.cross_appointment.owners_committee",
+                                               "policy.cross_appointment.start_day"]
+    tasks = sweep.tasks()
+    assert [t.values["policy.cross_appointment.start_day"] for t in tasks] == [0, 20, 0, 20]
+    task = tasks[1]  # owners_committee 0.0 from day 20
+    model = CityModel(sweep.scenario.city(), seed=task.seed, policies=[make_policy(
+        "cross_appointment", start_day=20, owners_committee=0.0)])
+    model.run(45)
+    expected = run_outcomes(model.recorder.tables(estates=False))
+    row = run_task(task)
+    assert {k: row[k] for k in OUTCOMES} == pytest.approx(expected, nan_ok=True, rel=0, abs=0)
+    assert run_task(tasks[2])["escalation_share"] != row["escalation_share"]
+
+
+@pytest.mark.parametrize(("old", "new", "key", "words"), [
+    ("[policy.cross_appointment]", "[policy.cross_appointmen]", "policy.cross_appointmen",
+     "unknown policy"),
+    ("[policy.cross_appointment]", "[policy.star_rating]", "policy.star_rating",
+     "the base scenario has 0 star_rating policies"),
+    ("owners_committee = [0.0, 1.0]", "owner_committee = [0.0, 1.0]",
+     "policy.cross_appointment.owner_committee", "unknown parameter"),
+    ("owners_committee = [0.0, 1.0]", "owners_committee = [0.0, 2.0]",
+     "policy.cross_appointment.owners_committee", "outside the allowed [0, 1]"),
+    ("start_day = [0, 20]", "start_day = [0, 20.5]", "policy.cross_appointment.start_day",
+     "whole-number"),
+])
+def test_bad_policy_range_refused_naming_file_and_key(tmp_path: Path, old: str, new: str,
+                                                      key: str, words: str) -> None:
+    path = write_policy_sweep(tmp_path, POLICY_SWEEP.replace(old, new))
+    with pytest.raises(SweepError) as err:
+        load_sweep(path)
+    message = str(err.value)
+    assert str(path) in message and f"{key}:" in message and words in message, message
+
+
 def test_bad_sweep_runs_nothing(tmp_path: Path) -> None:
     from typer.testing import CliRunner
 
@@ -108,7 +173,8 @@ def test_bad_sweep_runs_nothing(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("name", "days"), [("sweep_collection", 730), ("sweep_sobol", 365),
-                                            ("sweep_morris", 365)])
+                                            ("sweep_morris", 365),
+                                            ("sweep_cross_appointment", 730)])
 def test_shipped_sweeps_load(name: str, days: int) -> None:
     sweep = load_sweep(REPO / "simulations" / f"{name}.toml")
     assert sweep.scenario.preset == "district" and sweep.days == days

@@ -19,9 +19,14 @@ design that picks the points::
     [levels]                     # generate.PolicyLevels names: [low, high] inside [0, 1]
     owners_committee = [0.0, 1.0]
 
-Ranges are checked against the one parameter registry (:data:`~redwuye_graph.sim.PARAMS`)
-and the city's policy levels: an unknown name, a range outside the registry or an empty
-range raises :class:`SweepError` naming the file and the key before anything runs.
+    [policy.cross_appointment]   # a parameter of the base scenario's policy of that kind
+    owners_committee = [0.0, 1.0]
+    start_day = [0, 365]
+
+Ranges are checked against the one parameter registry (:data:`~redwuye_graph.sim.PARAMS`),
+the city's policy levels and each policy's registered parameters: an unknown name, a range
+outside the registry or an empty range raises :class:`SweepError` naming the file and the
+key before anything runs.
 Every point runs with the same seeds (common random numbers), so differences between
 points are not seed noise. Designs come from ``scipy.stats.qmc`` (Latin hypercube) and
 SALib (Saltelli/Sobol and Morris samplers).
@@ -59,6 +64,7 @@ from redwuye_graph.experiments.results import RunTable
 from redwuye_graph.generate import PolicyLevels
 from redwuye_graph.sim.model import CityModel
 from redwuye_graph.sim.params import PARAMS
+from redwuye_graph.sim.policies import POLICIES, START_DAY
 from redwuye_graph.sim.scenario import Scenario, ScenarioError, load_scenario
 from redwuye_graph.sim.scenario import read_toml as scenario_toml
 
@@ -87,7 +93,8 @@ class SweepError(ValueError):
 
 @dataclass(frozen=True)
 class Factor:
-    """One varied parameter: a model parameter or (``levels.NAME``) a city policy level."""
+    """One varied parameter: a model parameter, a city policy level (``levels.NAME``) or a
+    parameter of one of the base scenario's policies (``policy.KIND.NAME``)."""
 
     name: str
     low: float
@@ -224,14 +231,18 @@ def _range(path: Path, key: str, value: Any, low: float, high: float, unit: str,
     return a, b
 
 
-def load_factors(path: Path, data: dict[str, Any], levels: bool = True) -> tuple[Factor, ...]:
-    """The varied parameters of a parsed file's ``[params]`` (and ``[levels]``) tables.
+def load_factors(path: Path, data: dict[str, Any], levels: bool = True,
+                 policies: list[dict[str, Any]] | None = None) -> tuple[Factor, ...]:
+    """The varied parameters of a parsed file's ``[params]`` (and ``[levels]`` and
+    ``[policy.KIND]``) tables.
 
     Parameters
     ----------
     path : the file, named in errors.
     data : the parsed TOML.
-    levels : whether a ``[levels]`` table is allowed.
+    levels : whether a ``[levels]`` table is read.
+    policies : the base scenario's policies, whose parameters ``[policy.KIND]`` tables
+        may vary (``None``: those tables are not read).
     """
     factors = []
     for name, value in data.get("params", {}).items():
@@ -247,10 +258,36 @@ def load_factors(path: Path, data: dict[str, Any], levels: bool = True) -> tuple
                              f"{', '.join(_LEVELS)}")
         low, high = _range(path, f"levels.{name}", value, 0.0, 1.0, "share", False)
         factors.append(Factor(f"levels.{name}", low, high))
+    for kind, table in data.get("policy", {}).items() if policies is not None else ():
+        factors.extend(_policy_factors(path, kind, table, policies or []))
     if not factors:
         raise file_error(path, "params", "no parameter varied; give at least one "
                          "NAME = [low, high]")
     return tuple(factors)
+
+
+def _policy_factors(path: Path, kind: str, table: Any, policies: list[dict[str, Any]]
+                    ) -> list[Factor]:
+    """Factors of one ``[policy.KIND]`` table: parameters of the base scenario's policy."""
+    where = f"policy.{kind}"
+    if kind not in POLICIES:
+        raise file_error(path, where, f"unknown policy; known: {', '.join(POLICIES)}")
+    if not isinstance(table, dict) or not table:
+        raise file_error(path, where, "must be a table of NAME = [low, high]")
+    count = sum(spec["kind"] == kind for spec in policies)
+    if count != 1:
+        raise file_error(path, where, f"the base scenario has {count} {kind} policies; a sweep "
+                         "varies the parameters of exactly one")
+    specs = {"start_day": START_DAY, **POLICIES[kind].PARAMS}
+    factors = []
+    for name, value in table.items():
+        if name not in specs:
+            raise file_error(path, f"{where}.{name}", f"unknown parameter; known: "
+                             f"{', '.join(specs)}")
+        p = specs[name]
+        low, high = _range(path, f"{where}.{name}", value, p.low, p.high, p.unit, p.integer)
+        factors.append(Factor(f"{where}.{name}", low, high, p.integer))
+    return factors
 
 
 def _scenario(path: Path, head: dict[str, Any]) -> Scenario:
@@ -287,7 +324,7 @@ def read_head(path: Path, data: dict[str, Any], table: str, ints: dict[str, int]
 def load_sweep(path: Path) -> Sweep:
     """Read and validate a sweep file; raise :class:`SweepError` on any problem."""
     path = Path(path)
-    data = read_toml(path, ("sweep", "params", "levels"))
+    data = read_toml(path, ("sweep", "params", "levels", "policy"))
     head = read_head(path, data, "sweep", _SWEEP_INT,
                      ("name", "description", "scenario", "design"))
     scenario = _scenario(path, head)
@@ -298,7 +335,7 @@ def load_sweep(path: Path) -> Sweep:
     if design not in DESIGNS:
         raise file_error(path, "sweep.design", f"unknown design {design!r}; allowed: "
                          f"{', '.join(DESIGNS)}")
-    factors = load_factors(path, data)
+    factors = load_factors(path, data, policies=scenario.policies)
     if scenario.store is not None and any(f.level for f in factors):
         raise file_error(path, "levels", "levels apply to a generated preset; the base scenario "
                          "reads a store")
@@ -343,12 +380,23 @@ def run_task(task: Task) -> dict[str, Any]:
     """Run one task; its row: run, point, replicate, seed, values, outcomes, seconds."""
     started = time.perf_counter()
     sc = task.scenario
-    levels = {f.removeprefix("levels."): float(v) for f, v in task.values.items()
-              if f.startswith("levels.")}
-    params: dict[str, Any] = {f: v for f, v in task.values.items()
-                              if not f.startswith("levels.")}
+    params: dict[str, Any] = {}
+    levels: dict[str, float] = {}
+    policy: dict[str, dict[str, Any]] = {}
+    for name, value in task.values.items():
+        table, _, rest = name.partition(".")
+        if table == "levels":
+            levels[rest] = float(value)
+        elif table == "policy":
+            kind, _, key = rest.partition(".")
+            policy.setdefault(kind, {})[key] = value
+        else:
+            params[name] = value
     if levels:
         sc = replace(sc, levels={**sc.levels, **levels})
+    if policy:
+        sc = replace(sc, policies=[{**spec, **policy.get(spec["kind"], {})}
+                                   for spec in sc.policies])
     model = CityModel(_city(sc), params=replace(sc.params, **params),
                       policies=sc.make_policies(), seed=task.seed)
     model.run(task.days)
