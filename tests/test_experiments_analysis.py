@@ -217,3 +217,16 @@ def test_discover_refuses_a_threshold_no_point_passes(tmp_path: Path) -> None:
                          "collection_12m": np.linspace(0.2, 0.6, 10)})
     with pytest.raises(ValueError, match=r"no design point has collection_12m >= 0\.9"):
         discover(runs, ["a"], "collection_12m", 0.9)
+
+
+def test_discover_says_when_no_box_is_dense_enough() -> None:
+    import pandas as pd
+
+    rng = np.random.default_rng(2)
+    runs = pd.DataFrame({"point": range(60), "a": rng.random(60), "b": rng.random(60)})
+    runs["collection_12m"] = np.where(np.arange(60) < 2, 0.95, 0.5)  # two passing points
+    found = discover(runs, ["a", "b"], "collection_12m", 0.9, mass_min=0.2)
+    assert found.density < 0.8
+    assert "no box reaches density 80%: this is the densest" in found.describe()
+    dense = discover(runs, ["a", "b"], "collection_12m", 0.9, min_density=0.05)
+    assert "no box reaches" not in dense.describe()

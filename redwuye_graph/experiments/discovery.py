@@ -38,6 +38,7 @@ class Discovery:
     points: int
     trajectory: pd.DataFrame
     chosen: int
+    min_density: float
 
     def describe(self) -> str:
         """The box in words: one line per restricted parameter, then the statistics."""
@@ -53,6 +54,9 @@ class Discovery:
                          f"  (swept [{row.swept_low:.4g}, {row.swept_high:.4g}])")
         lines.append(f"  coverage {self.coverage:.1%}, density {self.density:.1%}, "
                      f"mass {self.mass:.1%}")
+        if self.density < self.min_density:
+            lines.append(f"  no box reaches density {self.min_density:.0%}: this is the densest; "
+                         "too few passing points to bound (sample more points near it)")
         return "\n".join(lines)
 
 
@@ -129,4 +133,4 @@ def discover(runs: pd.DataFrame, factors: list[str], outcome: str, threshold: fl
     return Discovery(outcome=outcome, threshold=threshold, above=above, box=table,
                      coverage=float(row["coverage"]), density=float(row["density"]),
                      mass=float(row["mass"]), cases=cases, points=len(y),
-                     trajectory=trajectory, chosen=chosen)
+                     trajectory=trajectory, chosen=chosen, min_density=min_density)
