@@ -70,6 +70,14 @@ def test_running_server_enforces_unique_ids(cache: Path) -> None:
         assert neo4j_local.stop(cache) is False
 
 
+def _pid_printed_by(script: str) -> int:
+    """Run ``script`` in a child Python (the repo importable); the pid it prints last."""
+    out = subprocess.run([sys.executable, "-c", script], cwd=REPO,
+                         env={**os.environ, "PYTHONPATH": str(REPO)}, capture_output=True,
+                         text=True, timeout=300, check=True)
+    return int(out.stdout.split()[-1])
+
+
 def test_server_dies_with_its_python_parent(cache: Path) -> None:
     script = textwrap.dedent(
         f"""
@@ -81,17 +89,7 @@ def test_server_dies_with_its_python_parent(cache: Path) -> None:
         os._exit(0)
         """
     )
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    out = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=True,
-    )
-    pid = int(out.stdout.split()[-1])
+    pid = _pid_printed_by(script)
     deadline = time.monotonic() + 30
     while _pid_alive(pid) and time.monotonic() < deadline:
         time.sleep(0.2)
@@ -111,17 +109,7 @@ def test_detached_server_survives_and_stops(cache: Path) -> None:
         print(start(Path({str(cache)!r}), 0).pid)
         """
     )
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    out = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=True,
-    )
-    pid = int(out.stdout.split()[-1])
+    pid = _pid_printed_by(script)
     server = neo4j_local.status(cache)
     assert isinstance(server, LocalNeo4j)
     assert server.pid == pid
