@@ -49,6 +49,15 @@ def write_sweep(folder: Path, text: str = SWEEP) -> Path:
     return path
 
 
+def assert_refused(path: Path, key: str, words: str) -> None:
+    """Loading the sweep at ``path`` fails with a message naming the file, ``key`` and
+    ``words``."""
+    with pytest.raises(SweepError) as err:
+        load_sweep(path)
+    message = str(err.value)
+    assert str(path) in message and f"{key}:" in message and words in message, message
+
+
 def rows(out: Path) -> pd.DataFrame:
     return read_runs(out).drop(columns="seconds")
 
@@ -82,11 +91,7 @@ def rows(out: Path) -> pd.DataFrame:
 def test_bad_sweep_refused_naming_file_and_key(tmp_path: Path, old: str, new: str, key: str,
                                                words: str) -> None:
     assert old in SWEEP
-    path = write_sweep(tmp_path, SWEEP.replace(old, new))
-    with pytest.raises(SweepError) as err:
-        load_sweep(path)
-    message = str(err.value)
-    assert str(path) in message and f"{key}:" in message and words in message, message
+    assert_refused(write_sweep(tmp_path, SWEEP.replace(old, new)), key, words)
 
 
 def test_sweep_without_parameters_refused(tmp_path: Path) -> None:
@@ -153,11 +158,8 @@ def test_sweep_varies_a_policy_parameter_of_the_base_scenario(tmp_path: Path) ->
 ])
 def test_bad_policy_range_refused_naming_file_and_key(tmp_path: Path, old: str, new: str,
                                                       key: str, words: str) -> None:
-    path = write_policy_sweep(tmp_path, POLICY_SWEEP.replace(old, new))
-    with pytest.raises(SweepError) as err:
-        load_sweep(path)
-    message = str(err.value)
-    assert str(path) in message and f"{key}:" in message and words in message, message
+    assert old in POLICY_SWEEP
+    assert_refused(write_policy_sweep(tmp_path, POLICY_SWEEP.replace(old, new)), key, words)
 
 
 def test_bad_sweep_runs_nothing(tmp_path: Path) -> None:
