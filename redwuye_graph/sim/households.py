@@ -15,6 +15,7 @@ import numpy as np
 from numba import njit
 
 from redwuye_graph.sim.layer import (
+    ABANDONED,
     COMPANY,
     ESCALATION,
     MEETING,
@@ -352,12 +353,17 @@ class VectorHouseholds:
     def _nudge(self, hh: IntArray, delta: FloatArray) -> None:
         _nudge(self.s, hh, delta, self.home, self.sat_total, self.sat_low, self.p.dissatisfied)
 
-    def _settle(self, slots: IntArray, day: int, channel: int) -> Settled:
-        """Close the complaints at ``slots`` (in filing order), settled through ``channel``."""
+    def _close(self, slots: IntArray, day: int, channel: int) -> Settled:
+        """Close the complaints at ``slots`` (in filing order): settled through ``channel``
+        or ``ABANDONED``; their households' satisfaction moves accordingly."""
         filed = self.filed[slots]
         age = day - filed
         p = self.p
-        self._nudge(self.hh[slots], np.where(age <= p.quick_days, p.sat_quick, p.sat_late))
+        if channel == ABANDONED:
+            change = np.full(len(slots), -p.sat_abandoned)
+        else:
+            change = np.where(age <= p.quick_days, p.sat_quick, p.sat_late)
+        self._nudge(self.hh[slots], change)
         self.is_open[slots] = False
         return Settled(self.estate[slots], filed, age, np.full(len(slots), channel, np.int64))
 
@@ -391,7 +397,7 @@ class VectorHouseholds:
                 self.waiting.count, self.after)
         served, rise_c, lost_c = self.company.take_heads(d, self.filed, self.after,
                                                          ctl.capacity, ctl, p.max_age_days)
-        parts = [self._settle(np.sort(served), d, COMPANY)]
+        parts = [self._close(np.sort(served), d, COMPANY)]
 
         # escalation through whatever link exists, then the escalated channels
         _, rise_w, lost_w = self.waiting.take_heads(d, self.filed, self.after,
@@ -402,15 +408,10 @@ class VectorHouseholds:
         hit, lost_e, self.escalated = _draw_escalated(
             self.escalated, up, draw, self.estate, self.cat, self.hard, self.filed,
             ctl.hazard, ctl.hazard_hard, d - p.max_age_days)
-        parts.append(self._settle(hit, d, ESCALATION))
+        parts.append(self._close(hit, d, ESCALATION))
 
         # residents give up on what is too old
-        lost = np.sort(np.concatenate([lost_c, lost_w, lost_e]))
-        self._nudge(self.hh[lost], np.full(len(lost), -p.sat_abandoned))
-        self.is_open[lost] = False
-        age = d - self.filed[lost]
-        abandoned = Settled(self.estate[lost], self.filed[lost], age,
-                            np.full(len(lost), -1, np.int64))
+        abandoned = self._close(np.sort(np.concatenate([lost_c, lost_w, lost_e])), d, ABANDONED)
         return DayReport(filed, escalated, self._open(), Settled.concat(parts), abandoned)
 
     def meeting(self, day: int, estates: BoolArray, clear: float) -> Settled:
@@ -418,7 +419,7 @@ class VectorHouseholds:
         eq = self.escalated
         up = np.flatnonzero(estates[self.estate[eq]])
         hit = up[self.rng_settle.random(len(up)) < clear]
-        done = self._settle(eq[hit], day, MEETING)
+        done = self._close(eq[hit], day, MEETING)
         keep = np.ones(len(eq), bool)
         keep[hit] = False
         self.escalated = eq[keep]

@@ -14,15 +14,16 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["COMPANY", "ESCALATION", "MEETING", "DayControl", "DayReport", "HouseholdLayer",
-           "SatTable", "Settled"]
+__all__ = ["ABANDONED", "COMPANY", "ESCALATION", "MEETING", "DayControl", "DayReport",
+           "HouseholdLayer", "SatTable", "Settled"]
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 
-#: Channels that settle a complaint (values of :attr:`Settled.channel`).
-COMPANY, ESCALATION, MEETING = 0, 1, 2
+#: Channels that settle a complaint (values of :attr:`Settled.channel`); ``ABANDONED``
+#: marks complaints residents gave up on.
+COMPANY, ESCALATION, MEETING, ABANDONED = 0, 1, 2, -1
 
 
 @dataclass

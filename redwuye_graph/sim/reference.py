@@ -28,6 +28,7 @@ import mesa
 import numpy as np
 
 from redwuye_graph.sim.layer import (
+    ABANDONED,
     COMPANY,
     ESCALATION,
     MEETING,
@@ -170,7 +171,7 @@ class ReferenceHouseholds:
             for c in queue:
                 if id(c) not in done and d - c.filed >= self.p.max_age_days:
                     c.household.change_satisfaction(-self.p.sat_abandoned)
-                    lost.append((e, c.filed, d - c.filed, -1))
+                    lost.append((e, c.filed, d - c.filed, ABANDONED))
                     done.add(id(c))
             self.queues[e] = [c for c in queue if id(c) not in done]
         return DayReport(self.filed, escalated,
