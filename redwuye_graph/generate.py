@@ -25,7 +25,7 @@ import numpy as np
 from redwuye_graph.citygraph import CityGraph
 from redwuye_graph.schema import CreditGrade, Label, PartyOrgLevel, RelType
 
-__all__ = ["PRESETS", "PolicyLevels", "Preset", "generate", "preset"]
+__all__ = ["PRESETS", "STREAMS", "PolicyLevels", "Preset", "generate", "preset"]
 
 
 @dataclass(frozen=True)
@@ -65,6 +65,11 @@ class PolicyLevels:
             value = getattr(self, f.name)
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"policy level {f.name}={value} is outside [0, 1]")
+
+
+#: Random streams of the generator, spawned in this order from ``SeedSequence(seed)``: the
+#: city's structure, the names of people, then one per policy level.
+STREAMS = ("structure", "people", *(f.name for f in fields(PolicyLevels)))
 
 
 @dataclass(frozen=True)
@@ -139,12 +144,24 @@ def _split(rng: np.random.Generator, total: int, parts: int) -> list[int]:
 
 
 class _Builder:
-    """Keeps the id counters and the random stream while a city is generated."""
+    """Keeps the id counters and the random streams while a city is generated.
+
+    The city's structure (places, estates, companies and who serves whom, the people of
+    the community two committees, company heads and project managers, resident units)
+    comes from the ``structure`` stream and the names of people from ``people``; each
+    policy level draws only from its own stream, one fixed set of draws per candidate
+    whatever the levels, so raising a level adds posts without moving anything else.
+    Ids are allocated for every candidate, present or not, so an id names the same body
+    or person at every level.
+    """
 
     def __init__(self, spec: Preset, seed: int):
         self.spec = spec
         self.levels = spec.levels
-        self.rng = np.random.default_rng(np.random.SeedSequence(seed))
+        streams = np.random.SeedSequence(seed).spawn(len(STREAMS))
+        self.streams = {name: np.random.default_rng(s) for name, s in zip(STREAMS, streams,
+                                                                           strict=True)}
+        self.rng = self.streams["structure"]
         self.city = CityGraph()
         self._next: dict[str, int] = {}
 
@@ -154,20 +171,35 @@ class _Builder:
         return f"{prefix}{n:0{width}d}"
 
     def chance(self, p: float) -> bool:
+        """A structural coin with probability ``p`` (from the structure stream)."""
         return bool(self.rng.random() < p)
+
+    def draws(self, level: str, size: int | tuple[int, ...]) -> np.ndarray:
+        """Uniform draws on [0, 1) from the stream of one policy level."""
+        return self.streams[level].random(size)
 
     def node(self, label: Label, prefix: str, width: int, **props: Any) -> str:
         node_id = self.new_id(prefix, width)
         self.city.add_node(label, node_id, **props)
         return node_id
 
+    def candidate(self) -> tuple[str, str]:
+        """The id and name of a person who may or may not hold a post."""
+        return self.new_id("P", 7), _person_name(self.streams["people"])
+
+    def add_person(self, who: tuple[str, str], party_member: bool,
+                   knows_property_law: bool = False) -> str:
+        self.city.add_node(Label.PERSON, who[0], name=who[1], party_member=party_member,
+                           knows_property_law=knows_property_law)
+        return who[0]
+
     def person(self, party_member: bool, knows_property_law: bool = False) -> str:
-        return self.node(Label.PERSON, "P", 7, name=_person_name(self.rng),
-                         party_member=party_member, knows_property_law=knows_property_law)
+        return self.add_person(self.candidate(), party_member, knows_property_law)
 
     def party_org(self, host: str, name: str, level: PartyOrgLevel,
-                  affiliated_to: str | None) -> str:
-        org = self.node(Label.PARTY_ORG, "G", 6, name=name, level=str(level))
+                  affiliated_to: str | None, org: str | None = None) -> str:
+        org = org or self.new_id("G", 6)
+        self.city.add_node(Label.PARTY_ORG, org, name=name, level=str(level))
         self.city.add_rel(RelType.PARTY_ORG_OF, org, host)
         if affiliated_to is not None:
             self.city.add_rel(RelType.AFFILIATED_TO, org, affiliated_to)
@@ -189,10 +221,16 @@ class _Community:
 
 
 def generate(spec: Preset | str, seed: int = 0) -> CityGraph:
-    """Generate a synthetic city; the same preset and seed give the same graph."""
+    """Generate a synthetic city; the same preset and seed give the same graph.
+
+    The policy levels change only the posts, committees and organisations they govern
+    (monotone in the level: what exists at one level exists at every higher one); the
+    structure, and so every estate's company, households, fee and vacancy, is the same
+    at any levels (only ``vacuum`` governs vacancy).
+    """
     spec = preset(spec) if isinstance(spec, str) else spec
     b = _Builder(spec, seed)
-    rng, city, lv = b.rng, b.city, b.levels
+    rng, city = b.rng, b.city
 
     street_orgs: dict[str, str] = {}
     communities: list[_Community] = []
@@ -228,10 +266,9 @@ def generate(spec: Preset | str, seed: int = 0) -> CityGraph:
             estates.append((estate, comm))
 
     companies = _make_companies(b, streets)
-    _serve_estates(b, estates, companies, street_orgs)
-    for estate, comm in estates:
-        if city.into(estate, RelType.SERVES) and b.chance(lv.owners_committee):
-            _make_owners_committee(b, estate, comm)
+    company_orgs = _company_party_orgs(b, companies, street_orgs)
+    served = _serve_estates(b, estates, companies, company_orgs)
+    _make_owners_committees(b, estates, served)
     _make_resident_units(b, communities)
     return city
 
@@ -284,100 +321,140 @@ def _make_companies(b: _Builder, streets: list[str]) -> list[str]:
     return companies
 
 
-def _serve_estates(b: _Builder, estates: list[tuple[str, _Community]], companies: list[str],
-                   street_orgs: dict[str, str]) -> None:
-    rng, city, lv = b.rng, b.city, b.levels
-    # Company market shares are heavy-tailed: a few large groups, many small firms.
-    share = rng.pareto(1.2, len(companies)) + 0.2
-    share /= share.sum()
+def _company_party_orgs(b: _Builder, companies: list[str], street_orgs: dict[str, str]
+                        ) -> dict[str, str]:
+    """Party organisations of qualifying companies, instructors for the others."""
+    city, lv = b.city, b.levels
+    has_org = b.draws("company_party_org", len(companies))
+    has_instructor = b.draws("instructor", len(companies))
     company_orgs: dict[str, str] = {}
-    for company in companies:
+    for i, company in enumerate(companies):
+        org, instructor = b.new_id("G", 6), b.candidate()
         props = city.props(company)
-        if props["party_members_on_staff"] >= 3 and b.chance(lv.company_party_org):
-            members = props["party_members_on_staff"]
+        members = props["party_members_on_staff"]
+        if members >= 3 and has_org[i] < lv.company_party_org:
             level = (PartyOrgLevel.COMMITTEE if members >= 50 else
                      PartyOrgLevel.GENERAL_BRANCH if members >= 15 else PartyOrgLevel.BRANCH)
             street = city.out(company, RelType.REGISTERED_IN)[0]
             company_orgs[company] = b.party_org(company, props["name"] + "党组织", level,
-                                                street_orgs[street])
+                                                street_orgs[street], org=org)
             head = city.into(company, RelType.MEMBER_OF)[0]
             if city.props(head)["party_member"]:
-                b.member(head, company_orgs[company], "secretary")
-        elif b.chance(lv.instructor):
-            instructor = b.person(party_member=True)
-            city.add_rel(RelType.INSTRUCTOR_OF, instructor, company)
+                b.member(head, org, "secretary")
+        elif has_instructor[i] < lv.instructor:
+            # an instructor is for a company without a party organisation
+            city.add_rel(RelType.INSTRUCTOR_OF, b.add_person(instructor, True), company)
+    return company_orgs
 
-    for estate, comm in estates:
-        if b.chance(lv.vacuum):
-            if b.chance(lv.interim_management):
-                manager = comm.id if b.chance(0.6) else comm.street
-                city.add_rel(RelType.INTERIM_MANAGES, manager, estate)
-            continue
+
+def _serve_estates(b: _Builder, estates: list[tuple[str, _Community]], companies: list[str],
+                   company_orgs: dict[str, str]) -> list[bool]:
+    """Projects of serving companies (and their posts), or vacancies; whether served."""
+    rng, city, lv = b.rng, b.city, b.levels
+    # Company market shares are heavy-tailed: a few large groups, many small firms.
+    share = rng.pareto(1.2, len(companies)) + 0.2
+    share /= share.sum()
+    n = len(estates)
+    vacant = b.draws("vacuum", n) < lv.vacuum
+    interim, interim_by = b.draws("interim_management", (n, 2)).T
+    group = b.draws("company_party_org", n)
+    instructed = b.draws("secretary_instructor", n)
+    supervised, supervisor_pick = b.draws("quality_supervisor", (n, 2)).T
+    head_seated = b.draws("company_head_on_regional_committee", n)
+    served = []
+    for e, (estate, comm) in enumerate(estates):
         company = companies[int(rng.choice(len(companies), p=share))]
-        project = b.node(Label.PROJECT, "J", 6,
-                         name=city.props(estate)["name"] + "物业管理处")
+        project, manager = b.new_id("J", 6), b.candidate()
+        manager_party = b.chance(0.3)
+        group_org = b.new_id("G", 6)
+        served.append(not vacant[e])
+        if vacant[e]:
+            if interim[e] < lv.interim_management:
+                manager_body = comm.id if interim_by[e] < 0.6 else comm.street
+                city.add_rel(RelType.INTERIM_MANAGES, manager_body, estate)
+            continue
+        city.add_node(Label.PROJECT, project, name=city.props(estate)["name"] + "物业管理处")
         city.add_rel(RelType.OPERATES, company, project)
         city.add_rel(RelType.SERVES, project, estate)
-        b.member(b.person(party_member=b.chance(0.3)), project, "manager")
-        if company in company_orgs and b.chance(0.25):
+        b.member(b.add_person(manager, manager_party), project, "manager")
+        if company in company_orgs and group[e] < 0.25:
             b.party_org(project, city.props(project)["name"] + "党小组", PartyOrgLevel.GROUP,
-                        company_orgs[company])
-        if b.chance(lv.secretary_instructor):
+                        company_orgs[company], org=group_org)
+        if instructed[e] < lv.secretary_instructor:
             city.add_rel(RelType.INSTRUCTOR_OF, comm.secretary, project)
-        if b.chance(lv.quality_supervisor):
+        if supervised[e] < lv.quality_supervisor:
             qualified = [p for p in comm.two_committees
                          if city.props(p)["party_member"] and city.props(p)["knows_property_law"]]
             if qualified:
-                supervisor = qualified[int(rng.integers(len(qualified)))]
+                supervisor = qualified[int(supervisor_pick[e] * len(qualified))]
                 city.add_rel(RelType.QUALITY_SUPERVISOR_OF, supervisor, project)
         head = city.into(company, RelType.MEMBER_OF)[0]
-        if (city.props(head)["party_member"] and b.chance(lv.company_head_on_regional_committee)
+        if (city.props(head)["party_member"]
+                and head_seated[e] < lv.company_head_on_regional_committee
                 and comm.rpc not in city.out(head, RelType.MEMBER_OF)):
             b.member(head, comm.rpc, "member")
+    return served
 
 
-def _make_owners_committee(b: _Builder, estate: str, comm: _Community) -> None:
-    rng, city, lv = b.rng, b.city, b.levels
-    oc = b.node(Label.OWNERS_COMMITTEE, "O", 6, name=city.props(estate)["name"] + "业主委员会")
-    city.add_rel(RelType.COMMITTEE_OF, oc, estate)
-    seats = int(rng.choice([5, 7, 9], p=[0.5, 0.35, 0.15]))
-    members = []
-    for seat in range(seats):
-        if seat == seats - 1 and b.chance(lv.community_member_on_owners_committee):
-            person = comm.two_committees[int(rng.integers(len(comm.two_committees)))]
-        else:
-            person = b.person(party_member=b.chance(lv.owners_committee_party_member))
-        role = "chair" if seat == 0 else "vice_chair" if seat == 1 else "member"
-        b.member(person, oc, role)
-        members.append(person)
-    party = [p for p in members if city.props(p)["party_member"]]
-    if len(party) >= 3:
-        org = b.party_org(oc, city.props(oc)["name"] + "党小组", PartyOrgLevel.GROUP,
-                          comm.party_org)
-        for p in party:
-            b.member(p, org, "member")
-    if b.chance(lv.owners_member_on_regional_committee):
-        delegate = members[int(rng.integers(len(members)))]
-        if comm.rpc not in city.out(delegate, RelType.MEMBER_OF):
-            b.member(delegate, comm.rpc, "member")
+#: Seats an owners' committee may have, and how often.
+_SEATS = ([5, 7, 9], [0.5, 0.35, 0.15])
+
+
+def _make_owners_committees(b: _Builder, estates: list[tuple[str, _Community]],
+                            served: list[bool]) -> None:
+    """Owners' committees of managed estates: seats, party members, community members,
+    their party group and their delegate to the regional party committee."""
+    city, lv = b.city, b.levels
+    n, most = len(estates), max(_SEATS[0])
+    formed = b.draws("owners_committee", n)
+    seats = b.streams["owners_committee"].choice(_SEATS[0], n, p=_SEATS[1])
+    party = b.draws("owners_committee_party_member", (n, most))
+    joined, joiner = b.draws("community_member_on_owners_committee", (n, 2)).T
+    delegated, delegate_pick = b.draws("owners_member_on_regional_committee", (n, 2)).T
+    for e, (estate, comm) in enumerate(estates):
+        oc, org = b.new_id("O", 6), b.new_id("G", 6)
+        people = [b.candidate() for _ in range(int(seats[e]))]
+        if not (served[e] and formed[e] < lv.owners_committee):
+            continue
+        city.add_node(Label.OWNERS_COMMITTEE, oc, name=city.props(estate)["name"] + "业主委员会")
+        city.add_rel(RelType.COMMITTEE_OF, oc, estate)
+        members = []
+        for seat, who in enumerate(people):
+            if seat == len(people) - 1 and joined[e] < lv.community_member_on_owners_committee:
+                person = comm.two_committees[int(joiner[e] * len(comm.two_committees))]
+            else:
+                person = b.add_person(who, bool(party[e, seat] < lv.owners_committee_party_member))
+            role = "chair" if seat == 0 else "vice_chair" if seat == 1 else "member"
+            b.member(person, oc, role)
+            members.append(person)
+        in_party = [p for p in members if city.props(p)["party_member"]]
+        if len(in_party) >= 3:
+            b.party_org(oc, city.props(oc)["name"] + "党小组", PartyOrgLevel.GROUP,
+                        comm.party_org, org=org)
+            for p in in_party:
+                b.member(p, org, "member")
+        if delegated[e] < lv.owners_member_on_regional_committee:
+            delegate = members[int(delegate_pick[e] * len(members))]
+            if comm.rpc not in city.out(delegate, RelType.MEMBER_OF):
+                b.member(delegate, comm.rpc, "member")
+
+
+_UNIT_SUFFIX = {"government": "办事处", "school": "学校", "hospital": "医院",
+                "enterprise": "公司", "public_institution": "中心"}
 
 
 def _make_resident_units(b: _Builder, communities: list[_Community]) -> None:
     rng, city, lv = b.rng, b.city, b.levels
+    joins = b.streams["co_building"]
     for comm in communities:
         for _ in range(int(rng.poisson(1.5))):
             kind = _UNIT_KINDS[int(rng.integers(len(_UNIT_KINDS)))]
             unit = b.node(Label.RESIDENT_UNIT, "U", 5,
-                          name=_name(rng, _PLACE, 2, 3) + {"government": "办事处",
-                                                           "school": "学校",
-                                                           "hospital": "医院",
-                                                           "enterprise": "公司",
-                                                           "public_institution": "中心"}[kind],
-                          kind=kind)
+                          name=_name(rng, _PLACE, 2, 3) + _UNIT_SUFFIX[kind], kind=kind)
             city.add_rel(RelType.IN_COMMUNITY, unit, comm.id)
             if b.chance(0.5):
                 b.party_org(unit, city.props(unit)["name"] + "党支部", PartyOrgLevel.BRANCH,
                             comm.party_org)
-            if b.chance(lv.co_building):
-                city.add_rel(RelType.CO_BUILDS_WITH, unit, comm.id,
-                             resource_hours=int(rng.integers(10, 200)))
+            joined, hours = joins.random(), int(joins.integers(10, 200))
+            if joined < lv.co_building:
+                city.add_rel(RelType.CO_BUILDS_WITH, unit, comm.id, resource_hours=hours)

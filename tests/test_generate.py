@@ -1,11 +1,17 @@
 from __future__ import annotations
 
 import filecmp
+import itertools
+from collections.abc import Callable
+from dataclasses import fields
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from redwuye_graph.generate import PRESETS, generate, preset
+from redwuye_graph.citygraph import CityGraph
+from redwuye_graph.generate import PRESETS, PolicyLevels, generate, preset
+from redwuye_graph.schema import Label, RelType
 from redwuye_graph.rosters import write_csv
 
 
@@ -59,3 +65,79 @@ def test_bad_preset_and_level_are_refused() -> None:
         generate("town")
     with pytest.raises(ValueError, match=r"vacuum=1\.5 is outside"):
         preset("tiny", vacuum=1.5)
+
+
+# -- levels are coupled: raising one changes only what it governs --------------------------
+def _company(city: CityGraph, estate: str) -> str | None:
+    projects = city.into(estate, RelType.SERVES)
+    return city.into(projects[0], RelType.OPERATES)[0] if projects else None
+
+
+def _structure(city: CityGraph) -> dict[str, tuple[object, ...]]:
+    """Each estate's households, fee, age and company (None when vacant)."""
+    return {e: (p["households"], p["fee_level"], p["old"], _company(city, e))
+            for e, _, p in city.nodes(Label.ESTATE)}
+
+
+def _rels(city: CityGraph, rel: RelType, end: Label | None = None,
+          start: Label | None = None) -> set[tuple[str, str]]:
+    return {(s, e) for s, e, _, _ in city.rels(rel)
+            if (end is None or city.label(e) is end) and (start is None or city.label(s) is start)}
+
+
+#: What each level governs: the posts, bodies or states that may only grow with it.
+GOVERNED: dict[str, Callable[[CityGraph], set[Any]]] = {
+    "company_party_org": lambda c: {(o, h) for o, h in _rels(c, RelType.PARTY_ORG_OF)
+                                    if c.label(h) in (Label.PROPERTY_COMPANY, Label.PROJECT)},
+    "instructor": lambda c: _rels(c, RelType.INSTRUCTOR_OF, Label.PROPERTY_COMPANY),
+    "secretary_instructor": lambda c: _rels(c, RelType.INSTRUCTOR_OF, Label.PROJECT),
+    "quality_supervisor": lambda c: _rels(c, RelType.QUALITY_SUPERVISOR_OF),
+    "owners_committee": lambda c: {n for n, _, _ in c.nodes(Label.OWNERS_COMMITTEE)},
+    "owners_committee_party_member": lambda c: {
+        p for p, _ in _rels(c, RelType.MEMBER_OF, Label.OWNERS_COMMITTEE)
+        if c.props(p)["party_member"]},
+    "community_member_on_owners_committee": lambda c: {
+        (p, o) for p, o in _rels(c, RelType.MEMBER_OF, Label.OWNERS_COMMITTEE)
+        if c.out(p, RelType.MEMBER_OF) and any(
+            c.label(b) is Label.RESIDENTS_COMMITTEE for b in c.out(p, RelType.MEMBER_OF))},
+    "company_head_on_regional_committee": lambda c: {
+        (p, q) for p, q in _rels(c, RelType.MEMBER_OF, Label.REGIONAL_PARTY_COMMITTEE)
+        if any(c.label(b) is Label.PROPERTY_COMPANY for b in c.out(p, RelType.MEMBER_OF))},
+    "owners_member_on_regional_committee": lambda c: {
+        (p, q) for p, q in _rels(c, RelType.MEMBER_OF, Label.REGIONAL_PARTY_COMMITTEE)
+        if any(c.label(b) is Label.OWNERS_COMMITTEE for b in c.out(p, RelType.MEMBER_OF))},
+    "vacuum": lambda c: {e for e, _, _ in c.nodes(Label.ESTATE) if not c.into(e, RelType.SERVES)},
+    "interim_management": lambda c: _rels(c, RelType.INTERIM_MANAGES),
+    "co_building": lambda c: _rels(c, RelType.CO_BUILDS_WITH),
+}
+
+
+def test_every_level_has_a_coupling_check() -> None:
+    assert list(GOVERNED) == [f.name for f in fields(PolicyLevels)]
+
+
+@pytest.mark.parametrize("level", list(GOVERNED))
+def test_raising_a_level_changes_only_what_it_governs(level: str) -> None:
+    cities = [generate(preset("district", **{level: x}), seed=2) for x in (0.0, 0.3, 0.7, 1.0)]
+    base = _structure(cities[0])
+    for city in cities[1:]:
+        structure = _structure(city)
+        if level == "vacuum":  # vacancy is what it governs: estates only lose their company
+            assert all(structure[e] in (base[e], (*base[e][:3], None)) for e in base)
+        else:
+            assert structure == base, f"raising {level} moved an estate's company or size"
+    governed = [GOVERNED[level](city) for city in cities]
+    for lower, higher in itertools.pairwise(governed):
+        assert lower <= higher, f"{level}: {sorted(lower - higher)[:3]} vanish at a higher level"
+    assert governed[0] < governed[-1], f"{level}: 0 -> 1 adds nothing"
+
+
+def test_ids_name_the_same_body_at_every_level() -> None:
+    low = generate(preset("district", **dict.fromkeys(GOVERNED, 0.0)), seed=3)
+    high = generate(preset("district", **dict.fromkeys(GOVERNED, 1.0) | {"vacuum": 0.0}), seed=3)
+    shared = set(low.graph) & set(high.graph)
+    assert len(shared) > 0.5 * len(low)
+    assert all(low.label(n) is high.label(n) and low.props(n) == high.props(n)
+               for n in shared if low.label(n) is not Label.PERSON)
+    assert all(low.props(n)["name"] == high.props(n)["name"]
+               for n in shared if low.label(n) is Label.PERSON)
