@@ -20,6 +20,8 @@ Examples
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
@@ -167,6 +169,14 @@ class CityGraph:
         nodes = {n: (str(lbl), props) for n, lbl, props in self.nodes()}
         rels = {(s, e, str(t)): props for s, e, t, props in self.rels()}
         return nodes, rels
+
+    def fingerprint(self) -> str:
+        """SHA-256 of the graph's content (nodes, labels, relationships, properties),
+        independent of insertion order: equal graphs have equal fingerprints."""
+        nodes, rels = self._canonical()
+        text = json.dumps([sorted(nodes.items()), sorted((list(k), v) for k, v in rels.items())],
+                          ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
     def diff(self, other: CityGraph, limit: int = 10) -> list[str]:
         """Human-readable differences from ``other`` (first ``limit``), for test messages."""

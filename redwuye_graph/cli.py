@@ -190,37 +190,53 @@ def neo4j_status(cache: CacheOpt = None) -> None:
 
 
 # -- simulate (the Mesa simulation; owner: redwuye_graph/sim) -------------------------------
+ExecutorOpt = Annotated[str, typer.Option(
+    "--executor", help="serial, local (process pool), dask (a LocalCluster) or "
+    "dask=tcp://HOST:8786 (a running scheduler).")]
+WorkersOpt = Annotated[int | None, typer.Option(
+    "--workers", min=1, help="Processes of local or of a dask LocalCluster (default: cores).")]
+
+
 @app.command("simulate")
 def simulate_cmd(
     scenario: Annotated[Path, typer.Argument(help="Scenario file (simulations/*.toml).")],
-    out: Annotated[Path, typer.Option("--out", help="Output directory (Parquet + plot.png).")],
-    seeds: Annotated[int | None, typer.Option("--seeds", min=1,
-                                              help="Runs (default: the file's seeds).")] = None,
+    out: Annotated[Path, typer.Option("--out", help="Output directory (Parquet, plot.png, "
+                                      "manifest.json).")],
+    seeds: Annotated[int | None, typer.Option("--seeds", min=1, help="Run seeds per base "
+                                              "city (default: the file's seeds).")] = None,
+    graph_seeds: Annotated[int | None, typer.Option(
+        "--graph-seeds", min=1, help="Base cities: graph seeds from the file's graph_seed "
+        "(default: the file's graph_seeds).")] = None,
+    executor: ExecutorOpt = "serial",
+    workers: WorkersOpt = None,
     report: Annotated[bool, typer.Option("--report", help="Also write OUT/report.html: one "
                                          "self-contained page (plots, parameters, policies, "
                                          "outcome tables) to mail.")] = False,
 ) -> None:
-    """Run a scenario over seeds; write per-day tables (Parquet) and a plot with bands.
+    """Run a scenario over base cities × run seeds; write per-day tables (Parquet), a plot
+    with bands and OUT/manifest.json (what produced them).
 
-    Example: redwuye simulate simulations/baseline.toml --out build/baseline --seeds 3 --report
+    Example: redwuye simulate simulations/baseline.toml --out build/baseline --graph-seeds 3 \
+    --seeds 2 --executor local --report
     """
-    from redwuye_graph.sim.scenario import load_scenario, plot_runs, run_scenario, write_results
+    from redwuye_graph.experiments import make_executor
+    from redwuye_graph.sim.scenario import load_scenario, simulate
 
     with _errors():
         sc = load_scenario(scenario)
-        runs = seeds or sc.seeds
+        runs = (graph_seeds or sc.graph_seeds) * (seeds or sc.seeds)
         started = time.perf_counter()
         bar, update = _progress(runs, f"simulating {sc.name}")
-        with bar:
-            tables = run_scenario(sc, seeds=runs, progress=update)
-        write_results(tables, out)
-        plot_runs(tables["city"], out / "plot.png", f"{sc.name}: {runs} seed(s), {sc.days} days")
+        with make_executor(executor, workers) as ex, bar:
+            bar.unit = "run"
+            tables = simulate(sc, out, seeds=seeds, graph_seeds=graph_seeds, executor=ex,
+                              progress=update)
         row = tables["summary"].query("group == 'all'").mean(numeric_only=True)
         typer.echo(f"{sc.name}: {runs} run(s) of {sc.days} days in "
                    f"{time.perf_counter() - started:.1f} s -> {out}")
         typer.echo(f"  collection (last 12 months) {row['collection_12m']:.1%}, resolved within "
                    f"{sc.params.window_days} days {row['resolution_rate']:.1%}, satisfaction "
-                   f"{row['satisfaction_end']:.2f}, exits {row['exits']:.1f}")
+                   f"{row['satisfaction_end']:.2f}, exits {row['exits']:.1f} (mean of runs)")
         if report:
             from redwuye_graph.report import write_report
 
@@ -232,16 +248,77 @@ def simulate_cmd(
 @app.command("compare")
 def compare_cmd(
     a: Annotated[Path, typer.Argument(help="Result folder of 'redwuye simulate'.")],
-    b: Annotated[Path, typer.Argument(help="Another result folder.")],
+    b: Annotated[Path, typer.Argument(help="Another result folder, on the same base cities.")],
+    different_cities: Annotated[bool, typer.Option(
+        "--different-cities", help="Difference runs even if their base cities differ (the "
+        "difference then mixes the policy with the cities).")] = False,
+    districts: Annotated[bool, typer.Option("--districts", help="Also print each "
+                                            "district's differences.")] = False,
+    fmt: Annotated[str, typer.Option("--format", help="table, csv or json (all rows).")
+                   ] = "table",
 ) -> None:
-    """Mean outcomes of two simulation results and their difference (b - a).
+    """Paired differences b - a per outcome with 95% intervals: city, linkage groups
+    (day-0 cohorts of the base city) and districts.
 
     Example: redwuye compare build/baseline build/all_linkage
     """
-    from redwuye_graph.sim.scenario import compare
+    from redwuye_graph.experiments.compare import HEADLINE, paired_comparison
 
     with _errors():
-        typer.echo(compare(a, b).to_string(float_format=lambda v: f"{v:,.3f}"))
+        if fmt not in _FORMATS:
+            raise ValueError(f"--format {fmt!r}: use one of {', '.join(_FORMATS)}")
+        result = paired_comparison(a, b, different_cities=different_cities)
+        if fmt != "table":
+            _emit(result.table, fmt)
+            return
+        typer.echo(f"a = {result.a} ({a}), b = {result.b} ({b})")
+        typer.echo(result.describe())
+        table = result.table
+        shown = table if districts else table[table["scope"] != "district"]
+        for key, part in shown.groupby("scope", sort=False):
+            scope = str(key)
+            typer.echo(f"\n{scope}:" if scope == "city" else
+                       f"\nby {'linkage group on day 0' if scope == 'group' else scope}:")
+            if scope != "city":
+                part = part[part["outcome"].isin(HEADLINE)]
+            view = part.assign(interval=[_interval(lo, hi) for lo, hi in
+                                         zip(part["low"], part["high"], strict=True)])
+            cols = ["outcome", "a", "b", "difference", "interval"]
+            if scope != "city":
+                cols.insert(0, "unit")
+            typer.echo(view[cols].to_string(index=False,
+                                            float_format=lambda v: f"{v:,.3f}"))
+
+
+def _interval(low: float, high: float) -> str:
+    return "n/a (one run)" if low != low else f"[{low:,.3f}, {high:,.3f}]"
+
+
+@app.command("show")
+def show_cmd(
+    folder: Annotated[Path, typer.Argument(help="Result folder of 'redwuye simulate'.")],
+) -> None:
+    """Print what produced a result folder (its manifest.json).
+
+    Example: redwuye show build/demo/baseline
+    """
+    from redwuye_graph.provenance import read_manifest
+
+    with _errors():
+        m = read_manifest(folder)
+        code = m["code"]
+        typer.echo(f"{m['scenario']['name']} ({m['scenario']['path']}): {m['days']} days, "
+                   f"graph seeds {m['graph_seeds']}, run seeds {m['seeds']}")
+        for g, base in m["base_cities"].items():
+            where = base.get("store") or f"preset {base['preset']!r}"
+            typer.echo(f"  base city {g}: {where}, graph hash {base['graph_hash'][:16]}")
+        typer.echo(f"  changes on day 0: {m['levels'] or 'none'}")
+        for p in m["policies"]:
+            values = ", ".join(f"{k}={v}" for k, v in p.items() if k != "kind")
+            typer.echo(f"  policy {p['kind']}: {values}")
+        typer.echo(f"  code: redwuye-graph {code['package']}, commit {code['git_commit']}"
+                   f"{' (with local changes)' if code['git_dirty'] else ''}")
+        typer.echo(f"  ran {m['started']} .. {m['ended']}")
 
 
 # -- coverage, breaches and the Cypher library ------------------------------------------------
@@ -396,13 +473,6 @@ def queries_cmd(
 
 
 # -- experiments: sweeps, sensitivity, calibration, discovery (owner: redwuye_graph/experiments)
-ExecutorOpt = Annotated[str, typer.Option(
-    "--executor", help="serial, local (process pool), dask (a LocalCluster) or "
-    "dask=tcp://HOST:8786 (a running scheduler).")]
-WorkersOpt = Annotated[int | None, typer.Option(
-    "--workers", min=1, help="Processes of local or of a dask LocalCluster (default: cores).")]
-
-
 def _sweep(file: Path, out: Path, executor: str, workers: int | None) -> Any:
     """Run (or finish) a sweep into OUT; raise if any run failed."""
     from redwuye_graph.experiments import load_sweep, make_executor, run_sweep

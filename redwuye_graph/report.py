@@ -4,7 +4,7 @@ One file, no external resource: the plots are PNG images embedded as base64 ``da
 URIs, the style sheet is inline. The page holds the scenario (city, horizon, seeds,
 policy levels), its policies with their parameters, the model parameters that differ
 from the registry's defaults (the whole registry in a folded section), the outcome
-tables (mean and 10-90% of seeds, overall and by linkage group; outcomes at one and two
+tables (mean and 10-90% of runs, overall and by linkage group; outcomes at one and two
 years) and the plots.
 
 Examples
@@ -78,7 +78,7 @@ img { max-width: 100%; border: 1px solid #ddd; margin: .5em 0; }
 
 # -- tables (no drawing) -----------------------------------------------------------------------
 def _spread(frame: pd.DataFrame, by: list[str], columns: Iterable[str]) -> pd.DataFrame:
-    """Mean, 10% and 90% across seeds of ``columns`` per ``by`` group, long format."""
+    """Mean, 10% and 90% across runs of ``columns`` per ``by`` group, long format."""
     long = frame.melt(id_vars=by, value_vars=list(columns), var_name="outcome")
     grouped = long.groupby([*by, "outcome"], sort=False)["value"]
     table = pd.DataFrame({"mean": grouped.mean(), "p10": grouped.quantile(0.1),
@@ -87,7 +87,7 @@ def _spread(frame: pd.DataFrame, by: list[str], columns: Iterable[str]) -> pd.Da
 
 
 def outcome_table(summary: pd.DataFrame) -> pd.DataFrame:
-    """Summary outcomes across seeds: one row per linkage group and outcome.
+    """Summary outcomes across runs: one row per linkage group and outcome.
 
     Parameters
     ----------
@@ -98,7 +98,7 @@ def outcome_table(summary: pd.DataFrame) -> pd.DataFrame:
     -------
     pandas.DataFrame
         ``group, outcome, mean, p10, p90, seeds`` for the outcomes of
-        :data:`REPORT_OUTCOMES`; ``p10``/``p90`` are the 10% and 90% quantiles across seeds.
+        :data:`REPORT_OUTCOMES`; ``p10``/``p90`` are the 10% and 90% quantiles across runs.
     """
     return _spread(summary, ["group"], REPORT_OUTCOMES)
 
@@ -108,15 +108,17 @@ def outcomes_at(city: pd.DataFrame, days: Iterable[int]) -> pd.DataFrame:
 
     Parameters
     ----------
-    city : a daily ``city`` table with a ``seed`` column (and optionally ``scenario``).
+    city : a daily ``city`` table with a ``seed`` column (and optionally ``scenario`` and
+        ``graph_seed``).
     days : the days to read; days past a run's horizon are left out.
 
     Returns
     -------
     pandas.DataFrame
-        One row per (scenario,) seed and day with the columns of :data:`AT_OUTCOMES`.
+        One row per run ((scenario,) (graph seed,) seed) and day with the columns of
+        :data:`AT_OUTCOMES`.
     """
-    keys = [k for k in ("scenario", "seed") if k in city.columns]
+    keys = [k for k in ("scenario", "graph_seed", "seed") if k in city.columns]
     rows = []
     for key, run in city.groupby(keys, sort=True):
         run = run.sort_values("day")
@@ -150,19 +152,20 @@ def _png(fig: Any) -> bytes:
 
 
 def _by_linkage_png(estate: pd.DataFrame, title: str) -> bytes:
-    """Collection and satisfaction per linkage group (median of seeds, 10-90% band)."""
+    """Collection and satisfaction per linkage group (median of runs, 10-90% band)."""
     from redwuye_graph.plotting import subplots
 
-    sums = estate.groupby(["linkage", "seed", "day"], sort=True)[
+    runs = [k for k in ("graph_seed", "seed") if k in estate.columns]
+    sums = estate.groupby(["linkage", *runs, "day"], sort=True)[
         ["paid", "due", "sat_sum", "households"]].sum()
     monthly = (sums["paid"] / sums["due"].where(sums["due"] > 0)).groupby(
-        level=["linkage", "seed"]).ffill()
+        level=["linkage", *runs]).ffill()
     series = {"fee collection rate": monthly,
               "mean satisfaction": sums["sat_sum"] / sums["households"]}
     fig, axes = subplots(1, 2, figsize=(10, 3.6), sharex=True)
     for ax, (label, values) in zip(axes, series.items(), strict=True):
         for group, part in values.groupby(level="linkage", sort=True):
-            wide = part.droplevel("linkage").unstack("seed")
+            wide = part.droplevel("linkage").unstack(runs)
             q = wide.quantile([0.1, 0.5, 0.9], axis=1).T
             ax.fill_between(q.index, q[0.1], q[0.9], alpha=0.25)
             ax.plot(q.index, q[0.5], label=str(group))
@@ -192,12 +195,12 @@ def report_figures(sc: Scenario, tables: Mapping[str, pd.DataFrame]) -> dict[str
     """
     from redwuye_graph.sim.scenario import plot_runs
 
-    seeds = tables["city"]["seed"].nunique()
+    runs = len(tables["city"].groupby(["graph_seed", "seed"]))
     figures = {}
     with tempfile.TemporaryDirectory() as tmp:
         path = plot_runs(tables["city"], Path(tmp) / "city.png",
-                         f"{sc.name}: {seeds} seed(s), {sc.days} days")
-        figures["City outcomes: median of seeds with the 10-90% band"] = path.read_bytes()
+                         f"{sc.name}: {runs} run(s), {sc.days} days")
+        figures["City outcomes: median of runs with the 10-90% band"] = path.read_bytes()
     if "estate" in tables:
         figures["By linkage group (tripartite, partial, none)"] = _by_linkage_png(
             tables["estate"], f"{sc.name}: estates by linkage group")
@@ -267,9 +270,11 @@ def _parameters(params: Params) -> tuple[str, str]:
 def _city(sc: Scenario) -> list[tuple[str, Any]]:
     if sc.store is not None:
         return [("city", f"read from store {sc.store}")]
-    levels = ", ".join(f"{k} = {v:g}" for k, v in sc.levels.items()) or "preset defaults"
-    return [("city", f"generated preset {sc.preset!r}, graph seed {sc.graph_seed}"),
-            ("policy levels", levels)]
+    levels = ", ".join(f"{k} = {v:g}" for k, v in sc.levels.items()) or "none"
+    graphs = sc.graph_seed_list()
+    return [("base city", f"generated preset {sc.preset!r}, graph seed(s) "
+                          f"{graphs[0]}..{graphs[-1]}"),
+            ("changes to it on day 0 (policy levels)", levels)]
 
 
 def render_report(sc: Scenario, tables: Mapping[str, pd.DataFrame],
@@ -290,9 +295,11 @@ def render_report(sc: Scenario, tables: Mapping[str, pd.DataFrame],
     """
     summary = tables["summary"]
     seeds = sorted(int(s) for s in summary["seed"].unique())
+    graphs = sorted(int(s) for s in summary["graph_seed"].unique())
     facts = [("scenario file", sc.path.name), *_city(sc),
              ("horizon", f"{sc.days} days"),
-             ("runs", f"{len(seeds)} seed(s): {seeds[0]}..{seeds[-1]}"),
+             ("runs", f"{len(graphs)} base cit{'y' if len(graphs) == 1 else 'ies'} × "
+                      f"{len(seeds)} seed(s): {seeds[0]}..{seeds[-1]}"),
              ("estates, households", f"{int(summary['estates'].iloc[0]):,}, "
                                      f"{int(summary['households'].iloc[0]):,}")]
     if seconds is not None:
@@ -317,9 +324,9 @@ def render_report(sc: Scenario, tables: Mapping[str, pd.DataFrame],
         f"<h1>Scenario <code>{_e(sc.name)}</code></h1>",
         f"<p>{_e(sc.description)}</p>" if sc.description else "",
         _pairs(facts),
-        "<h2>Outcomes</h2><p class=\"muted\">Mean over seeds, with the 10% and 90% "
-        "quantiles across seeds.</p>", _html_table(headline),
-        "<h3>By linkage group on day 0 (mean over seeds)</h3>",
+        "<h2>Outcomes</h2><p class=\"muted\">Mean over runs, with the 10% and 90% "
+        "quantiles across runs.</p>", _html_table(headline),
+        "<h3>By linkage group on day 0 (mean over runs)</h3>",
         "<p class=\"muted\">tripartite: residents' committee, owners' committee and company "
         "tied by cross-appointed people; partial: some escalation path; none: no path.</p>",
         _html_table(by_group),

@@ -9,6 +9,7 @@ design that picks the points::
     design = "lhs"               # grid | lhs | sobol | morris
     samples = 32                 # see DESIGNS
     replicates = 2               # seeds per point: first_seed .. first_seed + replicates - 1
+    graph_seeds = 1              # base cities per point (from the scenario's graph_seed)
     first_seed = 0
     design_seed = 1              # seed of the sampler
     days = 365                   # optional; default: the scenario's horizon
@@ -27,9 +28,12 @@ Ranges are checked against the one parameter registry (:data:`~redwuye_graph.sim
 the city's policy levels and each policy's registered parameters: an unknown name, a range
 outside the registry or an empty range raises :class:`SweepError` naming the file and the
 key before anything runs.
-Every point runs with the same seeds (common random numbers), so differences between
-points are not seed noise. Designs come from ``scipy.stats.qmc`` (Latin hypercube) and
-SALib (Saltelli/Sobol and Morris samplers).
+Every point runs on the same base cities with the same seeds (common random numbers),
+so differences between points are not seed noise; a ``levels.NAME`` factor changes only
+the posts that level governs on each base city (the generator draws structure apart from
+policy). With ``graph_seeds`` above 1 each point also runs on several base cities, so
+results average over city structure as well. Designs come from ``scipy.stats.qmc``
+(Latin hypercube) and SALib (Saltelli/Sobol and Morris samplers).
 
 Examples
 --------
@@ -43,7 +47,6 @@ True
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import itertools
 import json
@@ -57,12 +60,10 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from redwuye_graph.citygraph import CityGraph
 from redwuye_graph.experiments.executors import Executor
 from redwuye_graph.experiments.outcomes import run_outcomes
 from redwuye_graph.experiments.results import RunTable
 from redwuye_graph.generate import PolicyLevels
-from redwuye_graph.sim.model import CityModel
 from redwuye_graph.sim.params import PARAMS
 from redwuye_graph.sim.policies import POLICIES, START_DAY
 from redwuye_graph.sim.scenario import Scenario, ScenarioError, load_scenario
@@ -83,8 +84,8 @@ DESIGNS = {
 #: Largest number of runs (points × replicates) a sweep file may ask for.
 MAX_RUNS = 1_000_000
 _LEVELS = tuple(f.name for f in fields(PolicyLevels))
-_SWEEP_INT = {"samples": 1, "replicates": 1, "first_seed": 0, "design_seed": 0, "days": 1,
-              "morris_levels": 2}
+_SWEEP_INT = {"samples": 1, "replicates": 1, "graph_seeds": 1, "first_seed": 0,
+              "design_seed": 0, "days": 1, "morris_levels": 2}
 
 
 class SweepError(ValueError):
@@ -114,7 +115,7 @@ class Factor:
 
 @dataclass(frozen=True)
 class Task:
-    """One run: a point of the design, a replicate and its seed."""
+    """One run: a point of the design, a replicate, its seed and base city."""
 
     run: int
     point: int
@@ -123,6 +124,8 @@ class Task:
     values: dict[str, float | int]
     scenario: Scenario
     days: int
+    #: Graph seed of the base city (default: the scenario's).
+    graph_seed: int | None = None
 
 
 @dataclass(frozen=True)
@@ -136,6 +139,7 @@ class Sweep:
     design: str = "lhs"
     samples: int = 16
     replicates: int = 1
+    graph_seeds: int = 1
     first_seed: int = 0
     design_seed: int = 0
     days: int = 365
@@ -176,14 +180,23 @@ class Sweep:
         return pd.DataFrame({f.name: [f.typed(v) for v in raw[:, j]]
                              for j, f in enumerate(self.factors)})
 
+    @property
+    def runs_per_point(self) -> int:
+        """Runs of each point: base cities × replicates."""
+        return self.graph_seeds * self.replicates
+
     def tasks(self) -> list[Task]:
-        """Every run: point-major, ``run = point * replicates + replicate``."""
+        """Every run: point-major, then base city, then seed; ``replicate`` counts the
+        runs of a point (``run = point * runs_per_point + replicate``)."""
         points = [{str(k): v for k, v in row.items()}
                   for row in self.points().to_dict("records")]
-        return [Task(run=p * self.replicates + r, point=p, replicate=r,
-                     seed=self.first_seed + r, values=values, scenario=self.scenario,
-                     days=self.days)
-                for p, values in enumerate(points) for r in range(self.replicates)]
+        per = self.runs_per_point
+        return [Task(run=p * per + g * self.replicates + r, point=p,
+                     replicate=g * self.replicates + r, seed=self.first_seed + r,
+                     values=values, scenario=self.scenario, days=self.days,
+                     graph_seed=self.scenario.graph_seed + g)
+                for p, values in enumerate(points) for g in range(self.graph_seeds)
+                for r in range(self.replicates)]
 
     def fingerprint(self) -> str:
         """A digest of everything that decides the runs (not names or descriptions)."""
@@ -191,6 +204,7 @@ class Sweep:
         content = {
             "factors": [asdict(f) for f in self.factors], "design": self.design,
             "samples": self.samples, "replicates": self.replicates,
+            "graph_seeds": self.graph_seeds,
             "first_seed": self.first_seed, "design_seed": self.design_seed,
             "days": self.days, "morris_levels": self.morris_levels,
             "scenario": {"preset": sc.preset, "store": sc.store, "graph_seed": sc.graph_seed,
@@ -350,32 +364,13 @@ def load_sweep(path: Path) -> Sweep:
     d = len(factors)
     points = {"grid": samples ** d, "lhs": samples, "sobol": samples * (d + 2),
               "morris": samples * (d + 1)}[design]
-    if points * sweep.replicates > MAX_RUNS:
-        raise file_error(path, "sweep.samples", f"{points * sweep.replicates:,} runs is more than "
-                         f"{MAX_RUNS:,}; fewer samples or replicates")
+    if points * sweep.runs_per_point > MAX_RUNS:
+        raise file_error(path, "sweep.samples", f"{points * sweep.runs_per_point:,} runs is "
+                         f"more than {MAX_RUNS:,}; fewer samples, replicates or graph seeds")
     return sweep
 
 
 # -- running ------------------------------------------------------------------------------
-_CITIES: dict[tuple[Any, ...], CityGraph] = {}
-
-
-def _city(sc: Scenario) -> CityGraph:
-    """The scenario's city, built once per process for each distinct city.
-
-    A kept city is frozen out of the garbage collector's generations (``gc.freeze``): the
-    collections that every run triggers then skip its objects (~9% of a district run).
-    """
-    key = (sc.preset, sc.store, sc.graph_seed, tuple(sorted(sc.levels.items())))
-    if key not in _CITIES:
-        if len(_CITIES) >= 4:
-            _CITIES.pop(next(iter(_CITIES)))
-        _CITIES[key] = sc.city()
-        gc.collect()
-        gc.freeze()
-    return _CITIES[key]
-
-
 def run_task(task: Task) -> dict[str, Any]:
     """Run one task; its row: run, point, replicate, seed, values, outcomes, seconds."""
     started = time.perf_counter()
@@ -397,12 +392,14 @@ def run_task(task: Task) -> dict[str, Any]:
     if policy:
         sc = replace(sc, policies=[{**spec, **policy.get(spec["kind"], {})}
                                    for spec in sc.policies])
-    model = CityModel(_city(sc), params=replace(sc.params, **params),
-                      policies=sc.make_policies(), seed=task.seed)
+    if params:
+        sc = replace(sc, params=replace(sc.params, **params))
+    graph_seed = sc.graph_seed if task.graph_seed is None else task.graph_seed
+    model = sc.model(graph_seed, task.seed)
     model.run(task.days)
     outcomes = run_outcomes(model.recorder.tables(estates=False))
     return {"run": task.run, "point": task.point, "replicate": task.replicate,
-            "seed": task.seed, **task.values, **outcomes,
+            "graph_seed": graph_seed, "seed": task.seed, **task.values, **outcomes,
             "seconds": time.perf_counter() - started}
 
 
@@ -455,7 +452,7 @@ def run_sweep(sweep: Sweep, out: Path, executor: Executor, progress: bool = True
     table = RunTable(out / "runs.parquet")
     done = table.done()
     todo = [t for t in sweep.tasks() if t.run not in done]
-    report = SweepReport(total=len(points) * sweep.replicates, skipped=len(done))
+    report = SweepReport(total=len(points) * sweep.runs_per_point, skipped=len(done))
     started = last = time.perf_counter()
     bar = tqdm(total=report.total, initial=len(done), desc=sweep.name, unit="run",
                disable=None if progress else True, smoothing=0.1)

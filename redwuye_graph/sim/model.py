@@ -208,6 +208,20 @@ class CityModel(mesa.Model):  # type: ignore[misc]
                 PartyOrg(self, cid, "party_org" if org else "instructor")
         self._dirty = False
 
+    def reorganise(self, city: CityGraph) -> None:
+        """Adopt ``city`` as the organisation from now on: the same estates, companies and
+        vacancies with other posts, committees and organisations (a scenario's
+        ``[levels]`` applied to its base city on day 0). Linkage groups stay the base
+        city's cohort."""
+        links = estate_linkage(city)
+        if list(links["estate"]) != self.estate_ids or not np.array_equal(
+                links["has_company"].to_numpy(bool), self.served):
+            raise ValueError("reorganise: the new city must have the same estates and "
+                             "vacancies as the model's city")
+        self.city = city.copy()
+        self._read_links(links)
+        self._cobuild_hours()
+
     def refresh_links(self) -> None:
         """Read every estate's links again from the (changed) graph."""
         self._read_links()

@@ -1,0 +1,170 @@
+"""Paired comparison of two scenario result folders: like with like, with intervals.
+
+Two folders of ``redwuye simulate`` are compared run by run: the run of scenario B on
+graph seed g with run seed s is paired with A's run on the same (g, s), which had the
+same base city and the same random streams. For each outcome the paired difference
+B − A is averaged; its 95% interval is a t interval over the graph seeds (the mean
+difference per base city, so city-to-city variation counts), or over the run seeds when
+there is one base city (then it speaks for that city only).
+
+The folders' base cities must be the same (graph hash per graph seed, from their
+manifests); :func:`paired_comparison` refuses otherwise unless ``different_cities``,
+in which case differences mix the policy with the difference between cities.
+
+Examples
+--------
+>>> import numpy as np
+>>> low, high = interval(np.array([1.0, 2.0, 3.0]))
+>>> round(low, 3), round(high, 3)
+(-0.484, 4.484)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from redwuye_graph.provenance import read_manifest
+
+__all__ = ["COMPARED", "HEADLINE", "Comparison", "DifferentCitiesError", "district_outcomes",
+           "interval", "paired_comparison"]
+
+#: Outcomes compared, from the ``summary`` table (city and linkage groups) and computed
+#: from the daily ``district`` table (per district: the first five).
+COMPARED = ("collection_12m", "resolution_rate", "satisfaction_end", "vacuum_days", "exits",
+            "collection_last", "quick_rate", "ever_settled", "escalation_share",
+            "median_days", "p90_days", "open_at_end", "tenders")
+#: The headline outcomes, also computed per district.
+HEADLINE = COMPARED[:5]
+_RUN = ["graph_seed", "seed"]
+
+
+class DifferentCitiesError(ValueError):
+    """Two result folders ran on different base cities."""
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """A paired comparison of scenarios ``a`` and ``b`` (their names): ``table`` has one
+    row per scope (city, group, district), unit and outcome, with the means ``a`` and
+    ``b``, the mean paired ``difference`` and its 95% interval ``low`` .. ``high``."""
+
+    a: str
+    b: str
+    table: pd.DataFrame
+    graph_seeds: list[int]
+    seeds: list[int]
+    same_cities: bool
+
+    def describe(self) -> str:
+        """One sentence on what was paired and what the intervals are over."""
+        runs = f"{len(self.graph_seeds)} graph seed(s) × {len(self.seeds)} run seed(s)"
+        over = (f"over the {len(self.graph_seeds)} base cities" if len(self.graph_seeds) > 1
+                else "over run seeds on one base city (city-to-city variation not included)")
+        cities = ("the same base cities (graph hashes match)" if self.same_cities else
+                  "DIFFERENT base cities: differences mix the policy with the cities")
+        return (f"{self.b} − {self.a}, paired over {runs} on {cities}; 95% intervals "
+                f"{over}")
+
+
+def interval(differences: np.ndarray, level: float = 0.95) -> tuple[float, float]:
+    """t interval for the mean of ``differences`` (``nan`` with fewer than two)."""
+    d = np.asarray(differences, float)
+    mean = float(d.mean()) if len(d) else np.nan
+    if len(d) < 2:
+        return np.nan, np.nan
+    spread = float(d.std(ddof=1))
+    if spread == 0.0:
+        return mean, mean
+    half = float(stats.t.ppf(0.5 + level / 2, len(d) - 1)) * spread / np.sqrt(len(d))
+    return float(mean - half), float(mean + half)
+
+
+def district_outcomes(district: pd.DataFrame, window_days: int) -> pd.DataFrame:
+    """Per run and district: collection over the last 12 months, resolution within the
+    window (uncensored filing days), satisfaction on the last day, vacuum days, exits."""
+    rows = []
+    keys = [*_RUN, "district"]
+    for key, part in district.groupby(keys, sort=True):
+        last = int(part["day"].max())
+        year = part[part["day"] > last - 365]
+        uncensored = part[part["day"] <= last - window_days]
+        filed = float(uncensored["filed"].sum())
+        due = float(year["due"].sum())
+        end = part[part["day"] == last].iloc[0]
+        rows.append({**dict(zip(keys, key, strict=True)),
+                     "collection_12m": float(year["paid"].sum()) / due if due else np.nan,
+                     "resolution_rate": float(uncensored["within_window"].sum()) / filed
+                     if filed else np.nan,
+                     "satisfaction_end": float(end["satisfaction"]),
+                     "vacuum_days": float(part["vacuum"].sum()),
+                     "exits": float(part["exits"].sum())})
+    return pd.DataFrame(rows)
+
+
+def _runs(folder: Path, manifest: dict[str, Any]) -> dict[str, pd.DataFrame]:
+    """Per-run outcomes of a folder by scope: ``group`` (summary) and ``district``."""
+    summary = pd.read_parquet(folder / "summary.parquet")
+    district = pd.read_parquet(folder / "district.parquet")
+    window = int(manifest["params"]["window_days"])
+    return {"group": summary[[*_RUN, "group", *COMPARED]].rename(columns={"group": "unit"}),
+            "district": district_outcomes(district, window).rename(
+                columns={"district": "unit"})}
+
+
+def _check_cities(a: dict[str, Any], b: dict[str, Any], names: tuple[str, str],
+                  different_cities: bool) -> bool:
+    """Whether the base cities match; raise unless allowed when they do not."""
+    ca, cb = a["base_cities"], b["base_cities"]
+    shared = sorted(set(ca) & set(cb), key=int)
+    differ = [g for g in shared if ca[g]["graph_hash"] != cb[g]["graph_hash"]]
+    if shared and not differ:
+        return True
+    if different_cities:
+        return False
+    what = (f"graph seed(s) {', '.join(differ)} have different graph hashes"
+            if differ else "they share no graph seed")
+    raise DifferentCitiesError(
+        f"{names[0]} and {names[1]} ran on different base cities ({what}): a difference "
+        "would mix the policy with the cities. Run both scenarios on the same preset, "
+        "graph seeds and structure (or the same store), or pass --different-cities to "
+        "difference them anyway")
+
+
+def paired_comparison(a: Path, b: Path, different_cities: bool = False) -> Comparison:
+    """Paired differences B − A per outcome, for the city, each linkage group and each
+    district, with 95% intervals (see the module docstring)."""
+    a, b = Path(a), Path(b)
+    ma, mb = read_manifest(a), read_manifest(b)
+    names = (ma["scenario"]["name"], mb["scenario"]["name"])
+    same = _check_cities(ma, mb, (str(a), str(b)), different_cities)
+    ra, rb = _runs(a, ma), _runs(b, mb)
+    rows = []
+    pairs = pd.DataFrame()
+    for scope, outcomes in (("group", COMPARED), ("district", HEADLINE)):
+        pairs = ra[scope].merge(rb[scope], on=[*_RUN, "unit"], suffixes=("_a", "_b"))
+        if pairs.empty:
+            raise DifferentCitiesError(f"{a} and {b} have no run (graph seed, seed) in common")
+        for unit, part in pairs.groupby("unit", sort=False):
+            for name in outcomes:
+                diff = part[f"{name}_b"] - part[f"{name}_a"]
+                per_city = diff.groupby(part["graph_seed"]).mean()
+                low, high = interval(per_city.to_numpy() if len(per_city) > 1
+                                     else diff.to_numpy())
+                rows.append({"scope": "city" if unit == "all" else scope, "unit": unit,
+                             "outcome": name, "a": part[f"{name}_a"].mean(),
+                             "b": part[f"{name}_b"].mean(),
+                             "difference": diff.mean(), "low": low, "high": high,
+                             "pairs": len(part)})
+    table = pd.DataFrame(rows)
+    order = {"city": 0, "group": 1, "district": 2, "tripartite": 0, "partial": 1, "none": 2}
+    table = table.sort_values(["scope", "unit"], key=lambda s: s.map(order).fillna(3),
+                              kind="stable")
+    return Comparison(names[0], names[1], table.reset_index(drop=True),
+                      sorted(pairs["graph_seed"].unique().tolist()),
+                      sorted(pairs["seed"].unique().tolist()), same)
