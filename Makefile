@@ -26,8 +26,10 @@ demo: install
 	$(BIN)/redwuye stats --store embedded:$(DEMO_DIR)/district.rdb
 	$(BIN)/redwuye coverage --store embedded:$(DEMO_DIR)/district.rdb --level district
 	$(BIN)/redwuye coverage --store embedded:$(DEMO_DIR)/district.rdb --level community --worst 10
-	$(BIN)/redwuye simulate simulations/baseline.toml --seeds 2 --out $(DEMO_DIR)/baseline
-	$(BIN)/redwuye simulate simulations/all_linkage.toml --seeds 2 --out $(DEMO_DIR)/all_linkage
+	$(BIN)/redwuye simulate simulations/baseline.toml --graph-seeds 3 --seeds 2 \
+	  --executor local --out $(DEMO_DIR)/baseline
+	$(BIN)/redwuye simulate simulations/all_linkage.toml --graph-seeds 3 --seeds 2 \
+	  --executor local --out $(DEMO_DIR)/all_linkage
 	$(BIN)/redwuye compare $(DEMO_DIR)/baseline $(DEMO_DIR)/all_linkage
 
 lint: install
@@ -53,6 +55,7 @@ bench: install
 	$(BIN)/python benchmarks/bench_sim.py
 	$(BIN)/python benchmarks/bench_sweep.py
 	$(BIN)/python benchmarks/bench_dashboard.py
+	$(BIN)/python benchmarks/bench_compare.py
 
 clean:
 	rm -rf build .pytest_cache .mypy_cache

@@ -320,7 +320,7 @@ def run_scenario(sc: Scenario, seeds: int | None = None, graph_seeds: int | None
     ----------
     sc : the scenario.
     seeds, graph_seeds : run seeds and base cities (default: the scenario's).
-    executor : where the runs execute (default: serially, in this process).
+    executor : where the runs execute (default: serially, in this process); left open.
     progress : called with 1 as each run finishes.
 
     Returns
@@ -334,15 +334,14 @@ def run_scenario(sc: Scenario, seeds: int | None = None, graph_seeds: int | None
     runs = [Run(sc, g, s) for g in sc.graph_seed_list(graph_seeds)
             for s in range(sc.first_seed, sc.first_seed + (seeds or sc.seeds))]
     done: dict[int, dict[str, pd.DataFrame]] = {}
-    with executor or SerialExecutor() as ex:
-        for i, tables, error in ex.imap(run_one, runs):
-            if error is not None:
-                r = runs[i]
-                raise RuntimeError(f"{sc.name}: run graph_seed={r.graph_seed} seed={r.seed}: "
-                                   f"{error}")
-            done[i] = tables
-            if progress is not None:
-                progress(1)
+    for i, tables, error in (executor or SerialExecutor()).imap(run_one, runs):
+        if error is not None:
+            r = runs[i]
+            raise RuntimeError(f"{sc.name}: run graph_seed={r.graph_seed} seed={r.seed}: "
+                               f"{error}")
+        done[i] = tables
+        if progress is not None:
+            progress(1)
     names = list(done[0])
     return {name: pd.concat([done[i][name] for i in range(len(runs))], ignore_index=True)
             for name in names}
