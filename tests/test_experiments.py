@@ -346,3 +346,20 @@ def test_docs_name_every_outcome_and_design() -> None:
     text = (REPO / "docs" / "experiments.md").read_text(encoding="utf-8")
     for name in [*OUTCOMES, *DESIGNS]:
         assert f"| `{name}` |" in text, name
+
+
+def test_a_sweep_point_runs_on_several_base_cities(tmp_path: Path) -> None:
+    path = write_sweep(tmp_path, SWEEP.replace("replicates = 2", "replicates = 2\ngraph_seeds = 2"))
+    sweep = load_sweep(path)
+    tasks = sweep.tasks()
+    assert len(tasks) == 3 * 2 * 2 and [t.run for t in tasks] == list(range(12))
+    assert [(t.graph_seed, t.seed) for t in tasks[:4]] == [(3, 0), (3, 1), (4, 0), (4, 1)]
+    out = tmp_path / "out"
+    report = run_sweep(sweep, out, make_executor("serial"), progress=False)
+    assert report.finished == 12 and not report.failed
+    runs = rows(out)
+    assert sorted(runs["graph_seed"].unique()) == [3, 4]
+    # a level factor changes posts on one base city: same city, same seed -> same vacancies
+    by_city = runs.groupby(["graph_seed", "seed"])["vacuum_days"].nunique()
+    assert (by_city == 1).all()
+    assert runs.groupby("graph_seed")["collection_12m"].mean().nunique() == 2
