@@ -70,6 +70,7 @@ def scenario_manifest(sc: Scenario, seeds: list[int], graph_seeds: list[int],
         "kind": "simulate",
         "scenario": {"name": sc.name, "path": str(sc.path), "source": sc.source},
         "preset": sc.preset, "store": sc.store, "days": sc.days,
+        "warmup_days": sc.warmup_days,
         "levels": sc.levels,
         "params": asdict(sc.params),
         "policies": [{"kind": p.kind, "start_day": p.start_day, **p.values}

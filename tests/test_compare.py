@@ -16,9 +16,10 @@ from redwuye_graph.provenance import read_manifest, rerun
 from redwuye_graph.sim.scenario import Scenario, load_scenario, run_scenario, simulate
 
 
-def _scenario(tmp_path: Path, name: str, extra: str = "", head: str = "") -> Scenario:
+def _scenario(tmp_path: Path, name: str, extra: str = "", head: str = "", days: int = 70
+              ) -> Scenario:
     path = tmp_path / f"{name}.toml"
-    path.write_text(f'[scenario]\nname = "{name}"\npreset = "tiny"\ndays = 70\nseeds = 2\n'
+    path.write_text(f'[scenario]\nname = "{name}"\npreset = "tiny"\ndays = {days}\nseeds = 2\n'
                     f"graph_seeds = 2\n{head}{extra}", encoding="utf-8")
     return load_scenario(path)
 
@@ -125,3 +126,23 @@ def test_cli_show_prints_the_manifest(folders: tuple[Path, Path]) -> None:
     assert "changes on day 0: {'owners_committee': 1.0" in result.output
     missing = CliRunner().invoke(app, ["show", str(folders[1] / "nowhere")])
     assert missing.exit_code == 1 and "no manifest.json" in missing.output
+
+
+def test_a_warm_up_runs_first_and_is_not_counted(tmp_path: Path) -> None:
+    plain = _scenario(tmp_path, "plain", days=90)
+    warm = _scenario(tmp_path, "warm", '[[policy]]\nkind = "interim_management"\n'
+                     "start_day = 10\ndays = 3\n", head="warmup_days = 40\n", days=50)
+    assert warm.days == 50 and warm.warmup_days == 40
+    model = warm.model(0, 1)
+    assert round(model.time) == 40 and model.policies[0].start_day == 50
+    model.run(50)
+    assert model.p.interim_days == 3
+    city = model.recorder.tables(estates=False)["city"]
+    assert city["day"].tolist() == list(range(1, 51))
+    # the same days as the last 50 of a 90-day run without the policy, until it starts
+    whole = plain.model(0, 1)
+    whole.run(90)
+    tail = whole.recorder.tables(estates=False)["city"].iloc[40:].reset_index(drop=True)
+    for column in ("filed", "settled", "paid", "due"):
+        assert city[column].iloc[:9].tolist() == tail[column].iloc[:9].tolist(), column
+    assert city["filed"].sum() == tail["filed"].sum()  # arrivals do not depend on policies

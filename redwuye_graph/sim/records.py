@@ -55,7 +55,8 @@ class Recorder:
         self.group = self._groups_now()
         self.groups_daily = np.zeros((0, self.n), np.int8)
         self.ages = np.zeros((len(_GROUPS), model.p.max_age_days + 2), np.int64)
-        self.censored_open = np.zeros(len(_GROUPS), np.int64)
+        #: Last day of the warm-up: tables count the days after it (0: no warm-up).
+        self.origin = 0
         self._since_review = np.zeros((2, self.n))
         self.reserve(0)
 
@@ -125,6 +126,12 @@ class Recorder:
         """Record a new company taking over an estate."""
         self.a["tenders"][day, estate] += 1
 
+    def restart(self) -> None:
+        """End a warm-up today: tables count only the days after it, numbered from 1
+        (time to resolution counts settlements after it; linkage cohorts stay day 0's)."""
+        self.origin = round(self.m.time)
+        self.ages[:] = 0
+
     # -- reading during the run ------------------------------------------------------------
     def today(self, name: str) -> int:
         """City total of one count today."""
@@ -145,9 +152,10 @@ class Recorder:
     # -- tables ---------------------------------------------------------------------------
     def tables(self, estates: bool = True) -> dict[str, pd.DataFrame]:
         """Per-day ``city``, ``district`` and (if ``estates``) ``estate`` tables; ``summary``."""
-        last = round(self.m.time)
+        start, now = self.origin, round(self.m.time)
+        last = now - start
         days = np.arange(1, last + 1)
-        a = {k: v[1: last + 1] for k, v in self.a.items()}
+        a = {k: v[start + 1: now + 1] for k, v in self.a.items()}
         m = self.m
         out: dict[str, pd.DataFrame] = {}
         city = {k: v.sum(axis=1) for k, v in a.items()}
@@ -178,7 +186,7 @@ class Recorder:
                 "community": _strings(m.community, at),
                 "linkage": _strings(np.asarray(_GROUPS), np.repeat(self.group, len(days))),
                 "linkage_today": _strings(np.asarray(_GROUPS),
-                                          self.groups_daily[1: last + 1].T.ravel()),
+                                          self.groups_daily[start + 1: now + 1].T.ravel()),
                 **{k: v.T.ravel() for k, v in a.items()}})
             out["estate"] = _finish(frame, np.repeat(m.households, len(days)), last,
                                     m.p.window_days, ["estate", "day"], blocks=n)

@@ -9,6 +9,7 @@ changes to that city + model parameters + policies + horizon + seeds::
     graph_seed = 1             # seed of the generated base city
     graph_seeds = 1            # base cities graph_seed .. graph_seed + graph_seeds - 1
     days = 730
+    warmup_days = 0            # optional: days run first; policies and outcomes after them
     seeds = 5                  # runs use seeds first_seed .. first_seed + seeds - 1
 
     [levels]                   # generate.PolicyLevels: changes to the base city on day 0
@@ -77,7 +78,10 @@ SCENARIO_KEYS: dict[str, Param] = {p.name: p for p in (
           integer=True),
     Param("graph_seeds", 1, 1, 100, "cities", "Number of base cities (graph seeds).", "",
           integer=True),
-    Param("days", 730, 1, 3650, "days", "Horizon of each run.", "", integer=True),
+    Param("days", 730, 1, 3650, "days", "Horizon of each run (after the warm-up).", "",
+          integer=True),
+    Param("warmup_days", 0, 0, 1825, "days", "Days run before the horizon: policies start "
+          "and outcomes count after them.", "", integer=True),
     Param("seeds", 5, 1, 1000, "runs", "Number of runs (seeds).", "", integer=True),
     Param("first_seed", 0, 0, _INT, "seed", "Seed of the first run.", "", integer=True),
 )}
@@ -98,6 +102,7 @@ class Scenario:
     graph_seed: int = 0
     graph_seeds: int = 1
     days: int = 730
+    warmup_days: int = 0
     seeds: int = 5
     first_seed: int = 0
     description: str = ""
@@ -151,12 +156,20 @@ class Scenario:
         return {**where, "graph_hash": base.fingerprint()}
 
     def model(self, graph_seed: int, seed: int) -> CityModel:
-        """A fresh model of one run: the base city of ``graph_seed`` reorganised with the
-        scenario's levels on day 0, its parameters and policies, run seed ``seed``."""
+        """A model of one run, ready for its horizon: the base city of ``graph_seed``
+        reorganised with the scenario's levels on day 0, its parameters and policies, run
+        seed ``seed``; with ``warmup_days``, already run through the warm-up (policies
+        start that many days later, and the tables count only the days after it)."""
         base, changed = cities(self, graph_seed)
-        model = CityModel(base, params=self.params, policies=self.make_policies(), seed=seed)
+        policies = self.make_policies()
+        for policy in policies:
+            policy.start_day += self.warmup_days
+        model = CityModel(base, params=self.params, policies=policies, seed=seed)
         if changed is not None:
             model.reorganise(changed)
+        if self.warmup_days:
+            model.run(self.warmup_days)
+            model.recorder.restart()
         return model
 
 
