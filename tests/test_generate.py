@@ -11,8 +11,8 @@ import pytest
 
 from redwuye_graph.citygraph import CityGraph
 from redwuye_graph.generate import PRESETS, PolicyLevels, generate, preset
-from redwuye_graph.schema import Label, RelType
 from redwuye_graph.rosters import write_csv
+from redwuye_graph.schema import Label, RelType
 
 
 def _same_tree(a: Path, b: Path) -> bool:

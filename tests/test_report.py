@@ -94,8 +94,8 @@ def test_report_shows_scenario_parameters_and_policies(report: tuple[Path, str])
     text = " ".join(parser.text)
     assert "Tiny city, two policies & a <changed> parameter." in text  # escaped, then shown
     assert "<changed>" not in page
-    for fact in ("mail_me.toml", "generated preset 'tiny', graph seed(s) 3..3", "owners_committee = 0.5",
-                 "75 days", "2 seed(s): 0..1"):
+    for fact in ("mail_me.toml", "generated preset 'tiny', graph seed(s) 3..3",
+                 "owners_committee = 0.5", "75 days", "2 seed(s): 0..1"):
         assert fact in text
     for policy in ("cross_appointment", "credit_rating", "quality_supervisor = 0.800 share"):
         assert policy in text
