@@ -20,7 +20,8 @@ NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
 OVERRIDES: dict[str, dict[str, Any]] = {
     "01_coverage_tour": {"PRESET": "tiny", "STORE": "embedded:{tmp}/tour.rdb",
                          "SMALL_MULTIPLES": 4},
-    "02_policy_scenarios": {"PRESET": "tiny", "DAYS": 70, "SEEDS": 2, "CHECKPOINTS": (35, 70)},
+    "02_policy_scenarios": {"PRESET": "tiny", "DAYS": 70, "GRAPH_SEEDS": 2, "SEEDS": 2,
+                            "CHECKPOINTS": (35, 70)},
     # 32 + 8 x (5 + 2) runs; on tiny over 90 days collection spans ~0.49-0.67, so the PRIM
     # threshold is 0.6 (7 of 32 points pass; the notebook's 0.9 is for two district years)
     "03_sweep_and_sensitivity": {"PRESET": "tiny", "DAYS": 90, "LHS_SAMPLES": 32,

@@ -32,7 +32,7 @@ from scipy import stats
 from redwuye_graph.provenance import read_manifest
 
 __all__ = ["COMPARED", "HEADLINE", "Comparison", "DifferentCitiesError", "district_outcomes",
-           "interval", "paired_comparison"]
+           "interval", "paired_comparison", "paired_interval"]
 
 #: Outcomes compared, from the ``summary`` table (city and linkage groups) and computed
 #: from the daily ``district`` table (per district: the first five).
@@ -83,6 +83,15 @@ def interval(differences: np.ndarray, level: float = 0.95) -> tuple[float, float
         return mean, mean
     half = float(stats.t.ppf(0.5 + level / 2, len(d) - 1)) * spread / np.sqrt(len(d))
     return float(mean - half), float(mean + half)
+
+
+def paired_interval(differences: pd.Series, graph_seeds: pd.Series,
+                    level: float = 0.95) -> tuple[float, float]:
+    """Interval for the mean paired difference of runs on several base cities: over the
+    per-city means when there are two or more graph seeds, else over the runs."""
+    per_city = differences.groupby(graph_seeds.to_numpy()).mean()
+    values = per_city if len(per_city) > 1 else differences
+    return interval(values.to_numpy(), level)
 
 
 def district_outcomes(district: pd.DataFrame, window_days: int) -> pd.DataFrame:
@@ -153,9 +162,7 @@ def paired_comparison(a: Path, b: Path, different_cities: bool = False) -> Compa
         for unit, part in pairs.groupby("unit", sort=False):
             for name in outcomes:
                 diff = part[f"{name}_b"] - part[f"{name}_a"]
-                per_city = diff.groupby(part["graph_seed"]).mean()
-                low, high = interval(per_city.to_numpy() if len(per_city) > 1
-                                     else diff.to_numpy())
+                low, high = paired_interval(diff, part["graph_seed"])
                 rows.append({"scope": "city" if unit == "all" else scope, "unit": unit,
                              "outcome": name, "a": part[f"{name}_a"].mean(),
                              "b": part[f"{name}_b"].mean(),
