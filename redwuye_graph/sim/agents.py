@@ -25,7 +25,11 @@ GRADES = [CreditGrade.C, CreditGrade.B, CreditGrade.A, CreditGrade.AA, CreditGra
 
 
 class Company(mesa.Agent):  # type: ignore[misc]
-    """A property-service company: cash, credit grade, blacklist, stars, served estates."""
+    """A property-service company: cash, credit grade, blacklist, stars, served estates.
+
+    Rating policies (:mod:`redwuye_graph.sim.policies`) change the grade, the blacklist
+    flag and the stars at reviews.
+    """
 
     def __init__(self, model: CityModel, company_id: str, grade: str, blacklisted: bool,
                  stars: int):
@@ -49,22 +53,6 @@ class Company(mesa.Agent):  # type: ignore[misc]
             m.withdraw(int(served[int(np.argmin(result))]))
             if not self.estates:
                 self.remove()
-
-    def review(self, score: float, star_rank: float) -> None:
-        """Re-grade credit (and stars) from a review score in [0, 1]; blacklist the worst."""
-        m: CityModel = self.model
-        if m.credit_rating:
-            if score >= 0.8:
-                self.grade = min(self.grade + 1, 4)
-            elif score < 0.5:
-                self.grade = max(self.grade - 1, 0)
-            if self.grade == 0 and score < m.p.blacklist_score:
-                self.blacklisted = True
-        if m.star_rating:
-            if star_rank >= 0.8:
-                self.stars = min(self.stars + 1, 5)
-            elif star_rank < 0.2:
-                self.stars = max(self.stars - 1, 0)
 
 
 class Community(mesa.Agent):  # type: ignore[misc]

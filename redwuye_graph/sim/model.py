@@ -7,7 +7,9 @@ in the reference model, one Mesa agent each
 monthly accounts and fee decisions, tripartite meetings and company reviews are Mesa
 recurring events. Each estate's links are read from the graph with
 :func:`redwuye_graph.linkage.estate_linkage`; policies and company turnover change the
-model's own copy of the graph and the links are read again.
+model's own copy of the graph and the links are read again. Policies
+(:mod:`redwuye_graph.sim.policies`) see the model through
+:class:`~redwuye_graph.sim.policies.ModelView`; the model calls their hooks.
 
 Examples
 --------
@@ -24,7 +26,7 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import mesa
 import numpy as np
@@ -38,10 +40,8 @@ from redwuye_graph.sim.agents import Community, Company, OwnersCommittee, PartyO
 from redwuye_graph.sim.households import VectorHouseholds
 from redwuye_graph.sim.layer import DayControl, HouseholdLayer
 from redwuye_graph.sim.params import CATEGORIES, Params
+from redwuye_graph.sim.policies import Policy, RunPolicies
 from redwuye_graph.sim.records import Recorder
-
-if TYPE_CHECKING:
-    from redwuye_graph.sim.policies import Policy
 
 __all__ = ["MONTH_DAYS", "STREAMS", "CityModel"]
 
@@ -60,7 +60,7 @@ class CityModel(mesa.Model):  # type: ignore[misc]
     ----------
     city : the organisation; the model works on its own copy.
     params : model parameters (defaults when omitted).
-    policies : interventions, each applied on its start day.
+    policies : interventions, each started on its start day (see :meth:`add_policy`).
     seed : run seed; one ``SeedSequence(seed)`` is spawned into :data:`STREAMS`.
     reference : use one Mesa agent per household (the reference model).
     """
@@ -74,9 +74,7 @@ class CityModel(mesa.Model):  # type: ignore[misc]
         self.seed = seed
         self.p = params or Params()
         self.city = city.copy()
-        self.credit_rating = False
-        self.star_rating = False
-        self._projects = 0
+        self._nodes_added = 0
         self._dirty = False
         self._links: pd.DataFrame | None = None
         self._hazards: tuple[tuple[Any, ...], tuple[np.ndarray, ...]] | None = None
@@ -119,7 +117,7 @@ class CityModel(mesa.Model):  # type: ignore[misc]
             company.cash = self.p.reserve_months * float(
                 (self.staff[mine] * self.p.wage + self.p.overhead * self.households[mine]).sum())
         self.vacated[~self.served] = 0
-        self._cobuild_hours()
+        self.refresh_cobuilding()
 
         layer_rngs = {k: self.rngs[k] for k in ("arrivals", "escalation", "households",
                                                  "payment")}
@@ -139,9 +137,12 @@ class CityModel(mesa.Model):  # type: ignore[misc]
             "vacuum_estates": lambda m: int((~m.served).sum()),
         })
 
-        self.policies = list(policies)
-        for policy in self.policies:
-            policy.attach(self)
+        #: The run's policies: added, in force, their hooks and random streams.
+        self.policies = RunPolicies(self.rngs["policies"])
+        self._built = False
+        for policy in policies:
+            self.add_policy(policy)
+        self._built = True
         self.schedule_recurring(self._month, Schedule(interval=MONTH_DAYS, start=MONTH_DAYS))
         self._meetings: Any = None
         self.set_meetings(self.p.meetings_per_month)
@@ -233,7 +234,8 @@ class CityModel(mesa.Model):  # type: ignore[misc]
         self._pending_firms.clear()
         self._links_changed()
 
-    def _cobuild_hours(self) -> None:
+    def refresh_cobuilding(self) -> None:
+        """Read the co-building resource hours (per 1,000 community households) again."""
         hours: dict[str, float] = {}
         for _, comm, _, props in self.city.rels(RelType.CO_BUILDS_WITH):
             hours[comm] = hours.get(comm, 0.0) + float(props["resource_hours"])
@@ -254,14 +256,49 @@ class CityModel(mesa.Model):  # type: ignore[misc]
                           / p.wage)
 
     def effort(self) -> np.ndarray:
-        """Per-estate company effort multiplier (responsiveness, supervision, ratings)."""
+        """Per-estate company effort multiplier (responsiveness, supervision, policies)."""
         p = self.p
         e = (1.0 + p.party_effort * self.responsive) * (1.0 - p.shirk * ~self.supervised)
-        if self.credit_rating:
-            e = e * (1.0 + p.credit_effort)
-        if self.star_rating:
-            e = e * (1.0 + p.star_effort)
+        for policy in self.policies.hooked("effort"):
+            e = policy.effort(self, e)
         return np.asarray(e, float)
+
+    # -- policies ---------------------------------------------------------------------------
+    def add_policy(self, policy: Policy) -> None:
+        """Add ``policy`` to the run; it starts on its start day.
+
+        Policies given to the constructor start as Mesa one-off events, in the order
+        given; one added later starts at once if its start day has come.
+
+        Parameters
+        ----------
+        policy : a policy (:func:`~redwuye_graph.sim.policies.make_policy`).
+        """
+        start = self.policies.add(policy, self)
+        if self._built and policy.start_day <= self.time:
+            start()
+        else:
+            self.schedule_event(start, at=float(policy.start_day))
+
+    def end_policy(self, kind: str) -> bool:
+        """End the policy of ``kind`` in force, if any; whether there was one."""
+        return self.policies.end(kind, self)
+
+    def policy_rng(self, policy: Policy) -> np.random.Generator:
+        """The random stream of ``policy`` in this run."""
+        return self.policies.rng(policy)
+
+    def new_serial(self) -> int:
+        """A new serial number for a node the model adds (project, committee, person)."""
+        self._nodes_added += 1
+        return self._nodes_added
+
+    def interim_days(self) -> int:
+        """Days from a company's exit to interim management (``interim_days`` or policy)."""
+        days = self.p.interim_days
+        for policy in self.policies.hooked("interim_days"):
+            days = policy.interim_days(self, days)
+        return days
 
     # -- the day ----------------------------------------------------------------------------
     def control(self, day: int) -> DayControl:
@@ -343,7 +380,8 @@ class CityModel(mesa.Model):  # type: ignore[misc]
             self._refresh_pending()
 
     def _review(self) -> None:
-        if not (self.credit_rating or self.star_rating) or Company not in self.agents_by_type:
+        reviewers = self.policies.hooked("review")
+        if not reviewers or Company not in self.agents_by_type:
             return
         score = self.recorder.review_scores()
         firms = [c for c in self.agents_by_type[Company] if c.estates]
@@ -351,7 +389,8 @@ class CityModel(mesa.Model):  # type: ignore[misc]
         values = np.nan_to_num(values, nan=0.5)
         ranks = (np.argsort(np.argsort(values)) + 0.5) / max(len(values), 1)
         for firm, value, rank in zip(firms, values, ranks, strict=True):
-            firm.review(float(value), float(rank))
+            for policy in reviewers:
+                policy.review(self, firm, float(value), float(rank))
 
     # -- exits, vacuums, tenders -------------------------------------------------------------
     def withdraw(self, estate: int) -> None:
@@ -372,7 +411,7 @@ class CityModel(mesa.Model):  # type: ignore[misc]
     def _vacuums(self, day: int) -> None:
         waited = np.where(~self.served & (self.vacated >= 0), day - self.vacated, -1)
         # interim managers first, then tenders in estate order (the tenders' draw order)
-        interim = np.flatnonzero((waited >= self.p.interim_days) & ~self.interim)
+        interim = np.flatnonzero((waited >= self.interim_days()) & ~self.interim)
         for e in interim:
             self.city.add_rel(RelType.INTERIM_MANAGES, str(self.community[e]),
                               self.estate_ids[e])
@@ -383,21 +422,20 @@ class CityModel(mesa.Model):  # type: ignore[misc]
 
     def _tender(self, estate: int) -> bool:
         """Choose a new company for a vacant estate; whether one was found."""
-        pool = [c for c in self.companies.values()
-                if c.estates and not (self.credit_rating and c.blacklisted)]
+        pool = [c for c in self.companies.values() if c.estates]
+        for policy in self.policies.hooked("tender_pool"):
+            pool = policy.tender_pool(self, pool)
         if not pool:
             return False
         weight = np.zeros(len(pool))
-        if self.credit_rating:
-            weight += self.p.tender_credit * np.array([c.grade for c in pool])
-        if self.star_rating:
-            weight += self.p.tender_star * np.array([c.stars for c in pool])
+        for policy in self.policies.hooked("tender_weights"):
+            weight = policy.tender_weights(self, pool, weight)
         chance = np.exp(weight - weight.max())
         winner = pool[int(self.rngs["tenders"].choice(len(pool), p=chance / chance.sum()))]
         estate_id = self.estate_ids[estate]
-        self._projects += 1
-        project = f"JSIM{self._projects:06d}"
-        self.city.add_node(Label.PROJECT, project, name=f"{estate_id} project {self._projects}")
+        serial = self.new_serial()
+        project = f"JSIM{serial:06d}"
+        self.city.add_node(Label.PROJECT, project, name=f"{estate_id} project {serial}")
         self.city.add_rel(RelType.OPERATES, winner.company_id, project)
         self.city.add_rel(RelType.SERVES, project, estate_id)
         for manager in self.city.into(estate_id, RelType.INTERIM_MANAGES):
