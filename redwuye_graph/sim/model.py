@@ -36,7 +36,7 @@ from mesa.time import Schedule
 from redwuye_graph.citygraph import CityGraph
 from redwuye_graph.linkage import LINKAGE_COLUMNS, estate_linkage, estate_rows
 from redwuye_graph.schema import Label, RelType
-from redwuye_graph.sim.agents import Community, Company, OwnersCommittee, PartyOrg
+from redwuye_graph.sim.agents import Community, Company
 from redwuye_graph.sim.households import VectorHouseholds
 from redwuye_graph.sim.layer import DayControl, HouseholdLayer
 from redwuye_graph.sim.params import CATEGORIES, Params
@@ -129,13 +129,6 @@ class CityModel(mesa.Model):  # type: ignore[misc]
         else:
             self.layer = VectorHouseholds(self.households, rates, self.p, layer_rngs)
         self.recorder = Recorder(self)
-        self.datacollector = mesa.DataCollector(model_reporters={
-            "filed": lambda m: m.recorder.today("filed"),
-            "settled": lambda m: m.recorder.today("settled"),
-            "escalated": lambda m: m.recorder.today("escalated"),
-            "satisfaction": lambda m: m.recorder.today_satisfaction(),
-            "vacuum_estates": lambda m: int((~m.served).sum()),
-        })
 
         #: The run's policies: added, in force, their hooks and random streams.
         self.policies = RunPolicies(self.rngs["policies"])
@@ -163,18 +156,16 @@ class CityModel(mesa.Model):  # type: ignore[misc]
         self._flags = {c: links[c].to_numpy(bool, copy=True) for c in LINKAGE_COLUMNS}
         self.company_of = np.array(links["company"].to_numpy(object), object)
         self.project_of = np.array(links["project"].to_numpy(object), object)
-        self.committee_of = np.array(links["owners_committee"].to_numpy(object), object)
         # what the full read holds for "none" (NaN in a string column, else None)
         self._none = {name: next((v for v in arr if not isinstance(v, str)), np.nan)
                       for name, arr in (("company", self.company_of),
-                                        ("project", self.project_of),
-                                        ("owners_committee", self.committee_of))}
+                                        ("project", self.project_of))}
         self._links_changed()
         self._pending: set[int] = set()
         self._pending_firms: set[str] = set()
 
     def _links_changed(self) -> None:
-        """Model arrays, company estates and committee agents from the links just read."""
+        """Model arrays and company estates from the links just read."""
         col = self._flags
         self.served = col["has_company"]
         self.links_tripartite = col["tripartite"]
@@ -193,20 +184,6 @@ class CityModel(mesa.Model):  # type: ignore[misc]
         for i, cid in enumerate(self.company_of):
             if cid is not None and cid in self.companies:
                 self.companies[cid].estates.add(i)
-        for kind in (OwnersCommittee, PartyOrg):
-            if kind in self.agents_by_type:
-                self.agents_by_type[kind].do("remove")
-        for i, oc in enumerate(self.committee_of):
-            if oc is not None:
-                OwnersCommittee(self, oc, i)
-        seen: set[str] = set()
-        for i, cid in enumerate(self.company_of):
-            if not isinstance(cid, str) or cid in seen:
-                continue
-            seen.add(cid)
-            org, instructed = col["company_party_org"][i], col["company_instructor"][i]
-            if org or instructed:
-                PartyOrg(self, cid, "party_org" if org else "instructor")
         self._dirty = False
 
     def refresh_links(self) -> None:
@@ -226,8 +203,7 @@ class CityModel(mesa.Model):  # type: ignore[misc]
                           strict=True):
             for name in LINKAGE_COLUMNS:
                 self._flags[name][e] = row[name]
-            for name, column in (("company", self.company_of), ("project", self.project_of),
-                                 ("owners_committee", self.committee_of)):
+            for name, column in (("company", self.company_of), ("project", self.project_of)):
                 column[e] = none[name] if row[name] is None else row[name]
         self._links = None
         self._pending.clear()
@@ -336,7 +312,6 @@ class CityModel(mesa.Model):  # type: ignore[misc]
         report = self.layer.day(self.control(day))
         self.recorder.day(day, report)
         self._vacuums(day)
-        self.datacollector.collect(self)
 
     def run(self, days: int) -> None:
         """Run ``days`` daily steps."""
