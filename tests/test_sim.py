@@ -341,6 +341,21 @@ def test_a_later_policy_of_a_kind_takes_over_and_policies_can_be_reused(
         pd.testing.assert_frame_equal(a[name], b[name], check_exact=True)
 
 
+def test_each_policy_draws_from_its_own_stream(city: CityGraph) -> None:
+    def posts(*before: str) -> pd.DataFrame:
+        policies = [*(make_policy(k, start_day=1, share=0.5) for k in before),
+                    make_policy("cross_appointment", start_day=1, quality_supervisor=0.5)]
+        model = CityModel(city, seed=1, policies=policies)
+        model.run(2)
+        a, b = model.policies.added[:2]
+        assert model.policy_rng(a) is not model.policy_rng(b)
+        return estate_linkage(model.city)
+
+    alone = posts("service_points")
+    pd.testing.assert_frame_equal(alone, posts("service_points", "service_points"))
+    pd.testing.assert_frame_equal(alone, posts("co_building", "service_points"))
+
+
 def _write(tmp_path: Path, text: str) -> Path:
     path = tmp_path / "bad.toml"
     path.write_text('[scenario]\nname = "bad"\n' + text, encoding="utf-8")

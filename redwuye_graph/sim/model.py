@@ -47,7 +47,8 @@ __all__ = ["MONTH_DAYS", "STREAMS", "CityModel"]
 
 #: Days in a model month (accounts, fee decisions, meeting cycle).
 MONTH_DAYS = 30
-#: Random streams, one per component, spawned in this order from the run's SeedSequence.
+#: Random streams, one per component, spawned in this order from the run's SeedSequence;
+#: ``policies`` is the parent of one stream per policy (by kind and occurrence).
 STREAMS = ("mesa", "arrivals", "escalation", "households", "payment", "service", "tenders",
            "policies")
 _COBUILT = np.array([c in ("parking", "security", "neighbour") for c in CATEGORIES])
@@ -67,9 +68,10 @@ class CityModel(mesa.Model):  # type: ignore[misc]
 
     def __init__(self, city: CityGraph, params: Params | None = None,
                  policies: Iterable[Policy] = (), seed: int = 0, reference: bool = False):
-        streams = np.random.SeedSequence(seed).spawn(len(STREAMS))
-        self.rngs = {name: np.random.default_rng(s) for name, s in zip(STREAMS, streams,
-                                                                        strict=True)}
+        streams = dict(zip(STREAMS, np.random.SeedSequence(seed).spawn(len(STREAMS)),
+                           strict=True))
+        policy_seed = streams.pop("policies")
+        self.rngs = {name: np.random.default_rng(s) for name, s in streams.items()}
         super().__init__(rng=self.rngs["mesa"])
         self.seed = seed
         self.p = params or Params()
@@ -131,7 +133,7 @@ class CityModel(mesa.Model):  # type: ignore[misc]
         self.recorder = Recorder(self)
 
         #: The run's policies: added, in force, their hooks and random streams.
-        self.policies = RunPolicies(self.rngs["policies"])
+        self.policies = RunPolicies(policy_seed)
         self._built = False
         for policy in policies:
             self.add_policy(policy)

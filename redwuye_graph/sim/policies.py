@@ -21,7 +21,8 @@ The model calls a policy's hooks and shows it the model only through
   policies in force compose in registration order, whatever their start days.
 
 One policy of each kind is in force at a time: a later one takes the earlier one's
-place.
+place. Each policy draws from its own random stream (:meth:`ModelView.policy_rng`),
+keyed by its kind and its occurrence among the run's policies of that kind.
 
 Examples
 --------
@@ -39,6 +40,7 @@ redwuye_graph.sim.params.ParamError: tripartite_meetings.per_month: 9 is outside
 from __future__ import annotations
 
 import math
+import zlib
 from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
@@ -215,13 +217,18 @@ class Policy:
 class RunPolicies:
     """The policies of one model run: their random streams, which are in force, hooks.
 
+    Each policy draws from its own stream, keyed by its kind and its occurrence among the
+    run's policies of that kind (the first ``cross_appointment``, the second, ...): adding,
+    removing or moving a policy leaves the draws of the others as they were.
+
     Parameters
     ----------
-    rng : the run's policy random stream.
+    seed : the run's policy seed, parent of the policies' streams.
     """
 
-    def __init__(self, rng: np.random.Generator):
-        self._rng = rng
+    def __init__(self, seed: np.random.SeedSequence):
+        self._seed = seed
+        self._rngs: dict[int, np.random.Generator] = {}
         #: Every policy added, in the order added.
         self.added: list[Policy] = []
         #: The policy in force of each kind.
@@ -236,6 +243,10 @@ class RunPolicies:
         """
         if any(p is policy for p in self.added):
             raise ValueError(f"{policy!r} is already in this run")
+        occurrence = sum(p.kind == policy.kind for p in self.added)
+        key = (*self._seed.spawn_key, zlib.crc32(policy.kind.encode()), occurrence)
+        self._rngs[id(policy)] = np.random.default_rng(
+            np.random.SeedSequence(self._seed.entropy, spawn_key=key))
         self.added.append(policy)
         starter = partial(self.start, policy, model)
         self._starters.append(starter)
@@ -243,7 +254,7 @@ class RunPolicies:
 
     def rng(self, policy: Policy) -> np.random.Generator:
         """The random stream of ``policy``."""
-        return self._rng
+        return self._rngs[id(policy)]
 
     def start(self, policy: Policy, model: ModelView) -> None:
         """Start ``policy``: it takes the place of the one of its kind in force."""
