@@ -219,7 +219,8 @@ class RunPolicies:
 
     Each policy draws from its own stream, keyed by its kind and its occurrence among the
     run's policies of that kind (the first ``cross_appointment``, the second, ...): adding,
-    removing or moving a policy leaves the draws of the others as they were.
+    removing or moving a policy leaves the draws of the policies of other kinds as they
+    were, and those of earlier policies of its own kind.
 
     Parameters
     ----------
