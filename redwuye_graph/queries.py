@@ -39,9 +39,9 @@ from redwuye_graph.store.base import GraphStore
 __all__ = [
     "CYPHER_DIR",
     "PARAM_TYPES",
-    "Param",
     "Query",
     "QueryError",
+    "QueryParam",
     "bind",
     "get_query",
     "lint_schema",
@@ -75,7 +75,7 @@ class QueryError(ValueError):
 
 
 @dataclass(frozen=True)
-class Param:
+class QueryParam:
     """One declared parameter: type, default (``None`` = null), allowed values, meaning."""
 
     name: str
@@ -135,13 +135,13 @@ class Query:
 
     name: str
     purpose: str
-    params: tuple[Param, ...]
+    params: tuple[QueryParam, ...]
     returns: tuple[str, ...]
     rule: str
     text: str
     path: Path
 
-    def param(self, name: str) -> Param:
+    def param(self, name: str) -> QueryParam:
         """The declared parameter called ``name``."""
         for p in self.params:
             if p.name == name:
@@ -150,11 +150,11 @@ class Query:
                          f"its parameters: {_names(self.params)}")
 
 
-def _names(params: tuple[Param, ...]) -> str:
+def _names(params: tuple[QueryParam, ...]) -> str:
     return ", ".join(p.name for p in params) or "none"
 
 
-def _parse_param(text: str, where: str) -> Param:
+def _parse_param(text: str, where: str) -> QueryParam:
     match = _PARAM.match(text)
     if not match:
         raise QueryError(f"{where}: bad param line {text!r}; expected "
@@ -165,7 +165,7 @@ def _parse_param(text: str, where: str) -> Param:
                          f"{', '.join(PARAM_TYPES)}")
     choices = tuple(match["choices"].split("|")) if match["choices"] else ()
     raw = match["default"]
-    param = Param(match["name"], ptype, raw is None, None, choices, match["doc"].strip())
+    param = QueryParam(match["name"], ptype, raw is None, None, choices, match["doc"].strip())
     if raw is None or raw == "null":
         return param
     return replace(param, default=param.convert(raw))

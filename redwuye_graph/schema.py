@@ -2,7 +2,8 @@
 
 Everything that reads or writes the organisation (CityGraph, rosters, stores, the
 Cypher library) takes its names from here. ``docs/schema.md`` describes the same
-schema for people; ``tests/test_schema.py`` keeps the two in step.
+schema for people; ``tests/test_schema_doc.py`` checks that it names every label,
+property, relationship type, role and enum value.
 """
 
 from __future__ import annotations

@@ -134,9 +134,9 @@ def test_a_warm_up_runs_first_and_is_not_counted(tmp_path: Path) -> None:
                      "start_day = 10\ndays = 3\n", head="warmup_days = 40\n", days=50)
     assert warm.days == 50 and warm.warmup_days == 40
     model = warm.model(0, 1)
-    assert round(model.time) == 40 and model.policies[0].start_day == 50
+    assert round(model.time) == 40 and model.policies.added[0].start_day == 50
     model.run(50)
-    assert model.p.interim_days == 3
+    assert model.interim_days() == 3
     city = model.recorder.tables(estates=False)["city"]
     assert city["day"].tolist() == list(range(1, 51))
     # the same days as the last 50 of a 90-day run without the policy, until it starts

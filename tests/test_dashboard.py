@@ -37,12 +37,12 @@ def test_raised_control_applies_today(tiny_city: CityGraph) -> None:
 def test_lowered_target_waits_for_reset(tiny_city: CityGraph) -> None:
     run = DashboardRun(tiny_city)
     run.set_controls(Controls(cross_appointment=0.8, credit_rating=True))
-    assert run.model.credit_rating
+    assert "credit_rating" in run.model.policies.in_force
     changes = run.set_controls(Controls(cross_appointment=0.2))
     assert changes == ["day 0: credit rating off",
                        "day 0: cross appointment lowered: takes effect on reset (posts are "
                        "not taken away)"]
-    assert not run.model.credit_rating
+    assert "credit_rating" not in run.model.policies.in_force
     assert run.controls.cross_appointment == 0.8  # the high-water mark stays in force
     run.advance(10)
     run.reset(Controls(cross_appointment=0.2))
@@ -52,10 +52,10 @@ def test_lowered_target_waits_for_reset(tiny_city: CityGraph) -> None:
 def test_meetings_and_interim_follow_both_ways(tiny_city: CityGraph) -> None:
     run = DashboardRun(tiny_city)
     run.set_controls(Controls(meetings_per_month=4, interim_days=10))
-    assert run.model.p.interim_days == 10
+    assert run.model.interim_days() == 10
     assert run.model._meetings.schedule.interval == pytest.approx(7.5)
     run.set_controls(Controls(meetings_per_month=1, interim_days=90))
-    assert run.model.p.interim_days == 90
+    assert run.model.interim_days() == 90
     assert run.model._meetings.schedule.interval == pytest.approx(30)
 
 

@@ -4,8 +4,10 @@ scenario validation, CLI and the ODD document."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
@@ -23,7 +25,7 @@ from redwuye_graph.sim import (
     households,
     make_policy,
 )
-from redwuye_graph.sim.agents import OwnersCommittee, PartyOrg
+from redwuye_graph.sim.policies import ModelView, Policy
 from redwuye_graph.sim.scenario import ScenarioError, load_scenario
 
 REPO = Path(__file__).resolve().parents[1]
@@ -167,19 +169,13 @@ def test_links_changed_by_exits_and_tenders_match_a_full_read(city: CityGraph) -
         links = estate_linkage(fast.city)
         for c in LINKAGE_COLUMNS:
             assert (fast._flags[c] == links[c].to_numpy()).all(), c
-        for attr, c in (("company_of", "company"), ("project_of", "project"),
-                        ("committee_of", "owners_committee")):
+        for attr, c in (("company_of", "company"), ("project_of", "project")):
             assert ([str(v) for v in getattr(fast, attr)]
                     == [str(v) for v in links[c].to_numpy(object)]), c
         for name in ("served", "path", "fast", "responsive", "supervised", "interim", "trust"):
             assert (getattr(fast, name) == getattr(full, name)).all(), name
         assert ({k: v.estates for k, v in fast.companies.items()}
                 == {k: v.estates for k, v in full.companies.items()})
-        assert ([(a.company_id, a.kind) for a in fast.agents_by_type[PartyOrg]]
-                == [(a.company_id, a.kind) for a in full.agents_by_type[PartyOrg]])
-        assert ([(str(a.committee_id), a.estate) for a in fast.agents_by_type[OwnersCommittee]]
-                == [(str(a.committee_id), a.estate)
-                    for a in full.agents_by_type[OwnersCommittee]])
     pd.testing.assert_frame_equal(fast.links, estate_linkage(fast.city))
     assert fast.tables()["city"]["tenders"].sum() > 0
     for name, table in fast.tables().items():
@@ -283,13 +279,6 @@ def test_linkage_is_the_day0_cohort_and_linkage_today_follows_the_links(
         assert summary.loc[group, "estates"] == n
 
 
-def test_datacollector_is_filled(city: CityGraph) -> None:
-    model = CityModel(city, seed=1)
-    model.run(10)
-    frame = model.datacollector.get_model_vars_dataframe()
-    assert len(frame) == 10 and frame["filed"].sum() == model.tables()["city"]["filed"].sum()
-
-
 # -- policies and scenarios ---------------------------------------------------------------
 def test_every_policy_has_a_scenario_file_and_all_files_load() -> None:
     # sweep_*.toml and targets_*.toml are experiment files (tests/test_experiments*.py).
@@ -300,6 +289,71 @@ def test_every_policy_has_a_scenario_file_and_all_files_load() -> None:
     for f in files:
         sc = load_scenario(f)
         assert sc.name == f.stem
+
+
+@pytest.fixture
+def lazy_policy() -> Iterator[type[Policy]]:
+    """A mechanism policy defined in a test: one class, registered by defining it."""
+
+    class Lazy(Policy):
+        kind = "lazy"
+        summary = "companies work at half effort"
+
+        def effort(self, model: ModelView, effort: np.ndarray) -> np.ndarray:
+            return effort * 0.5
+
+    yield Lazy
+    del POLICIES["lazy"]
+
+
+def test_a_policy_class_registers_itself_with_its_hooks(lazy_policy: type[Policy],
+                                                        city: CityGraph) -> None:
+    assert POLICIES["lazy"] is lazy_policy and sorted(lazy_policy.HOOKS) == ["effort"]
+    with pytest.raises(TypeError, match="'lazy' is already registered by"):
+        type("Again", (Policy,), {"kind": "lazy", "summary": "twice"})
+    model = CityModel(city, seed=1, policies=[make_policy("lazy", start_day=3)])
+    full = model.effort()
+    model.run(3)
+    assert np.array_equal(model.effort(), full * 0.5)
+    assert model.end_policy("lazy") and not model.end_policy("lazy")
+    assert np.array_equal(model.effort(), full)
+
+
+def test_the_model_has_what_policies_see(city: CityGraph) -> None:
+    model = CityModel(city, seed=1)
+    members = [n for n in vars(ModelView) if not n.startswith("_")]
+    assert len(members) > 10 and all(hasattr(model, n) for n in members)
+
+
+def test_a_later_policy_of_a_kind_takes_over_and_policies_can_be_reused(
+        city: CityGraph) -> None:
+    four, two = (make_policy("tripartite_meetings", per_month=n, start_day=d)
+                 for n, d in ((4, 0), (2, 10)))
+    model = CityModel(city, seed=1, policies=[four, two])
+    model.run(12)
+    assert model.policies.in_force == {"tripartite_meetings": two}
+    assert model._meetings.schedule.interval == 15
+    model.end_policy("tripartite_meetings")
+    assert model._meetings.schedule.interval == 30
+    policies = [make_policy("cross_appointment", start_day=5), four]
+    a, b = (_run(city, days=60, seed=2, policies=policies) for _ in range(2))
+    for name in a:
+        pd.testing.assert_frame_equal(a[name], b[name], check_exact=True)
+
+
+def test_each_policy_draws_from_its_own_stream(city: CityGraph) -> None:
+    def posts(*before: str) -> pd.DataFrame:
+        policies = [*(make_policy(k, start_day=1, share=0.5) for k in before),
+                    make_policy("cross_appointment", start_day=1, quality_supervisor=0.5)]
+        model = CityModel(city, seed=1, policies=policies)
+        model.run(2)
+        a, b = model.policies.added[:2]
+        assert model.policy_rng(a) is not model.policy_rng(b)
+        return estate_linkage(model.city)
+
+    alone = posts("service_points")
+    pd.testing.assert_frame_equal(alone, posts("service_points", "service_points"))
+    pd.testing.assert_frame_equal(alone, posts("co_building", "service_points"))
 
 
 def _write(tmp_path: Path, text: str) -> Path:

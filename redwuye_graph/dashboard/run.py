@@ -5,7 +5,9 @@ No drawing and no web code here: :class:`DashboardRun` is what the Solara page
 drive directly.
 
 A control moved while the model runs takes effect on the current day through the
-registered policy (:mod:`redwuye_graph.sim.policies`), applied at once: coverage targets
+registered policy (:mod:`redwuye_graph.sim.policies`), added to the running model with
+:meth:`~redwuye_graph.sim.model.CityModel.add_policy` (the call that puts a scenario's
+policies in) and so started at once: coverage targets
 add posts, committees and co-building units up to the new share; meetings, the
 interim-management delay and the ratings follow the control both ways. Posts cannot be
 taken away, so lowering a coverage target takes effect on :meth:`DashboardRun.reset`,
@@ -175,16 +177,12 @@ class DashboardRun:
             day, model = self.day, self.model
             changes = []
             for text, policy in _policies(controls, self.controls, day):
-                policy.model = model
-                model.policies.append(policy)
-                policy.apply(model)
+                model.add_policy(policy)
                 changes.append(text)
-            if not controls.credit_rating and self.controls.credit_rating:
-                model.credit_rating = False
-                changes.append("credit rating off")
-            if not controls.star_rating and self.controls.star_rating:
-                model.star_rating = False
-                changes.append("star rating off")
+            for name in ("credit_rating", "star_rating"):
+                if not getattr(controls, name) and getattr(self.controls, name):
+                    model.end_policy(name)
+                    changes.append(f"{name.replace('_', ' ')} off")
             for name in _RAISED:
                 if getattr(controls, name) < getattr(self.controls, name):
                     changes.append(f"{name.replace('_', ' ')} lowered: takes effect on "

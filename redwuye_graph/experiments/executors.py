@@ -110,16 +110,21 @@ class LocalExecutor(Executor):
         suspects: deque[int] = deque()
         running: dict[Future[Any], tuple[int, bool]] = {}
         while pending or suspects or running:
-            if suspects:
-                if not running:
-                    i = suspects.popleft()
-                    running[self._pool.submit(fn, items[i])] = (i, True)
-            else:
-                while pending and len(running) < self.workers:
-                    i = pending.popleft()
-                    running[self._pool.submit(fn, items[i])] = (i, False)
-            done, _ = wait(running, return_when=FIRST_COMPLETED)
-            if any(isinstance(f.exception(), BrokenProcessPool) for f in done):
+            broken = False
+            try:
+                if suspects:
+                    if not running:
+                        running[self._pool.submit(fn, items[suspects[0]])] = (suspects[0], True)
+                        suspects.popleft()
+                else:
+                    while pending and len(running) < self.workers:
+                        running[self._pool.submit(fn, items[pending[0]])] = (pending[0], False)
+                        pending.popleft()
+            except BrokenProcessPool:  # a worker died after the last wait: not submitted
+                broken = True
+            done, _ = (wait(running) if broken else
+                       wait(running, return_when=FIRST_COMPLETED))
+            if broken or any(isinstance(f.exception(), BrokenProcessPool) for f in done):
                 done = set(running)  # every future of a broken pool is finished
                 self._pool.shutdown(wait=True, cancel_futures=True)
                 self._pool = self._new_pool()

@@ -41,7 +41,7 @@ Examples
 >>> sweep = load_sweep(Path("simulations/sweep_collection.toml"))
 >>> sweep.design, [f.name for f in sweep.factors][:2]
 ('lhs', ['hazard_community', 'pay_satisfaction'])
->>> len(sweep.tasks()) == sweep.samples * sweep.replicates
+>>> len(sweep.tasks()) == sweep.samples * sweep.graph_seeds * sweep.replicates
 True
 """
 

@@ -1,9 +1,11 @@
-"""Organisational actors as Mesa agents: companies, communities, owners' committees, party orgs.
+"""Organisational actors with their own state as Mesa agents: companies and communities.
 
 Households are not agents here (see :mod:`redwuye_graph.sim.households`); these agents
 hold the organisations' own state and act at their own pace: companies settle their
-accounts monthly and are reviewed twice a year, communities hold the tripartite
-meetings, party organisations make their company more responsive.
+accounts monthly (rating policies re-grade them at reviews), communities hold the
+tripartite meetings. Owners' committees, party organisations, instructors and
+cross-appointed people have no state of their own in the model: they act through the
+links the model reads from the graph (escalation paths, enforcement, effort).
 """
 
 from __future__ import annotations
@@ -18,14 +20,18 @@ from redwuye_graph.schema import CreditGrade
 if TYPE_CHECKING:
     from redwuye_graph.sim.model import CityModel
 
-__all__ = ["GRADES", "Community", "Company", "OwnersCommittee", "PartyOrg"]
+__all__ = ["GRADES", "Community", "Company"]
 
 #: Credit grades from worst (0) to best (4).
 GRADES = [CreditGrade.C, CreditGrade.B, CreditGrade.A, CreditGrade.AA, CreditGrade.AAA]
 
 
 class Company(mesa.Agent):  # type: ignore[misc]
-    """A property-service company: cash, credit grade, blacklist, stars, served estates."""
+    """A property-service company: cash, credit grade, blacklist, stars, served estates.
+
+    Rating policies (:mod:`redwuye_graph.sim.policies`) change the grade, the blacklist
+    flag and the stars at reviews.
+    """
 
     def __init__(self, model: CityModel, company_id: str, grade: str, blacklisted: bool,
                  stars: int):
@@ -50,22 +56,6 @@ class Company(mesa.Agent):  # type: ignore[misc]
             if not self.estates:
                 self.remove()
 
-    def review(self, score: float, star_rank: float) -> None:
-        """Re-grade credit (and stars) from a review score in [0, 1]; blacklist the worst."""
-        m: CityModel = self.model
-        if m.credit_rating:
-            if score >= 0.8:
-                self.grade = min(self.grade + 1, 4)
-            elif score < 0.5:
-                self.grade = max(self.grade - 1, 0)
-            if self.grade == 0 and score < m.p.blacklist_score:
-                self.blacklisted = True
-        if m.star_rating:
-            if star_rank >= 0.8:
-                self.stars = min(self.stars + 1, 5)
-            elif star_rank < 0.2:
-                self.stars = max(self.stars - 1, 0)
-
 
 class Community(mesa.Agent):  # type: ignore[misc]
     """A community (社区) with its two committees; chairs the tripartite meetings."""
@@ -82,20 +72,3 @@ class Community(mesa.Agent):  # type: ignore[misc]
         if members:
             m.meeting_estates[members] = True
 
-
-class OwnersCommittee(mesa.Agent):  # type: ignore[misc]
-    """An owners' committee (业委会) of one estate: an escalation channel and enforcement."""
-
-    def __init__(self, model: CityModel, committee_id: str, estate: int):
-        super().__init__(model)
-        self.committee_id = committee_id
-        self.estate = estate
-
-
-class PartyOrg(mesa.Agent):  # type: ignore[misc]
-    """A company's party organisation or party-building instructor: raises responsiveness."""
-
-    def __init__(self, model: CityModel, company_id: str, kind: str):
-        super().__init__(model)
-        self.company_id = company_id
-        self.kind = kind

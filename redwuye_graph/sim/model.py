@@ -7,7 +7,9 @@ in the reference model, one Mesa agent each
 monthly accounts and fee decisions, tripartite meetings and company reviews are Mesa
 recurring events. Each estate's links are read from the graph with
 :func:`redwuye_graph.linkage.estate_linkage`; policies and company turnover change the
-model's own copy of the graph and the links are read again.
+model's own copy of the graph and the links are read again. Policies
+(:mod:`redwuye_graph.sim.policies`) see the model through
+:class:`~redwuye_graph.sim.policies.ModelView`; the model calls their hooks.
 
 Examples
 --------
@@ -24,7 +26,7 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import mesa
 import numpy as np
@@ -34,20 +36,19 @@ from mesa.time import Schedule
 from redwuye_graph.citygraph import CityGraph
 from redwuye_graph.linkage import LINKAGE_COLUMNS, estate_linkage, estate_rows
 from redwuye_graph.schema import Label, RelType
-from redwuye_graph.sim.agents import Community, Company, OwnersCommittee, PartyOrg
+from redwuye_graph.sim.agents import Community, Company
 from redwuye_graph.sim.households import VectorHouseholds
 from redwuye_graph.sim.layer import DayControl, HouseholdLayer
 from redwuye_graph.sim.params import CATEGORIES, Params
+from redwuye_graph.sim.policies import Policy, RunPolicies
 from redwuye_graph.sim.records import Recorder
-
-if TYPE_CHECKING:
-    from redwuye_graph.sim.policies import Policy
 
 __all__ = ["MONTH_DAYS", "STREAMS", "CityModel"]
 
 #: Days in a model month (accounts, fee decisions, meeting cycle).
 MONTH_DAYS = 30
-#: Random streams, one per component, spawned in this order from the run's SeedSequence.
+#: Random streams, one per component, spawned in this order from the run's SeedSequence;
+#: ``policies`` is the parent of one stream per policy (by kind and occurrence).
 STREAMS = ("mesa", "arrivals", "escalation", "households", "payment", "service", "tenders",
            "policies")
 _COBUILT = np.array([c in ("parking", "security", "neighbour") for c in CATEGORIES])
@@ -60,23 +61,22 @@ class CityModel(mesa.Model):  # type: ignore[misc]
     ----------
     city : the organisation; the model works on its own copy.
     params : model parameters (defaults when omitted).
-    policies : interventions, each applied on its start day.
+    policies : interventions, each started on its start day (see :meth:`add_policy`).
     seed : run seed; one ``SeedSequence(seed)`` is spawned into :data:`STREAMS`.
     reference : use one Mesa agent per household (the reference model).
     """
 
     def __init__(self, city: CityGraph, params: Params | None = None,
                  policies: Iterable[Policy] = (), seed: int = 0, reference: bool = False):
-        streams = np.random.SeedSequence(seed).spawn(len(STREAMS))
-        self.rngs = {name: np.random.default_rng(s) for name, s in zip(STREAMS, streams,
-                                                                        strict=True)}
+        streams = dict(zip(STREAMS, np.random.SeedSequence(seed).spawn(len(STREAMS)),
+                           strict=True))
+        policy_seed = streams.pop("policies")
+        self.rngs = {name: np.random.default_rng(s) for name, s in streams.items()}
         super().__init__(rng=self.rngs["mesa"])
         self.seed = seed
         self.p = params or Params()
         self.city = city.copy()
-        self.credit_rating = False
-        self.star_rating = False
-        self._projects = 0
+        self._nodes_added = 0
         self._dirty = False
         self._links: pd.DataFrame | None = None
         self._hazards: tuple[tuple[Any, ...], tuple[np.ndarray, ...]] | None = None
@@ -119,7 +119,7 @@ class CityModel(mesa.Model):  # type: ignore[misc]
             company.cash = self.p.reserve_months * float(
                 (self.staff[mine] * self.p.wage + self.p.overhead * self.households[mine]).sum())
         self.vacated[~self.served] = 0
-        self._cobuild_hours()
+        self.refresh_cobuilding()
 
         layer_rngs = {k: self.rngs[k] for k in ("arrivals", "escalation", "households",
                                                  "payment")}
@@ -131,17 +131,13 @@ class CityModel(mesa.Model):  # type: ignore[misc]
         else:
             self.layer = VectorHouseholds(self.households, rates, self.p, layer_rngs)
         self.recorder = Recorder(self)
-        self.datacollector = mesa.DataCollector(model_reporters={
-            "filed": lambda m: m.recorder.today("filed"),
-            "settled": lambda m: m.recorder.today("settled"),
-            "escalated": lambda m: m.recorder.today("escalated"),
-            "satisfaction": lambda m: m.recorder.today_satisfaction(),
-            "vacuum_estates": lambda m: int((~m.served).sum()),
-        })
 
-        self.policies = list(policies)
-        for policy in self.policies:
-            policy.attach(self)
+        #: The run's policies: added, in force, their hooks and random streams.
+        self.policies = RunPolicies(policy_seed)
+        self._built = False
+        for policy in policies:
+            self.add_policy(policy)
+        self._built = True
         self.schedule_recurring(self._month, Schedule(interval=MONTH_DAYS, start=MONTH_DAYS))
         self._meetings: Any = None
         self.set_meetings(self.p.meetings_per_month)
@@ -162,18 +158,16 @@ class CityModel(mesa.Model):  # type: ignore[misc]
         self._flags = {c: links[c].to_numpy(bool, copy=True) for c in LINKAGE_COLUMNS}
         self.company_of = np.array(links["company"].to_numpy(object), object)
         self.project_of = np.array(links["project"].to_numpy(object), object)
-        self.committee_of = np.array(links["owners_committee"].to_numpy(object), object)
         # what the full read holds for "none" (NaN in a string column, else None)
         self._none = {name: next((v for v in arr if not isinstance(v, str)), np.nan)
                       for name, arr in (("company", self.company_of),
-                                        ("project", self.project_of),
-                                        ("owners_committee", self.committee_of))}
+                                        ("project", self.project_of))}
         self._links_changed()
         self._pending: set[int] = set()
         self._pending_firms: set[str] = set()
 
     def _links_changed(self) -> None:
-        """Model arrays, company estates and committee agents from the links just read."""
+        """Model arrays and company estates from the links just read."""
         col = self._flags
         self.served = col["has_company"]
         self.links_tripartite = col["tripartite"]
@@ -192,20 +186,6 @@ class CityModel(mesa.Model):  # type: ignore[misc]
         for i, cid in enumerate(self.company_of):
             if cid is not None and cid in self.companies:
                 self.companies[cid].estates.add(i)
-        for kind in (OwnersCommittee, PartyOrg):
-            if kind in self.agents_by_type:
-                self.agents_by_type[kind].do("remove")
-        for i, oc in enumerate(self.committee_of):
-            if oc is not None:
-                OwnersCommittee(self, oc, i)
-        seen: set[str] = set()
-        for i, cid in enumerate(self.company_of):
-            if not isinstance(cid, str) or cid in seen:
-                continue
-            seen.add(cid)
-            org, instructed = col["company_party_org"][i], col["company_instructor"][i]
-            if org or instructed:
-                PartyOrg(self, cid, "party_org" if org else "instructor")
         self._dirty = False
 
     def reorganise(self, city: CityGraph) -> None:
@@ -220,7 +200,7 @@ class CityModel(mesa.Model):  # type: ignore[misc]
                              "vacancies as the model's city")
         self.city = city.copy()
         self._read_links(links)
-        self._cobuild_hours()
+        self.refresh_cobuilding()
 
     def refresh_links(self) -> None:
         """Read every estate's links again from the (changed) graph."""
@@ -239,15 +219,15 @@ class CityModel(mesa.Model):  # type: ignore[misc]
                           strict=True):
             for name in LINKAGE_COLUMNS:
                 self._flags[name][e] = row[name]
-            for name, column in (("company", self.company_of), ("project", self.project_of),
-                                 ("owners_committee", self.committee_of)):
+            for name, column in (("company", self.company_of), ("project", self.project_of)):
                 column[e] = none[name] if row[name] is None else row[name]
         self._links = None
         self._pending.clear()
         self._pending_firms.clear()
         self._links_changed()
 
-    def _cobuild_hours(self) -> None:
+    def refresh_cobuilding(self) -> None:
+        """Read the co-building resource hours (per 1,000 community households) again."""
         hours: dict[str, float] = {}
         for _, comm, _, props in self.city.rels(RelType.CO_BUILDS_WITH):
             hours[comm] = hours.get(comm, 0.0) + float(props["resource_hours"])
@@ -268,14 +248,49 @@ class CityModel(mesa.Model):  # type: ignore[misc]
                           / p.wage)
 
     def effort(self) -> np.ndarray:
-        """Per-estate company effort multiplier (responsiveness, supervision, ratings)."""
+        """Per-estate company effort multiplier (responsiveness, supervision, policies)."""
         p = self.p
         e = (1.0 + p.party_effort * self.responsive) * (1.0 - p.shirk * ~self.supervised)
-        if self.credit_rating:
-            e = e * (1.0 + p.credit_effort)
-        if self.star_rating:
-            e = e * (1.0 + p.star_effort)
+        for policy in self.policies.hooked("effort"):
+            e = policy.effort(self, e)
         return np.asarray(e, float)
+
+    # -- policies ---------------------------------------------------------------------------
+    def add_policy(self, policy: Policy) -> None:
+        """Add ``policy`` to the run; it starts on its start day.
+
+        Policies given to the constructor start as Mesa one-off events, in the order
+        given; one added later starts at once if its start day has come.
+
+        Parameters
+        ----------
+        policy : a policy (:func:`~redwuye_graph.sim.policies.make_policy`).
+        """
+        start = self.policies.add(policy, self)
+        if self._built and policy.start_day <= self.time:
+            start()
+        else:
+            self.schedule_event(start, at=float(policy.start_day))
+
+    def end_policy(self, kind: str) -> bool:
+        """End the policy of ``kind`` in force, if any; whether there was one."""
+        return self.policies.end(kind, self)
+
+    def policy_rng(self, policy: Policy) -> np.random.Generator:
+        """The random stream of ``policy`` in this run."""
+        return self.policies.rng(policy)
+
+    def new_serial(self) -> int:
+        """A new serial number for a node the model adds (project, committee, person)."""
+        self._nodes_added += 1
+        return self._nodes_added
+
+    def interim_days(self) -> int:
+        """Days from a company's exit to interim management (``interim_days`` or policy)."""
+        days = self.p.interim_days
+        for policy in self.policies.hooked("interim_days"):
+            days = policy.interim_days(self, days)
+        return days
 
     # -- the day ----------------------------------------------------------------------------
     def control(self, day: int) -> DayControl:
@@ -313,7 +328,6 @@ class CityModel(mesa.Model):  # type: ignore[misc]
         report = self.layer.day(self.control(day))
         self.recorder.day(day, report)
         self._vacuums(day)
-        self.datacollector.collect(self)
 
     def run(self, days: int) -> None:
         """Run ``days`` daily steps."""
@@ -357,7 +371,8 @@ class CityModel(mesa.Model):  # type: ignore[misc]
             self._refresh_pending()
 
     def _review(self) -> None:
-        if not (self.credit_rating or self.star_rating) or Company not in self.agents_by_type:
+        reviewers = self.policies.hooked("review")
+        if not reviewers or Company not in self.agents_by_type:
             return
         score = self.recorder.review_scores()
         firms = [c for c in self.agents_by_type[Company] if c.estates]
@@ -365,7 +380,8 @@ class CityModel(mesa.Model):  # type: ignore[misc]
         values = np.nan_to_num(values, nan=0.5)
         ranks = (np.argsort(np.argsort(values)) + 0.5) / max(len(values), 1)
         for firm, value, rank in zip(firms, values, ranks, strict=True):
-            firm.review(float(value), float(rank))
+            for policy in reviewers:
+                policy.review(self, firm, float(value), float(rank))
 
     # -- exits, vacuums, tenders -------------------------------------------------------------
     def withdraw(self, estate: int) -> None:
@@ -386,7 +402,7 @@ class CityModel(mesa.Model):  # type: ignore[misc]
     def _vacuums(self, day: int) -> None:
         waited = np.where(~self.served & (self.vacated >= 0), day - self.vacated, -1)
         # interim managers first, then tenders in estate order (the tenders' draw order)
-        interim = np.flatnonzero((waited >= self.p.interim_days) & ~self.interim)
+        interim = np.flatnonzero((waited >= self.interim_days()) & ~self.interim)
         for e in interim:
             self.city.add_rel(RelType.INTERIM_MANAGES, str(self.community[e]),
                               self.estate_ids[e])
@@ -397,21 +413,20 @@ class CityModel(mesa.Model):  # type: ignore[misc]
 
     def _tender(self, estate: int) -> bool:
         """Choose a new company for a vacant estate; whether one was found."""
-        pool = [c for c in self.companies.values()
-                if c.estates and not (self.credit_rating and c.blacklisted)]
+        pool = [c for c in self.companies.values() if c.estates]
+        for policy in self.policies.hooked("tender_pool"):
+            pool = policy.tender_pool(self, pool)
         if not pool:
             return False
         weight = np.zeros(len(pool))
-        if self.credit_rating:
-            weight += self.p.tender_credit * np.array([c.grade for c in pool])
-        if self.star_rating:
-            weight += self.p.tender_star * np.array([c.stars for c in pool])
+        for policy in self.policies.hooked("tender_weights"):
+            weight = policy.tender_weights(self, pool, weight)
         chance = np.exp(weight - weight.max())
         winner = pool[int(self.rngs["tenders"].choice(len(pool), p=chance / chance.sum()))]
         estate_id = self.estate_ids[estate]
-        self._projects += 1
-        project = f"JSIM{self._projects:06d}"
-        self.city.add_node(Label.PROJECT, project, name=f"{estate_id} project {self._projects}")
+        serial = self.new_serial()
+        project = f"JSIM{serial:06d}"
+        self.city.add_node(Label.PROJECT, project, name=f"{estate_id} project {serial}")
         self.city.add_rel(RelType.OPERATES, winner.company_id, project)
         self.city.add_rel(RelType.SERVES, project, estate_id)
         for manager in self.city.into(estate_id, RelType.INTERIM_MANAGES):

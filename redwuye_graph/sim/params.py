@@ -88,7 +88,7 @@ class Params:
                                "Arrival rate of neighbour-dispute complaints.", _ASSUMED)
     old_repairs_factor: float = _p(2.0, 1.0, 5.0, "ratio",
                                    "Repair complaints in old estates relative to new ones.",
-                                   "DOMAIN: old estates carry the repair load; " + _ASSUMED)
+                                   "domain context: old estates carry the repair load; " + _ASSUMED)
     hard_repairs: float = _p(0.3, 0.0, 1.0, "share",
                              "Share of repair complaints the company cannot solve alone "
                              "(common funds, utilities).", _ASSUMED)
@@ -114,7 +114,7 @@ class Params:
                             integer=True)
     shirk: float = _p(0.25, 0.0, 0.9, "share",
                       "Effort lost where no community quality supervisor watches the project.",
-                      "MODEL-SKETCH: effort cannot drift down unseen; " + _ASSUMED)
+                      "model rule: effort cannot drift down unseen; " + _ASSUMED)
     party_effort: float = _p(0.2, 0.0, 2.0, "share",
                              "Extra effort of a company with a party organisation or a "
                              "party-building instructor.", _SEED + "; " + _ASSUMED)
@@ -160,7 +160,7 @@ class Params:
                          _ASSUMED, integer=True)
     window_days: int = _p(30, 1, 180, "days",
                           "Window W of the resolution rate (settled within W of filing).",
-                          "MODEL-SKETCH outcome definition", integer=True)
+                          "project outcome definition", integer=True)
     # -- satisfaction -----------------------------------------------------------------
     sat_init: float = _p(0.5, 0.0, 1.0, "score",
                          "Mean initial satisfaction.", _ASSUMED)
@@ -179,7 +179,7 @@ class Params:
                          "Satisfaction a served estate drifts to with no news.", _CAL)
     sat_trust: float = _p(0.1, 0.0, 1.0, "score",
                           "Extra drift target where a community member sits on the owners' "
-                          "committee (owners trust the process).", "MODEL-SKETCH; " + _CAL)
+                          "committee (owners trust the process).", "assumed link effect; " + _CAL)
     sat_vacuum: float = _p(0.2, 0.0, 1.0, "score",
                            "Drift target of an estate with no company.", _ASSUMED)
     sat_drift: float = _p(0.1, 0.0, 1.0, "1/month",

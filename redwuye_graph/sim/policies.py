@@ -1,10 +1,28 @@
-"""Policies: composable interventions with a start day and their own parameters.
+"""Policies: registered interventions with a start day, their own parameters and hooks.
 
-Each policy is registered by ``kind`` in :data:`POLICIES` with its parameters as
-:class:`~redwuye_graph.sim.params.Param` entries (validated like model parameters).
-On its start day a policy either changes the model's copy of the organisation graph
-(posts, committees, co-building; the links are then read again through
-:func:`redwuye_graph.linkage.estate_linkage`) or switches a model mechanism on.
+A policy is a subclass of :class:`Policy` that sets ``kind``, a one-line ``summary`` and
+its parameters ``PARAMS`` (:class:`~redwuye_graph.sim.params.Param` entries, validated
+like model parameters); defining the class registers it in :data:`POLICIES`, and
+:func:`make_policy` builds one by kind. A policy object holds only its values, so one
+can be given to several models; what it does in a run lives in that run's
+:class:`RunPolicies`.
+
+The model calls a policy's hooks and shows it the model only through
+:class:`ModelView`:
+
+- :meth:`Policy.start` once, on the start day: change the model's copy of the
+  organisation graph (posts, committees, co-building; the links are then read again) or
+  reschedule an event;
+- :meth:`Policy.end` when the policy leaves force (another policy of its kind starts,
+  or :meth:`~redwuye_graph.sim.model.CityModel.end_policy`);
+- while it is in force, the effect hooks of :data:`EFFECT_HOOKS` that its class
+  overrides (the others are never called): company effort, who may win a tender and
+  with what weight, company reviews, the interim-management delay. The hooks of the
+  policies in force compose in registration order, whatever their start days.
+
+One policy of each kind is in force at a time: a later one takes the earlier one's
+place. Each policy draws from its own random stream (:meth:`ModelView.policy_rng`),
+keyed by its kind and its occurrence among the run's policies of that kind.
 
 Examples
 --------
@@ -15,28 +33,110 @@ Examples
 Traceback (most recent call last):
 ...
 redwuye_graph.sim.params.ParamError: tripartite_meetings.per_month: 9 is outside [1, 8] (1/month)
+>>> sorted(POLICIES["credit_rating"].HOOKS)
+['effort', 'review', 'tender_pool', 'tender_weights']
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import replace
-from typing import TYPE_CHECKING, Any, ClassVar
+import zlib
+from collections.abc import Callable
+from functools import partial
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 import numpy as np
+import numpy.typing as npt
+import pandas as pd
 
 from redwuye_graph.schema import Label, RelType
-from redwuye_graph.sim.params import Param, ParamError
+from redwuye_graph.sim.params import Param, ParamError, Params
 
 if TYPE_CHECKING:
     from redwuye_graph.citygraph import CityGraph
-    from redwuye_graph.sim.model import CityModel
+    from redwuye_graph.sim.agents import Company
 
-__all__ = ["POLICIES", "START_DAY", "Policy", "make_policy"]
+__all__ = ["EFFECT_HOOKS", "POLICIES", "START_DAY", "ModelView", "Policy", "RunPolicies",
+           "make_policy"]
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
 
 #: The start-day parameter every policy has.
 START_DAY = Param("start_day", 0, 0, 3650, "day", "Day the policy takes effect.",
                   "scenario choice", integer=True)
+#: Hooks the model calls on the policies in force (those a policy class overrides).
+EFFECT_HOOKS = ("effort", "tender_pool", "tender_weights", "review", "interim_days")
+#: Registered policies by kind, in registration (class definition) order.
+POLICIES: dict[str, type[Policy]] = {}
+
+
+class ModelView(Protocol):
+    """What a policy sees of the model (:class:`~redwuye_graph.sim.model.CityModel`).
+
+    Per-estate arrays are in the order of :attr:`estate_ids`.
+    """
+
+    @property
+    def p(self) -> Params:
+        """The model parameters."""
+        ...
+
+    @property
+    def city(self) -> CityGraph:
+        """The model's own copy of the organisation; policies may add to it."""
+        ...
+
+    @property
+    def estate_ids(self) -> list[str]:
+        """Estate ids."""
+        ...
+
+    @property
+    def community(self) -> npt.NDArray[Any]:
+        """Each estate's community id."""
+        ...
+
+    @property
+    def served(self) -> BoolArray:
+        """Estates served by a company now."""
+        ...
+
+    @property
+    def owners(self) -> BoolArray:
+        """Estates with an owners' committee now."""
+        ...
+
+    @property
+    def response(self) -> IntArray:
+        """Each estate's response delay in days; policies may change it in place."""
+        ...
+
+    @property
+    def links(self) -> pd.DataFrame:
+        """Each estate's links (:func:`~redwuye_graph.linkage.estate_linkage`) as last read."""
+        ...
+
+    def refresh_links(self) -> None:
+        """Read every estate's links again from the (changed) graph."""
+        ...
+
+    def refresh_cobuilding(self) -> None:
+        """Read the co-building resource hours again from the graph."""
+        ...
+
+    def new_serial(self) -> int:
+        """A new serial number for a node the model adds to its graph."""
+        ...
+
+    def set_meetings(self, per_month: int) -> None:
+        """(Re)schedule tripartite meetings ``per_month`` times a month from now."""
+        ...
+
+    def policy_rng(self, policy: Policy) -> np.random.Generator:
+        """The random stream of ``policy`` in this run."""
+        ...
 
 
 def _share(name: str, meaning: str, default: float = 1.0) -> Param:
@@ -44,11 +144,32 @@ def _share(name: str, meaning: str, default: float = 1.0) -> Param:
 
 
 class Policy:
-    """An intervention; subclasses set ``kind``, ``PARAMS`` and :meth:`apply`."""
+    """An intervention; subclasses set ``kind``, ``summary``, ``PARAMS`` and their hooks.
+
+    Parameters
+    ----------
+    start_day : day the policy takes effect.
+    **values : the policy's parameters (``PARAMS``); missing ones take their defaults.
+    """
 
     kind: ClassVar[str]
     summary: ClassVar[str]
-    PARAMS: ClassVar[dict[str, Param]]
+    PARAMS: ClassVar[dict[str, Param]] = {}
+    #: The effect hooks this class overrides (set when the class is defined).
+    HOOKS: ClassVar[frozenset[str]] = frozenset()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.HOOKS = frozenset(h for h in EFFECT_HOOKS
+                              if getattr(cls, h) is not getattr(Policy, h))
+        if "kind" not in cls.__dict__:
+            return
+        if cls.kind in POLICIES:
+            raise TypeError(f"policy kind {cls.kind!r} is already registered by "
+                            f"{POLICIES[cls.kind].__qualname__}")
+        if not getattr(cls, "summary", ""):
+            raise TypeError(f"policy {cls.kind!r} needs a summary")
+        POLICIES[cls.kind] = cls
 
     def __init__(self, start_day: int = 0, **values: Any):
         where = self.kind
@@ -59,25 +180,106 @@ class Policy:
                              f"{', '.join(['start_day', *self.PARAMS])}")
         self.values = {k: spec.check(values.get(k, spec.default), where)
                        for k, spec in self.PARAMS.items()}
-        self.model: CityModel | None = None
 
-    def attach(self, model: CityModel) -> None:
-        """Schedule this policy in ``model`` on its start day."""
-        self.model = model
-        model.schedule_event(self.start, at=float(self.start_day))
+    def __repr__(self) -> str:
+        values = "".join(f", {k}={v!r}" for k, v in self.values.items())
+        return f"make_policy({self.kind!r}, start_day={self.start_day}{values})"
 
-    def start(self) -> None:
-        """Apply the policy to the model it is attached to."""
-        assert self.model is not None
-        self.apply(self.model)
+    # -- lifecycle ------------------------------------------------------------------------
+    def start(self, model: ModelView) -> None:
+        """Take effect on the start day (by default nothing beyond the effect hooks)."""
 
-    def apply(self, model: CityModel) -> None:
-        """Change ``model``; called once, on the start day."""
-        raise NotImplementedError
+    def end(self, model: ModelView) -> None:
+        """Leave force (by default nothing: the effect hooks are no longer called)."""
 
-    def rng(self, model: CityModel) -> np.random.Generator:
-        """The policies' random stream of ``model``."""
-        return model.rngs["policies"]
+    # -- effect hooks, called while in force when the class overrides them -----------------
+    def effort(self, model: ModelView, effort: FloatArray) -> FloatArray:
+        """Per-estate company effort multiplier, given the one before this policy."""
+        return effort
+
+    def tender_pool(self, model: ModelView, firms: list[Company]) -> list[Company]:
+        """The companies that may win a tender, from those given."""
+        return firms
+
+    def tender_weights(self, model: ModelView, firms: list[Company],
+                       weight: FloatArray) -> FloatArray:
+        """Log-weights of ``firms`` in a tender, given the ones before this policy."""
+        return weight
+
+    def review(self, model: ModelView, firm: Company, score: float, rank: float) -> None:
+        """Act on one company's review: ``score`` in [0, 1], ``rank`` its quantile."""
+
+    def interim_days(self, model: ModelView, days: int) -> int:
+        """Days from a company's exit to interim management, given the days before."""
+        return days
+
+
+class RunPolicies:
+    """The policies of one model run: their random streams, which are in force, hooks.
+
+    Each policy draws from its own stream, keyed by its kind and its occurrence among the
+    run's policies of that kind (the first ``cross_appointment``, the second, ...): adding,
+    removing or moving a policy leaves the draws of the policies of other kinds as they
+    were, and those of earlier policies of its own kind.
+
+    Parameters
+    ----------
+    seed : the run's policy seed, parent of the policies' streams.
+    """
+
+    def __init__(self, seed: np.random.SeedSequence):
+        self._seed = seed
+        self._rngs: dict[int, np.random.Generator] = {}
+        #: Every policy added, in the order added.
+        self.added: list[Policy] = []
+        #: The policy in force of each kind.
+        self.in_force: dict[str, Policy] = {}
+        self._hooks: dict[str, list[Policy]] = {h: [] for h in EFFECT_HOOKS}
+        self._starters: list[Callable[[], None]] = []
+
+    def add(self, policy: Policy, model: ModelView) -> Callable[[], None]:
+        """Take ``policy`` into the run; the call that starts it in ``model``.
+
+        The call is kept here: Mesa's events hold their function weakly.
+        """
+        if any(p is policy for p in self.added):
+            raise ValueError(f"{policy!r} is already in this run")
+        occurrence = sum(p.kind == policy.kind for p in self.added)
+        key = (*self._seed.spawn_key, zlib.crc32(policy.kind.encode()), occurrence)
+        self._rngs[id(policy)] = np.random.default_rng(
+            np.random.SeedSequence(self._seed.entropy, spawn_key=key))
+        self.added.append(policy)
+        starter = partial(self.start, policy, model)
+        self._starters.append(starter)
+        return starter
+
+    def rng(self, policy: Policy) -> np.random.Generator:
+        """The random stream of ``policy``."""
+        return self._rngs[id(policy)]
+
+    def start(self, policy: Policy, model: ModelView) -> None:
+        """Start ``policy``: it takes the place of the one of its kind in force."""
+        self.end(policy.kind, model)
+        self.in_force[policy.kind] = policy
+        self._sort_hooks()
+        policy.start(model)
+
+    def end(self, kind: str, model: ModelView) -> bool:
+        """End the policy of ``kind`` in force, if any; whether there was one."""
+        policy = self.in_force.pop(kind, None)
+        if policy is None:
+            return False
+        self._sort_hooks()
+        policy.end(model)
+        return True
+
+    def _sort_hooks(self) -> None:
+        order = [self.in_force[k] for k in POLICIES if k in self.in_force]
+        self._hooks = {h: [p for p in order if h in p.HOOKS] for h in EFFECT_HOOKS}
+
+    def hooked(self, hook: str) -> list[Policy]:
+        """The policies in force that override ``hook``, in registration order."""
+        return self._hooks[hook]
 
 
 def _pick(rng: np.random.Generator, eligible: np.ndarray, has: np.ndarray,
@@ -99,10 +301,10 @@ def _committee(city: CityGraph, comm: str, label: Label) -> str:
     return next(c for c in sorted(city.into(comm, RelType.COMMITTEE_OF)) if city.label(c) is label)
 
 
-def _new_person(model: CityModel, party_member: bool) -> str:
-    model._projects += 1
-    person = f"PSIM{model._projects:07d}"
-    model.city.add_node(Label.PERSON, person, name=f"appointee {model._projects}",
+def _new_person(model: ModelView, party_member: bool) -> str:
+    serial = model.new_serial()
+    person = f"PSIM{serial:07d}"
+    model.city.add_node(Label.PERSON, person, name=f"appointee {serial}",
                         party_member=party_member)
     return person
 
@@ -125,13 +327,12 @@ class CrossAppointment(Policy):
                "Owners' committees with a member on the regional party committee."),
     )}
 
-    def apply(self, model: CityModel) -> None:
+    def start(self, model: ModelView) -> None:
         """Add committees and posts in the graph until each target share is met."""
-        rng, city, v, links = self.rng(model), model.city, self.values, model.links
+        rng, city, v = model.policy_rng(self), model.city, self.values
         for e in _pick(rng, model.served, model.owners, v["owners_committee"]):
             estate = model.estate_ids[e]
-            model._projects += 1
-            oc = f"OSIM{model._projects:06d}"
+            oc = f"OSIM{model.new_serial():06d}"
             city.add_node(Label.OWNERS_COMMITTEE, oc, name=f"{estate} owners' committee")
             city.add_rel(RelType.COMMITTEE_OF, oc, estate)
             for role in ("chair", "vice_chair", "member", "member", "member"):
@@ -179,9 +380,13 @@ class TripartiteMeetings(Policy):
         "per_month", 2, 1, 8, "1/month", "Meetings per month.", "scenario choice",
         integer=True)}
 
-    def apply(self, model: CityModel) -> None:
+    def start(self, model: ModelView) -> None:
         """Reschedule the meetings."""
         model.set_meetings(int(self.values["per_month"]))
+
+    def end(self, model: ModelView) -> None:
+        """Meetings as often as the model parameter says again."""
+        model.set_meetings(model.p.meetings_per_month)
 
 
 class Instructors(Policy):
@@ -192,12 +397,12 @@ class Instructors(Policy):
     PARAMS: ClassVar[dict[str, Param]] = {"share": _share(
         "share", "Companies without party organisation or instructor that get an instructor.")}
 
-    def apply(self, model: CityModel) -> None:
+    def start(self, model: ModelView) -> None:
         """Appoint instructors in the graph."""
         firms = model.links.dropna(subset=["company"]).drop_duplicates("company")
         lacking = sorted(firms.loc[~firms["company_party_org"] & ~firms["company_instructor"],
                                    "company"])
-        rng = self.rng(model)
+        rng = model.policy_rng(self)
         count = math.ceil(self.values["share"] * len(lacking) - 1e-9)
         for i in sorted(rng.choice(len(lacking), count, replace=False)) if count else []:
             model.city.add_rel(RelType.INSTRUCTOR_OF, _new_person(model, True), lacking[int(i)])
@@ -209,11 +414,29 @@ class CreditRating(Policy):
 
     kind = "credit_rating"
     summary = "信用评价、黑名单: reviews, grades in tenders, blacklisted firms excluded"
-    PARAMS: ClassVar[dict[str, Param]] = {}
 
-    def apply(self, model: CityModel) -> None:
-        """Switch credit rating on."""
-        model.credit_rating = True
+    def effort(self, model: ModelView, effort: FloatArray) -> FloatArray:
+        """Companies work harder with their grade at stake (``credit_effort``)."""
+        return effort * (1.0 + model.p.credit_effort)
+
+    def tender_pool(self, model: ModelView, firms: list[Company]) -> list[Company]:
+        """Blacklisted companies cannot win tenders."""
+        return [c for c in firms if not c.blacklisted]
+
+    def tender_weights(self, model: ModelView, firms: list[Company],
+                       weight: FloatArray) -> FloatArray:
+        """Each grade step adds ``tender_credit`` to a company's log-weight."""
+        return weight + model.p.tender_credit * np.array([c.grade for c in firms])
+
+    def review(self, model: ModelView, firm: Company, score: float, rank: float) -> None:
+        """Grade up at a score of 0.8, down below 0.5; blacklist grade C below
+        ``blacklist_score``."""
+        if score >= 0.8:
+            firm.grade = min(firm.grade + 1, 4)
+        elif score < 0.5:
+            firm.grade = max(firm.grade - 1, 0)
+        if firm.grade == 0 and score < model.p.blacklist_score:
+            firm.blacklisted = True
 
 
 class StarRating(Policy):
@@ -221,11 +444,22 @@ class StarRating(Policy):
 
     kind = "star_rating"
     summary = "星级物业服务企业: stars at reviews, stars in tenders"
-    PARAMS: ClassVar[dict[str, Param]] = {}
 
-    def apply(self, model: CityModel) -> None:
-        """Switch star rating on."""
-        model.star_rating = True
+    def effort(self, model: ModelView, effort: FloatArray) -> FloatArray:
+        """Companies work harder for their stars (``star_effort``)."""
+        return effort * (1.0 + model.p.star_effort)
+
+    def tender_weights(self, model: ModelView, firms: list[Company],
+                       weight: FloatArray) -> FloatArray:
+        """Each star adds ``tender_star`` to a company's log-weight."""
+        return weight + model.p.tender_star * np.array([c.stars for c in firms])
+
+    def review(self, model: ModelView, firm: Company, score: float, rank: float) -> None:
+        """A star for the top fifth of companies, one less for the bottom fifth."""
+        if rank >= 0.8:
+            firm.stars = min(firm.stars + 1, 5)
+        elif rank < 0.2:
+            firm.stars = max(firm.stars - 1, 0)
 
 
 class ServicePoints(Policy):
@@ -239,10 +473,10 @@ class ServicePoints(Policy):
               "scenario choice", integer=True),
     )}
 
-    def apply(self, model: CityModel) -> None:
+    def start(self, model: ModelView) -> None:
         """Shorten the response delay at the chosen estates."""
         n = len(model.estate_ids)
-        chosen = _pick(self.rng(model), np.ones(n, bool), np.zeros(n, bool),
+        chosen = _pick(model.policy_rng(self), np.ones(n, bool), np.zeros(n, bool),
                        self.values["share"])
         model.response[chosen] = int(self.values["response_days"])
 
@@ -258,18 +492,18 @@ class CoBuilding(Policy):
               "generator range 10-200; scenario choice", integer=True),
     )}
 
-    def apply(self, model: CityModel) -> None:
+    def start(self, model: ModelView) -> None:
         """Add co-building relationships in the graph."""
         city = model.city
         units = sorted(u for u, _, _ in city.nodes(Label.RESIDENT_UNIT)
                        if not city.out(u, RelType.CO_BUILDS_WITH))
         count = math.ceil(self.values["share"] * len(units) - 1e-9)
-        rng = self.rng(model)
+        rng = model.policy_rng(self)
         for i in sorted(rng.choice(len(units), count, replace=False)) if count else []:
             unit = units[int(i)]
             city.add_rel(RelType.CO_BUILDS_WITH, unit, city.out(unit, RelType.IN_COMMUNITY)[0],
                          resource_hours=int(self.values["hours"]))
-        model._cobuild_hours()
+        model.refresh_cobuilding()
 
 
 class InterimManagement(Policy):
@@ -281,19 +515,24 @@ class InterimManagement(Policy):
         "days", 7, 0, 720, "days", "Days from exit to interim management.", "scenario choice",
         integer=True)}
 
-    def apply(self, model: CityModel) -> None:
-        """Shorten the interim-management delay."""
-        model.p = replace(model.p, interim_days=int(self.values["days"]))
-
-
-#: Registered policies by kind.
-POLICIES: dict[str, type[Policy]] = {cls.kind: cls for cls in (
-    CrossAppointment, TripartiteMeetings, Instructors, CreditRating, StarRating,
-    ServicePoints, CoBuilding, InterimManagement)}
+    def interim_days(self, model: ModelView, days: int) -> int:
+        """The policy's delay instead of ``interim_days``."""
+        return int(self.values["days"])
 
 
 def make_policy(kind: str, **values: Any) -> Policy:
-    """A registered policy by kind, with validated parameters (and ``start_day``)."""
+    """A registered policy by kind, with validated parameters (and ``start_day``).
+
+    Parameters
+    ----------
+    kind : a key of :data:`POLICIES`.
+    **values : ``start_day`` and the policy's parameters.
+
+    Returns
+    -------
+    Policy
+        A new policy, not yet in any model.
+    """
     if kind not in POLICIES:
         raise ParamError(f"policy.kind: unknown policy {kind!r}; known: "
                          f"{', '.join(POLICIES)}")

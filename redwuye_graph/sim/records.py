@@ -1,8 +1,7 @@
 """Daily records of a run and the tidy tables built from them.
 
 Counts are kept per day and estate in preallocated arrays; city and district series
-are sums of estate counts, and rates are computed after summing. Outcomes follow
-``MODEL-SKETCH.md``:
+are sums of estate counts, and rates are computed after summing. Outcomes:
 
 - ``resolution_rate``: complaints filed that day settled within ``window_days`` ÷
   complaints filed that day (by filing day; ``censored`` marks days whose window runs
@@ -133,14 +132,6 @@ class Recorder:
         self.ages[:] = 0
 
     # -- reading during the run ------------------------------------------------------------
-    def today(self, name: str) -> int:
-        """City total of one count today."""
-        return int(self.a[name][round(self.m.time)].sum())
-
-    def today_satisfaction(self) -> float:
-        """City mean satisfaction today."""
-        return float(self.a["sat_sum"][round(self.m.time)].sum() / self.m.households.sum())
-
     def review_scores(self) -> np.ndarray:
         """Per-estate review score since the last review: settled share and collection."""
         settled, lost = self._since_review
