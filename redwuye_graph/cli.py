@@ -256,11 +256,14 @@ def compare_cmd(
                                             "district's differences.")] = False,
     fmt: Annotated[str, typer.Option("--format", help="table, csv or json (all rows).")
                    ] = "table",
+    report: Annotated[Path | None, typer.Option(
+        "--report", help="Also write this HTML page: a chart of the differences with their "
+        "intervals and every table (self-contained, to mail).")] = None,
 ) -> None:
     """Paired differences b - a per outcome with 95% intervals: city, linkage groups
     (day-0 cohorts of the base city) and districts.
 
-    Example: redwuye compare build/baseline build/all_linkage
+    Example: redwuye compare build/baseline build/all_linkage --report build/compare.html
     """
     from redwuye_graph.experiments.compare import HEADLINE, paired_comparison
 
@@ -268,6 +271,11 @@ def compare_cmd(
         if fmt not in _FORMATS:
             raise ValueError(f"--format {fmt!r}: use one of {', '.join(_FORMATS)}")
         result = paired_comparison(a, b, different_cities=different_cities)
+        if report is not None:
+            from redwuye_graph.report import write_comparison_report
+
+            page = write_comparison_report(result, a, b, report)
+            typer.echo(f"report -> {page}", err=True)
         if fmt != "table":
             _emit(result.table, fmt)
             return

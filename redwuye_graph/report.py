@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from redwuye_graph.experiments.compare import HEADLINE, Comparison
 from redwuye_graph.experiments.outcomes import OUTCOMES
 from redwuye_graph.sim.params import PARAMS, Params
 from redwuye_graph.sim.policies import POLICIES, START_DAY
@@ -44,8 +45,8 @@ from redwuye_graph.sim.policies import POLICIES, START_DAY
 if TYPE_CHECKING:
     from redwuye_graph.sim.scenario import Scenario
 
-__all__ = ["AT_OUTCOMES", "REPORT_OUTCOMES", "outcome_table", "outcomes_at", "render_report",
-           "report_figures", "write_report"]
+__all__ = ["AT_OUTCOMES", "REPORT_OUTCOMES", "outcome_table", "outcomes_at", "render_comparison",
+           "render_report", "report_figures", "write_comparison_report", "write_report"]
 
 #: Summary outcomes shown in the report, in order (meanings from ``OUTCOMES``).
 REPORT_OUTCOMES = ("collection_12m", "collection_last", "resolution_rate", "quick_rate",
@@ -360,4 +361,61 @@ def write_report(sc: Scenario, tables: Mapping[str, pd.DataFrame], target: Path,
     target.parent.mkdir(parents=True, exist_ok=True)
     page = render_report(sc, tables, report_figures(sc, tables), seconds)
     target.write_text(page, encoding="utf-8")
+    return target
+
+
+# -- a paired comparison -----------------------------------------------------------------------
+def _comparison_png(result: Comparison) -> bytes:
+    """Headline paired differences with their 95% intervals: the city and each group."""
+    from redwuye_graph.plotting import subplots
+
+    table = result.table[result.table["scope"] != "district"]
+    fig, axes = subplots(1, len(HEADLINE), figsize=(3.2 * len(HEADLINE), 3.4))
+    for ax, outcome in zip(axes, HEADLINE, strict=True):
+        part = table[table["outcome"] == outcome]
+        labels = ["city" if u == "all" else str(u) for u in part["unit"]]
+        errors = [part["difference"] - part["low"], part["high"] - part["difference"]]
+        ax.barh(labels, part["difference"], xerr=errors, color="#b71c1c", alpha=0.8,
+                capsize=3)
+        ax.axvline(0, color="#424242", linewidth=0.8)
+        ax.set_title(outcome, fontsize=10)
+        ax.grid(axis="x", alpha=0.3)
+        ax.invert_yaxis()
+    axes[0].set_ylabel("city and day-0 linkage group")
+    fig.suptitle(f"{result.b} − {result.a}: mean paired difference, 95% interval")
+    fig.tight_layout()
+    return _png(fig)
+
+
+def render_comparison(result: Comparison, a: Path, b: Path) -> str:
+    """A paired comparison (:func:`~redwuye_graph.experiments.compare.paired_comparison`)
+    as one self-contained HTML page: what was paired, a chart and the tables."""
+    png = base64.b64encode(_comparison_png(result)).decode("ascii")
+    table = result.table.assign(meaning=[OUTCOMES.get(o, "") for o in result.table["outcome"]])
+    parts = [
+        "<!DOCTYPE html>", "<html lang=\"en\"><head><meta charset=\"utf-8\">",
+        f"<title>{_e(result.b)} vs {_e(result.a)}: paired comparison</title>"
+        f"<style>{_CSS}</style></head><body>",
+        f"<h1><code>{_e(result.b)}</code> − <code>{_e(result.a)}</code></h1>",
+        _pairs([("a", f"{result.a} ({a})"), ("b", f"{result.b} ({b})"),
+                ("paired", result.describe())]),
+        f"<figure><img alt=\"paired differences\" src=\"data:image/png;base64,{png}\">"
+        "<figcaption>Mean paired difference b − a with its 95% interval, for the city and "
+        "each day-0 linkage group of the base city.</figcaption></figure>",
+    ]
+    for scope, title in (("city", "City"), ("group", "By linkage group on day 0"),
+                         ("district", "By district")):
+        part = table[table["scope"] == scope].drop(columns="scope")
+        if scope == "city":
+            part = part.drop(columns="unit")
+        parts += [f"<h2>{title}</h2>", _html_table(part)]
+    parts += [f"<p class=\"muted\">redwuye-graph report, {datetime.now():%Y-%m-%d %H:%M}.</p>",
+              "</body></html>"]
+    return "\n".join(parts)
+
+
+def write_comparison_report(result: Comparison, a: Path, b: Path, target: Path) -> Path:
+    """Write :func:`render_comparison` to ``target`` (its folder is created)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(render_comparison(result, a, b), encoding="utf-8")
     return target

@@ -146,3 +146,15 @@ def test_a_warm_up_runs_first_and_is_not_counted(tmp_path: Path) -> None:
     for column in ("filed", "settled", "paid", "due"):
         assert city[column].iloc[:9].tolist() == tail[column].iloc[:9].tolist(), column
     assert city["filed"].sum() == tail["filed"].sum()  # arrivals do not depend on policies
+
+
+def test_cli_compare_prints_intervals_and_writes_a_report(tmp_path: Path,
+                                                          folders: tuple[Path, Path]) -> None:
+    page = tmp_path / "compare.html"
+    result = CliRunner().invoke(app, ["compare", *map(str, folders), "--report", str(page)])
+    assert result.exit_code == 0, result.output
+    assert "paired over 2 graph seed(s) × 2 run seed(s) on the same base cities" in result.output
+    assert "interval" in result.output and "by linkage group on day 0:" in result.output
+    text = page.read_text(encoding="utf-8")
+    assert "data:image/png;base64," in text and "By district" in text
+    assert "95% intervals over the 2 base cities" in text
