@@ -52,8 +52,9 @@ __all__ = [
     "table",
 ]
 
-#: Where the library lives: ``cypher/`` at the top of the repository.
-CYPHER_DIR = Path(__file__).resolve().parent.parent / "cypher"
+#: Where the library lives: ``redwuye_graph/cypher/``, installed with the package (the
+#: repository's top-level ``cypher/`` is a link to it, for Neo4j's own tools).
+CYPHER_DIR = Path(__file__).resolve().parent / "cypher"
 
 #: Parameter types a header may declare.
 PARAM_TYPES = ("string", "int", "float", "boolean")

@@ -130,3 +130,19 @@ def test_run_group_runs_every_query_of_a_folder(embedded: GraphStore,
     assert len(strict) >= len(default)
     with pytest.raises(QueryError, match="no queries in folder 'complience'"):
         run_group(embedded, "complience")
+
+
+@pytest.mark.slow
+def test_the_wheel_ships_the_query_library(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+    import zipfile
+
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
+                    "-q", "-w", str(tmp_path), str(CYPHER_DIR.parents[1])], check=True,
+                   capture_output=True)
+    wheel = next(tmp_path.glob("redwuye_graph-*.whl"))
+    shipped = {n for n in zipfile.ZipFile(wheel).namelist() if n.endswith(".cypher")}
+    expected = {f"redwuye_graph/cypher/{p.relative_to(CYPHER_DIR).as_posix()}"
+                for p in CYPHER_DIR.rglob("*.cypher")}
+    assert shipped == expected and len(shipped) >= 15

@@ -1,0 +1,1 @@
+redwuye_graph/cypher
