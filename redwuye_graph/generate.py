@@ -24,21 +24,25 @@ import numpy as np
 
 from redwuye_graph.citygraph import CityGraph
 from redwuye_graph.schema import CreditGrade, Label, PartyOrgLevel, RelType
+from redwuye_graph.vocabulary import canonical, check_share
 
-__all__ = ["PRESETS", "STREAMS", "PolicyLevels", "Preset", "generate", "preset"]
+__all__ = ["LEVELS", "PRESETS", "STREAMS", "PolicyLevels", "Preset", "check_level",
+           "check_preset", "generate", "level_name", "preset"]
 
 
 @dataclass(frozen=True)
 class PolicyLevels:
     """How far each Red Property policy has been implemented (shares in [0, 1]).
 
-    Defaults describe a city part-way through the 2019 measures.
+    Each is the chance that an eligible candidate has the post (names and meanings:
+    :data:`~redwuye_graph.vocabulary.POSTS`). Defaults describe a city part-way through
+    the 2019 measures.
     """
 
     #: Qualifying companies (≥ 3 party members on staff) that have formed a party organisation.
     company_party_org: float = 0.6
     #: Companies without a party organisation that have a party-building instructor.
-    instructor: float = 0.5
+    company_instructor: float = 0.5
     #: Projects whose party-building instructor is the community party secretary.
     secretary_instructor: float = 0.35
     #: Projects with a quality supervisor from the community two committees.
@@ -50,26 +54,26 @@ class PolicyLevels:
     #: Owners' committees with a community two-committee member on them.
     community_member_on_owners_committee: float = 0.3
     #: Party-member heads of serving companies sitting on the regional party committee.
-    company_head_on_regional_committee: float = 0.4
+    head_on_regional_committee: float = 0.4
     #: Owners' committees with a member on the regional party committee.
-    owners_member_on_regional_committee: float = 0.3
+    owners_on_regional_committee: float = 0.3
     #: Estates with no serving company (property-management vacuum).
     vacuum: float = 0.06
     #: Vacuum estates under interim management by the street or community.
-    interim_management: float = 0.5
+    interim_managed: float = 0.5
     #: Resident units that have joined co-building with their community.
     co_building: float = 0.5
 
     def __post_init__(self) -> None:
         for f in fields(self):
-            value = getattr(self, f.name)
-            if not 0.0 <= value <= 1.0:
-                raise ValueError(f"policy level {f.name}={value} is outside [0, 1]")
+            check_share(getattr(self, f.name), f"levels.{f.name}")
 
 
+#: Names of the policy levels (:data:`~redwuye_graph.vocabulary.POSTS`), in order.
+LEVELS = tuple(f.name for f in fields(PolicyLevels))
 #: Random streams of the generator, spawned in this order from ``SeedSequence(seed)``: the
 #: city's structure, the names of people, then one per policy level.
-STREAMS = ("structure", "people", *(f.name for f in fields(PolicyLevels)))
+STREAMS = ("structure", "people", *LEVELS)
 
 
 @dataclass(frozen=True)
@@ -99,12 +103,37 @@ PRESETS: dict[str, Preset] = {
 }
 
 
-def preset(name: str, **levels: float) -> Preset:
-    """A named preset, with policy levels overridden by keyword."""
+def check_preset(name: Any, where: str = "preset") -> str:
+    """``name`` if it names a preset, else ``ValueError`` naming ``where`` and the presets."""
     if name not in PRESETS:
-        raise ValueError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}")
-    base = PRESETS[name]
-    return replace(base, levels=replace(base.levels, **levels)) if levels else base
+        raise ValueError(f"{where}: unknown preset {name!r}; allowed: {', '.join(PRESETS)}")
+    return str(name)
+
+
+def level_name(name: str, where: str = "levels") -> str:
+    """The current name of a policy level (an old name with a deprecation message);
+    ``ValueError`` naming ``where`` and the levels when there is none."""
+    name = canonical(name, where)
+    if name not in LEVELS:
+        raise ValueError(f"{where}.{name}: unknown policy level; allowed: {', '.join(LEVELS)}")
+    return name
+
+
+def check_level(name: str, value: Any, where: str = "levels") -> tuple[str, float]:
+    """A policy level: its current name (:func:`level_name`) and its value as a share;
+    ``ValueError`` naming ``where`` otherwise."""
+    name = level_name(name, where)
+    return name, check_share(value, f"{where}.{name}")
+
+
+def preset(name: str, **levels: float) -> Preset:
+    """A named preset, with policy levels overridden by keyword (checked by
+    :func:`check_level`)."""
+    base = PRESETS[check_preset(name)]
+    if not levels:
+        return base
+    checked = dict(check_level(k, v) for k, v in levels.items())
+    return replace(base, levels=replace(base.levels, **checked))
 
 
 # -- names ---------------------------------------------------------------------------
@@ -326,7 +355,7 @@ def _company_party_orgs(b: _Builder, companies: list[str], street_orgs: dict[str
     """Party organisations of qualifying companies, instructors for the others."""
     city, lv = b.city, b.levels
     has_org = b.draws("company_party_org", len(companies))
-    has_instructor = b.draws("instructor", len(companies))
+    has_instructor = b.draws("company_instructor", len(companies))
     company_orgs: dict[str, str] = {}
     for i, company in enumerate(companies):
         org, instructor = b.new_id("G", 6), b.candidate()
@@ -341,7 +370,7 @@ def _company_party_orgs(b: _Builder, companies: list[str], street_orgs: dict[str
             head = city.into(company, RelType.MEMBER_OF)[0]
             if city.props(head)["party_member"]:
                 b.member(head, org, "secretary")
-        elif has_instructor[i] < lv.instructor:
+        elif has_instructor[i] < lv.company_instructor:
             # an instructor is for a company without a party organisation
             city.add_rel(RelType.INSTRUCTOR_OF, b.add_person(instructor, True), company)
     return company_orgs
@@ -356,11 +385,11 @@ def _serve_estates(b: _Builder, estates: list[tuple[str, _Community]], companies
     share /= share.sum()
     n = len(estates)
     vacant = b.draws("vacuum", n) < lv.vacuum
-    interim, interim_by = b.draws("interim_management", (n, 2)).T
+    interim, interim_by = b.draws("interim_managed", (n, 2)).T
     group = b.draws("company_party_org", n)
     instructed = b.draws("secretary_instructor", n)
     supervised, supervisor_pick = b.draws("quality_supervisor", (n, 2)).T
-    head_seated = b.draws("company_head_on_regional_committee", n)
+    head_seated = b.draws("head_on_regional_committee", n)
     served = []
     for e, (estate, comm) in enumerate(estates):
         company = companies[int(rng.choice(len(companies), p=share))]
@@ -369,7 +398,7 @@ def _serve_estates(b: _Builder, estates: list[tuple[str, _Community]], companies
         group_org = b.new_id("G", 6)
         served.append(not vacant[e])
         if vacant[e]:
-            if interim[e] < lv.interim_management:
+            if interim[e] < lv.interim_managed:
                 manager_body = comm.id if interim_by[e] < 0.6 else comm.street
                 city.add_rel(RelType.INTERIM_MANAGES, manager_body, estate)
             continue
@@ -390,7 +419,7 @@ def _serve_estates(b: _Builder, estates: list[tuple[str, _Community]], companies
                 city.add_rel(RelType.QUALITY_SUPERVISOR_OF, supervisor, project)
         head = city.into(company, RelType.MEMBER_OF)[0]
         if (city.props(head)["party_member"]
-                and head_seated[e] < lv.company_head_on_regional_committee
+                and head_seated[e] < lv.head_on_regional_committee
                 and comm.rpc not in city.out(head, RelType.MEMBER_OF)):
             b.member(head, comm.rpc, "member")
     return served
@@ -410,7 +439,7 @@ def _make_owners_committees(b: _Builder, estates: list[tuple[str, _Community]],
     seats = b.streams["owners_committee"].choice(_SEATS[0], n, p=_SEATS[1])
     party = b.draws("owners_committee_party_member", (n, most))
     joined, joiner = b.draws("community_member_on_owners_committee", (n, 2)).T
-    delegated, delegate_pick = b.draws("owners_member_on_regional_committee", (n, 2)).T
+    delegated, delegate_pick = b.draws("owners_on_regional_committee", (n, 2)).T
     for e, (estate, comm) in enumerate(estates):
         oc, org = b.new_id("O", 6), b.new_id("G", 6)
         people = [b.candidate() for _ in range(int(seats[e]))]
@@ -433,7 +462,7 @@ def _make_owners_committees(b: _Builder, estates: list[tuple[str, _Community]],
                         comm.party_org, org=org)
             for p in in_party:
                 b.member(p, org, "member")
-        if delegated[e] < lv.owners_member_on_regional_committee:
+        if delegated[e] < lv.owners_on_regional_committee:
             delegate = members[int(delegate_pick[e] * len(members))]
             if comm.rpc not in city.out(delegate, RelType.MEMBER_OF):
                 b.member(delegate, comm.rpc, "member")

@@ -89,7 +89,7 @@ def test_series_and_worst_estates(tiny_city: CityGraph) -> None:
 
 @pytest.mark.parametrize(("args", "message"), [
     (["--preset", "tiny", "--store", "embedded:x.rdb"], "give --preset or --store, not both"),
-    (["--preset", "town"], "unknown preset 'town'; choose one of tiny, district, city"),
+    (["--preset", "town"], "--preset: unknown preset 'town'; allowed: tiny, district, city"),
     (["--store", "embedded:{tmp}/none.rdb"], "no store at {tmp}/none.rdb"),
 ])
 def test_dashboard_command_refuses_bad_sources(args: list[str], message: str, tmp_path: Path,

@@ -13,6 +13,7 @@ from redwuye_graph.citygraph import CityGraph
 from redwuye_graph.generate import PRESETS, PolicyLevels, generate, preset
 from redwuye_graph.rosters import write_csv
 from redwuye_graph.schema import Label, RelType
+from redwuye_graph.vocabulary import ALIASES, POSTS
 
 
 def _same_tree(a: Path, b: Path) -> bool:
@@ -61,10 +62,26 @@ def test_policy_levels_move_the_graph() -> None:
 
 
 def test_bad_preset_and_level_are_refused() -> None:
-    with pytest.raises(ValueError, match=r"unknown preset .town.; choose one of tiny"):
+    with pytest.raises(ValueError, match=r"preset: unknown preset .town.; allowed: tiny"):
         generate("town")
-    with pytest.raises(ValueError, match=r"vacuum=1\.5 is outside"):
+    with pytest.raises(ValueError, match=r"levels.vacuum: 1\.5 is outside \[0, 1\] \(a share\)"):
         preset("tiny", vacuum=1.5)
+    for bad in (float("nan"), float("inf"), True, "0.5"):
+        with pytest.raises(ValueError, match=r"levels.vacuum: .* is outside \[0, 1\]"):
+            PolicyLevels(vacuum=bad)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"levels.vacum: unknown policy level; allowed: "):
+        preset("tiny", vacum=0.5)
+
+
+def test_old_level_names_are_read_with_a_deprecation_message() -> None:
+    with pytest.warns(FutureWarning, match=r"levels.instructor: renamed 'company_instructor'"):
+        old = preset("tiny", instructor=0.9)
+    assert old.levels.company_instructor == 0.9
+
+
+def test_every_level_is_a_post_of_the_vocabulary() -> None:
+    assert list(POSTS) == [f.name for f in fields(PolicyLevels)]
+    assert set(ALIASES.values()) <= set(POSTS)
 
 
 # -- levels are coupled: raising one changes only what it governs --------------------------
@@ -89,7 +106,7 @@ def _rels(city: CityGraph, rel: RelType, end: Label | None = None,
 GOVERNED: dict[str, Callable[[CityGraph], set[Any]]] = {
     "company_party_org": lambda c: {(o, h) for o, h in _rels(c, RelType.PARTY_ORG_OF)
                                     if c.label(h) in (Label.PROPERTY_COMPANY, Label.PROJECT)},
-    "instructor": lambda c: _rels(c, RelType.INSTRUCTOR_OF, Label.PROPERTY_COMPANY),
+    "company_instructor": lambda c: _rels(c, RelType.INSTRUCTOR_OF, Label.PROPERTY_COMPANY),
     "secretary_instructor": lambda c: _rels(c, RelType.INSTRUCTOR_OF, Label.PROJECT),
     "quality_supervisor": lambda c: _rels(c, RelType.QUALITY_SUPERVISOR_OF),
     "owners_committee": lambda c: {n for n, _, _ in c.nodes(Label.OWNERS_COMMITTEE)},
@@ -100,14 +117,14 @@ GOVERNED: dict[str, Callable[[CityGraph], set[Any]]] = {
         (p, o) for p, o in _rels(c, RelType.MEMBER_OF, Label.OWNERS_COMMITTEE)
         if c.out(p, RelType.MEMBER_OF) and any(
             c.label(b) is Label.RESIDENTS_COMMITTEE for b in c.out(p, RelType.MEMBER_OF))},
-    "company_head_on_regional_committee": lambda c: {
+    "head_on_regional_committee": lambda c: {
         (p, q) for p, q in _rels(c, RelType.MEMBER_OF, Label.REGIONAL_PARTY_COMMITTEE)
         if any(c.label(b) is Label.PROPERTY_COMPANY for b in c.out(p, RelType.MEMBER_OF))},
-    "owners_member_on_regional_committee": lambda c: {
+    "owners_on_regional_committee": lambda c: {
         (p, q) for p, q in _rels(c, RelType.MEMBER_OF, Label.REGIONAL_PARTY_COMMITTEE)
         if any(c.label(b) is Label.OWNERS_COMMITTEE for b in c.out(p, RelType.MEMBER_OF))},
     "vacuum": lambda c: {e for e, _, _ in c.nodes(Label.ESTATE) if not c.into(e, RelType.SERVES)},
-    "interim_management": lambda c: _rels(c, RelType.INTERIM_MANAGES),
+    "interim_managed": lambda c: _rels(c, RelType.INTERIM_MANAGES),
     "co_building": lambda c: _rels(c, RelType.CO_BUILDS_WITH),
 }
 

@@ -123,12 +123,12 @@ def test_cross_appointment_writes_posts_that_linkage_then_reads(city: CityGraph)
 # -- mechanisms -----------------------------------------------------------------------------
 _NO_LINKS = dict(owners_committee=0.0, secretary_instructor=0.0, quality_supervisor=0.0,
                  community_member_on_owners_committee=0.0, company_party_org=0.0,
-                 instructor=0.0, interim_management=0.0)
+                 company_instructor=0.0, interim_managed=0.0)
 
 
 def test_no_link_means_no_escalation() -> None:
     bare = generate(preset("tiny", owners_committee=0.0, secretary_instructor=0.0,
-                           quality_supervisor=0.0, interim_management=0.0), seed=2)
+                           quality_supervisor=0.0, interim_managed=0.0), seed=2)
     out = _run(bare, days=90, seed=1)["city"]
     assert out["escalated"].sum() == 0
     assert out["settled_escalation"].sum() == 0 and out["settled_meeting"].sum() == 0
@@ -368,7 +368,7 @@ def _write(tmp_path: Path, text: str) -> Path:
     ("days = 10\n", r"bad.toml: scenario.preset: give exactly one of preset \(one of tiny, "),
     ('preset = "town"\n', r"bad.toml: scenario.preset: unknown preset 'town'; allowed: tiny"),
     ('preset = "tiny"\n[levels]\nvacuum = 2.0\n',
-     r"bad.toml: levels.vacuum: 2.0 is outside \[0.0, 1.0\]"),
+     r"bad.toml: levels.vacuum: 2.0 is outside \[0, 1\] \(a share\)"),
     ('preset = "tiny"\n[params]\nwage = 5\n',
      r"bad.toml: params.wage: 5 is outside \[1000.0, 20000.0\] \(yuan/month\)"),
     ('preset = "tiny"\n[[policy]]\nkind = "magic"\n',

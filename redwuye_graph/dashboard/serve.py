@@ -15,7 +15,7 @@ from pathlib import Path
 
 from redwuye_graph.citygraph import CityGraph
 from redwuye_graph.errors import StoreError
-from redwuye_graph.generate import PRESETS, generate
+from redwuye_graph.generate import check_preset, generate
 
 __all__ = ["ENV", "city", "serve", "served"]
 
@@ -44,9 +44,7 @@ def city() -> CityGraph:
                              f"'redwuye load ROSTERS --store {store}'")
         with open_store(store) as db:
             return db.read()
-    name = os.environ.get(ENV["preset"], "district")
-    if name not in PRESETS:
-        raise ValueError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}")
+    name = check_preset(os.environ.get(ENV["preset"], "district"), "--preset")
     return generate(name, seed=int(os.environ.get(ENV["graph_seed"], "1")))
 
 

@@ -52,7 +52,7 @@ import itertools
 import json
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -63,7 +63,7 @@ from tqdm import tqdm
 from redwuye_graph.experiments.executors import Executor
 from redwuye_graph.experiments.outcomes import run_outcomes
 from redwuye_graph.experiments.results import RunTable
-from redwuye_graph.generate import PolicyLevels
+from redwuye_graph.generate import level_name
 from redwuye_graph.sim.params import PARAMS
 from redwuye_graph.sim.policies import POLICIES, START_DAY
 from redwuye_graph.sim.scenario import Scenario, ScenarioError, load_scenario
@@ -83,7 +83,6 @@ DESIGNS = {
 }
 #: Largest number of runs (points × replicates) a sweep file may ask for.
 MAX_RUNS = 1_000_000
-_LEVELS = tuple(f.name for f in fields(PolicyLevels))
 _SWEEP_INT = {"samples": 1, "replicates": 1, "graph_seeds": 1, "first_seed": 0,
               "design_seed": 0, "days": 1, "morris_levels": 2}
 
@@ -266,10 +265,11 @@ def load_factors(path: Path, data: dict[str, Any], levels: bool = True,
         p = PARAMS[name]
         low, high = _range(path, f"params.{name}", value, p.low, p.high, p.unit, p.integer)
         factors.append(Factor(name, low, high, p.integer))
-    for name, value in data.get("levels", {}).items() if levels else ():
-        if name not in _LEVELS:
-            raise file_error(path, f"levels.{name}", f"unknown policy level; known: "
-                             f"{', '.join(_LEVELS)}")
+    for raw, value in data.get("levels", {}).items() if levels else ():
+        try:
+            name = level_name(raw, f"{path}: levels")
+        except ValueError as exc:
+            raise SweepError(str(exc)) from None
         low, high = _range(path, f"levels.{name}", value, 0.0, 1.0, "share", False)
         factors.append(Factor(f"levels.{name}", low, high))
     for kind, table in data.get("policy", {}).items() if policies is not None else ():

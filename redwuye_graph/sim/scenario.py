@@ -47,14 +47,14 @@ from __future__ import annotations
 import gc
 import tomllib
 from collections.abc import Callable
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from redwuye_graph.citygraph import CityGraph
-from redwuye_graph.generate import PRESETS, PolicyLevels, generate, preset
+from redwuye_graph.generate import PRESETS, check_level, check_preset, generate, preset
 from redwuye_graph.sim.model import CityModel
 from redwuye_graph.sim.params import Param, ParamError, Params
 from redwuye_graph.sim.policies import POLICIES, Policy, make_policy
@@ -246,19 +246,13 @@ def load_scenario(path: Path, text: str | None = None) -> Scenario:
     if ("preset" in values) == ("store" in values):
         raise _fail(path, "scenario.preset", "give exactly one of preset (one of "
                     f"{', '.join(PRESETS)}) or store")
-    if "preset" in values and values["preset"] not in PRESETS:
-        raise _fail(path, "scenario.preset", f"unknown preset {values['preset']!r}; "
-                    f"allowed: {', '.join(PRESETS)}")
-
-    levels = _table(path, data, "levels")
-    names = [f.name for f in fields(PolicyLevels)]
-    for key, value in levels.items():
-        if key not in names:
-            raise _fail(path, f"levels.{key}", f"unknown policy level; allowed: "
-                        f"{', '.join(names)}")
-        if isinstance(value, bool) or not isinstance(value, int | float) \
-                or not 0.0 <= value <= 1.0:
-            raise _fail(path, f"levels.{key}", f"{value!r} is outside [0.0, 1.0] (share)")
+    table = _table(path, data, "levels")
+    try:
+        if "preset" in values:
+            check_preset(values["preset"], f"{path}: scenario.preset")
+        levels = dict(check_level(k, v, f"{path}: levels") for k, v in table.items())
+    except ValueError as exc:
+        raise ScenarioError(str(exc)) from None
     if levels and "store" in values:
         raise _fail(path, "levels", "levels apply to a generated preset, not to a store")
     try:
