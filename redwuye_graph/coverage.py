@@ -28,7 +28,7 @@ import pandas as pd
 from networkx.algorithms import bipartite
 
 from redwuye_graph.citygraph import CityGraph
-from redwuye_graph.linkage import estate_linkage
+from redwuye_graph.linkage import company_posts, estate_linkage
 from redwuye_graph.queries import table
 from redwuye_graph.schema import Label, RelType
 
@@ -80,8 +80,8 @@ SUMMARY_COLUMNS = [
 
 #: Columns of ``coverage/companies`` and :func:`companies`.
 COMPANY_COLUMNS = [
-    "company", "name", "staff", "party_members_on_staff", "blacklisted", "party_org",
-    "instructor", "status", "projects", "estates",
+    "company", "name", "staff", "party_members_on_staff", "blacklisted", "company_party_org",
+    "company_instructor", "status", "projects", "estates",
 ]
 
 #: Columns of ``coverage/vacuum`` and :func:`vacuum`.
@@ -227,16 +227,13 @@ def companies(city: CityGraph) -> pd.DataFrame:
     rows = []
     for company, _, props in sorted(city.nodes(Label.PROPERTY_COMPANY)):
         projects = city.out(company, RelType.OPERATES)
-        party_org = any(city.label(g) is Label.PARTY_ORG
-                        for g in city.into(company, RelType.PARTY_ORG_OF))
-        instructor = bool(city.into(company, RelType.INSTRUCTOR_OF)) or any(
-            city.into(j, RelType.INSTRUCTOR_OF) for j in projects)
+        posts = company_posts(city, company)
+        party_org, instructor = posts["company_party_org"], posts["company_instructor"]
         estates = {e for j in projects for e in city.out(j, RelType.SERVES)}
         rows.append({
             "company": company, "name": props["name"], "staff": props["staff"],
             "party_members_on_staff": props["party_members_on_staff"],
-            "blacklisted": props["blacklisted"], "party_org": party_org,
-            "instructor": instructor,
+            "blacklisted": props["blacklisted"], **posts,
             "status": "party_org" if party_org else "instructor" if instructor else "neither",
             "projects": len(projects), "estates": len(estates),
         })
@@ -264,10 +261,6 @@ def _breach(rule: str, label: Label, subject: str, city: CityGraph, community: s
             "name": city.props(subject)["name"], "community": community, "detail": detail}
 
 
-def _party_orgs(city: CityGraph, host: str) -> list[str]:
-    return [g for g in city.into(host, RelType.PARTY_ORG_OF) if city.label(g) is Label.PARTY_ORG]
-
-
 def breaches(city: CityGraph, min_party_members: int = 3) -> pd.DataFrame:
     """Every compliance breach, one row each, sorted by rule, subject and detail.
 
@@ -277,13 +270,12 @@ def breaches(city: CityGraph, min_party_members: int = 3) -> pd.DataFrame:
     company = Label.PROPERTY_COMPANY
     for f, _, props in city.nodes(company):
         members = props["party_members_on_staff"]
-        has_org = bool(_party_orgs(city, f))
+        posts = company_posts(city, f)
+        has_org = posts["company_party_org"]
         if members >= min_party_members and not has_org:
             rows.append(_breach("company-qualifies-without-party-org", company, f, city, None,
                                 f"{members} party members on staff and no party organisation"))
-        instructed = bool(city.into(f, RelType.INSTRUCTOR_OF)) or any(
-            city.into(j, RelType.INSTRUCTOR_OF) for j in city.out(f, RelType.OPERATES))
-        if not has_org and not instructed:
+        if not has_org and not posts["company_instructor"]:
             rows.append(_breach("company-without-party-org-or-instructor", company, f, city, None,
                                 f"{members} party members on staff, no party organisation "
                                 "and no instructor"))

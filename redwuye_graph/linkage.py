@@ -51,7 +51,7 @@ import pandas as pd
 from redwuye_graph.citygraph import CityGraph
 from redwuye_graph.schema import Label, RelType
 
-__all__ = ["LINKAGE_COLUMNS", "estate_linkage", "estate_rows"]
+__all__ = ["LINKAGE_COLUMNS", "company_posts", "estate_linkage", "estate_rows"]
 
 #: Boolean link columns of :func:`estate_linkage`, in order.
 LINKAGE_COLUMNS = [
@@ -105,15 +105,20 @@ def _community_facts(city: CityGraph, comm: str) -> dict[str, Any]:
     }
 
 
-def _company_facts(city: CityGraph, company: str) -> dict[str, Any]:
-    projects = city.out(company, RelType.OPERATES)
+def company_posts(city: CityGraph, company: str) -> dict[str, bool]:
+    """A company's ``company_party_org`` (a ``PartyOrg`` is ``PARTY_ORG_OF`` it) and
+    ``company_instructor`` (an ``INSTRUCTOR_OF`` it or any of its projects): the one
+    definition, used by the linkage table, the coverage oracle and the breaches."""
     return {
-        **city.props(company),
-        "party_org": _hosted_org(city, company) is not None,
-        "instructor": bool(city.into(company, RelType.INSTRUCTOR_OF)) or any(
-            city.into(p, RelType.INSTRUCTOR_OF) for p in projects),
-        "heads": _members(city, company, "head"),
+        "company_party_org": _hosted_org(city, company) is not None,
+        "company_instructor": bool(city.into(company, RelType.INSTRUCTOR_OF)) or any(
+            city.into(p, RelType.INSTRUCTOR_OF) for p in city.out(company, RelType.OPERATES)),
     }
+
+
+def _company_facts(city: CityGraph, company: str) -> dict[str, Any]:
+    return {**city.props(company), **company_posts(city, company),
+            "heads": _members(city, company, "head")}
 
 
 def estate_rows(city: CityGraph, estates: Iterable[str]) -> list[dict[str, Any]]:
@@ -161,8 +166,8 @@ def estate_rows(city: CityGraph, estates: Iterable[str]) -> list[dict[str, Any]]
             "owners_committee_party_members": sum(
                 bool(city.props(p).get("party_member")) for p in oc_members),
             "has_company": company is not None,
-            "company_party_org": bool(co.get("party_org", False)),
-            "company_instructor": bool(co.get("instructor", False)),
+            "company_party_org": bool(co.get("company_party_org", False)),
+            "company_instructor": bool(co.get("company_instructor", False)),
             "secretary_instructor": bool(instructors & c["secretaries"]),
             "quality_supervisor": bool(supervisors & c["two_committees"]),
             "head_on_regional_committee": bool(co.get("heads", set()) & c["regional"]),

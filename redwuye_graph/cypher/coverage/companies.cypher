@@ -1,9 +1,9 @@
 // name: coverage/companies
 // purpose: One row per property company: own party organisation, instructor instead, or neither.
-// returns: company, name, staff, party_members_on_staff, blacklisted, party_org, instructor,
-//   status, projects, estates
-// rule: party_org: a PartyOrg is PARTY_ORG_OF the company. instructor: a person is
-//   INSTRUCTOR_OF the company or of one of its projects (as in coverage/estate).
+// returns: company, name, staff, party_members_on_staff, blacklisted, company_party_org,
+//   company_instructor, status, projects, estates
+// rule: company_party_org: a PartyOrg is PARTY_ORG_OF the company. company_instructor: a
+//   person is INSTRUCTOR_OF the company or of one of its projects (as in coverage/estate).
 //   status: 'party_org' when it has a party organisation, else 'instructor' when it has
 //   an instructor, else 'neither'. projects: projects it OPERATES; estates: distinct
 //   estates those projects SERVE.
@@ -20,7 +20,7 @@ WITH f, orgs > 0 AS party_org, company_instructors + project_instructors > 0 AS 
      projects, count(DISTINCT e.id) AS estates
 RETURN f.id AS company, f.name AS name, f.staff AS staff,
        f.party_members_on_staff AS party_members_on_staff, f.blacklisted AS blacklisted,
-       party_org, instructor,
+       party_org AS company_party_org, instructor AS company_instructor,
        CASE WHEN party_org THEN 'party_org' WHEN instructor THEN 'instructor'
          ELSE 'neither' END AS status,
        projects, estates
