@@ -225,6 +225,7 @@ def test_run_task_outcomes(tmp_path: Path) -> None:
     assert row == {**run_task(task), "seconds": row["seconds"]}
 
 
+@pytest.mark.slow
 def test_serial_local_and_dask_give_identical_rows(tmp_path: Path) -> None:
     from distributed import LocalCluster
 
