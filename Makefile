@@ -1,4 +1,5 @@
-# redwuye-graph: the two commands a newcomer needs are `make demo` and `make test`.
+# redwuye-graph: the two commands a newcomer needs are `make demo` and `make test`;
+# `make check` is the fast check while working.
 SHELL := /bin/bash
 PYTHON ?= python
 VENV := .venv
@@ -6,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DIR := build/demo
 
-.PHONY: install demo test lint cypher-lint browser bench clean
+.PHONY: install demo check test lint cypher-lint browser bench clean
 
 install: $(STAMP)
 
@@ -46,8 +47,13 @@ browser:
 	test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 	  apt-get install -y -qq chromium; }
 
-test: lint browser
+# The fast suite (pyproject's addopts leave out the `slow` and `neo4j` markers): ≤ 2 min.
+check: lint
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
+
+# The whole suite (CI, .ci/run): the empty marker expression selects every test.
+test: lint browser
+	$(BIN)/python -m pytest -n 2 --dist loadgroup -m ""
 
 bench: install
 	$(BIN)/python benchmarks/bench_load.py

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pytest
@@ -15,11 +17,18 @@ from redwuye_graph.cli import app
 from redwuye_graph.dashboard import Controls, DashboardRun
 from redwuye_graph.dashboard.serve import ENV, served
 
+if TYPE_CHECKING:
+    from playwright.sync_api import Locator
+
 REPO = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
                  "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
+#: The browser test waits for conditions (the app rendered, a step shown, plots redrawn),
+#: never for a fixed time; this is only when it gives up, generous for a loaded machine.
+DEADLINE_S = 120
+DEADLINE_MS = DEADLINE_S * 1000
 
 
 # -- the model run ---------------------------------------------------------------------------
@@ -104,8 +113,21 @@ def test_dashboard_command_refuses_bad_sources(args: list[str], message: str, tm
 # -- the served page in a real browser ---------------------------------------------------------
 @pytest.fixture
 def dashboard_url() -> Iterator[str]:
-    with served("tiny", timeout=60) as url:
+    with served("tiny", timeout=DEADLINE_S) as url:
         yield url
+
+
+def _redrawn(plots: list[Locator], unlike: list[bytes]) -> list[bytes]:
+    """Screenshots of ``plots`` once every one differs from ``unlike`` and has stopped changing."""
+    deadline = time.monotonic() + DEADLINE_S
+    previous: list[bytes] = []
+    while time.monotonic() < deadline:
+        shots = [plot.screenshot() for plot in plots]
+        if shots == previous and all(a != b for a, b in zip(unlike, shots, strict=True)):
+            return shots
+        previous = shots
+        time.sleep(0.25)
+    raise AssertionError(f"the plots did not follow the steps within {DEADLINE_S} s")
 
 
 @pytest.mark.slow
@@ -119,35 +141,33 @@ def test_dashboard_in_chromium(dashboard_url: str) -> None:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.set_default_timeout(30_000)
+            page.set_default_timeout(DEADLINE_MS)
             page.goto(dashboard_url)
             day = page.locator(".rw-day")
-            expect(day).to_have_text("day 0")
+            # ready: the app has replaced Solara's "Loading app" (slow on a loaded machine)
+            expect(day).to_have_text("day 0", timeout=DEADLINE_MS)
             plots = [page.locator(f".rw-plot-{name}") for name in ("collection", "resolution")]
             empty = [p.screenshot() for p in plots]
 
             page.locator(".rw-step").click()
-            expect(day).to_have_text("day 30")
-            page.wait_for_timeout(500)
-            first = [p.screenshot() for p in plots]
-            assert all(a != b for a, b in zip(empty, first, strict=True)), "plots follow steps"
+            expect(day).to_have_text("day 30", timeout=DEADLINE_MS)
+            first = _redrawn(plots, unlike=empty)
             readout = page.locator(".rw-readout").inner_text()
 
             slider = page.locator(".rw-control-cross_appointment .v-slider")
             box = slider.bounding_box()
             assert box is not None
             page.mouse.click(box["x"] + box["width"] - 2, box["y"] + box["height"] / 2)
-            expect(page.locator(".rw-control-cross_appointment")).to_contain_text("100%")
+            expect(page.locator(".rw-control-cross_appointment")).to_contain_text(
+                "100%", timeout=DEADLINE_MS)
             expect(page.get_by_text("day 30: cross-appointment targets raised to 100%")
-                   ).to_be_visible()
+                   ).to_be_visible(timeout=DEADLINE_MS)
 
             page.locator(".rw-step").click()
-            expect(day).to_have_text("day 60")
+            expect(day).to_have_text("day 60", timeout=DEADLINE_MS)
             page.locator(".rw-step").click()
-            expect(day).to_have_text("day 90")
-            page.wait_for_timeout(500)
-            later = [p.screenshot() for p in plots]
-            assert all(a != b for a, b in zip(first, later, strict=True))
+            expect(day).to_have_text("day 90", timeout=DEADLINE_MS)
+            later = _redrawn(plots, unlike=first)
             collection = [float(v) for v in re.findall(
                 r"collection \(latest month\) ([\d.]+)%", readout + page.locator(
                     ".rw-readout").inner_text())]
@@ -155,12 +175,13 @@ def test_dashboard_in_chromium(dashboard_url: str) -> None:
             assert page.locator("table.rw-worst tbody tr").count() == 10
 
             page.locator(".rw-start").click()
-            expect(page.locator(".rw-start")).to_have_text(re.compile("pause", re.I))
+            expect(page.locator(".rw-start")).to_have_text(re.compile("pause", re.I),
+                                                           timeout=DEADLINE_MS)
             page.wait_for_function(
                 "() => +document.querySelector('.rw-day').innerText.split(' ')[1] >= 150")
             page.locator(".rw-start").click()
-            expect(page.locator(".rw-step")).to_be_enabled()
-            page.wait_for_timeout(500)
+            expect(page.locator(".rw-step")).to_be_enabled(timeout=DEADLINE_MS)
+            _redrawn(plots, unlike=later)
             page.screenshot(path=shots / "dashboard.png", full_page=True)
         finally:
             browser.close()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
@@ -225,6 +227,7 @@ def test_run_task_outcomes(tmp_path: Path) -> None:
     assert row == {**run_task(task), "seconds": row["seconds"]}
 
 
+@pytest.mark.slow
 def test_serial_local_and_dask_give_identical_rows(tmp_path: Path) -> None:
     from distributed import LocalCluster
 
@@ -295,6 +298,24 @@ def test_sweep_survives_a_dead_worker_and_rerun_finishes(tmp_path: Path) -> None
         again = run_sweep(sweep, out, ex, progress=False)
     assert (again.skipped, again.finished) == (5, 1)
     assert read_runs(out)["run"].tolist() == list(range(6))
+
+
+def test_local_pool_that_broke_before_a_submit_loses_no_item(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # A worker can die between a wait and the next submit (just after another item finished):
+    # submit then raises, and the item must wait for a working pool rather than fail the run.
+    submit, calls = ProcessPoolExecutor.submit, []
+
+    def breaking(pool: ProcessPoolExecutor, fn: Any, /, *args: Any) -> Any:
+        calls.append(args)
+        if len(calls) in (1, 3):  # 1: nothing in flight; 3: item 0 in flight
+            raise BrokenProcessPool("a child process terminated abruptly")
+        return submit(pool, fn, *args)
+
+    monkeypatch.setattr(ProcessPoolExecutor, "submit", breaking)
+    with make_executor("local", workers=2) as ex:
+        assert sorted(ex.imap(abs, [-1, -2, -3])) == [(0, 1, None), (1, 2, None), (2, 3, None)]
+    assert len(calls) == 5
 
 
 def test_run_table_write_is_atomic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -44,11 +44,25 @@ def _run(city: CityGraph, days: int = 120, **kw: object) -> dict[str, pd.DataFra
 
 # -- parameter registry -------------------------------------------------------------------
 def test_registry_is_complete_and_defaults_in_range() -> None:
-    assert set(PARAMS) == set(Params.__dataclass_fields__)
     for p in PARAMS.values():
         assert p.low <= p.default <= p.high, p.name
         assert p.unit and p.meaning and p.source, p.name
         assert p.check(p.default) == p.default
+
+
+def test_every_registered_parameter_is_read(city: CityGraph,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    # A parameter no run reads is dead: a sweep over it would change nothing.
+    read: set[str] = set()
+    get = Params.__getattribute__
+
+    def recording(self: Params, name: str) -> object:
+        read.add(name)
+        return get(self, name)
+
+    monkeypatch.setattr(Params, "__getattribute__", recording)
+    _run(city, days=120, seed=1, policies=[make_policy(kind, start_day=10) for kind in POLICIES])
+    assert set(PARAMS) - read == set()
 
 
 @pytest.mark.parametrize(("values", "message"), [
@@ -257,7 +271,13 @@ def test_tables_are_tidy_and_consistent(city: CityGraph) -> None:
     assert t["city"]["filed"].sum() == t["estate"]["filed"].sum() == t["district"]["filed"].sum()
     rates = t["city"][["collection_rate", "resolution_rate", "satisfaction"]].dropna()
     assert ((rates >= 0) & (rates <= 1)).all().all()
-    assert set(t["summary"]["group"]) >= {"all"}
+    summary = t["summary"].set_index("group")
+    day1 = t["estate"][t["estate"]["day"] == 1]
+    assert list(summary.index) == ["all", *(g for g in ("tripartite", "partial", "none")
+                                            if g in set(day1["linkage"]))]
+    assert summary.loc["all", "estates"] == n_estates
+    assert summary.loc["all", "filed"] == t["city"]["filed"].sum()
+    assert summary.loc["all", "households"] == day1["households"].sum()
 
 
 def test_linkage_is_the_day0_cohort_and_linkage_today_follows_the_links(

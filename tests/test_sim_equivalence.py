@@ -60,6 +60,7 @@ def engine() -> dict[str, np.ndarray]:
     return _sample(False, Params())
 
 
+@pytest.mark.slow
 def test_engine_agrees_with_reference(engine: dict[str, np.ndarray]) -> None:
     reference = _sample(True, Params())
     assert engine["filed"].mean() > 100  # the outcomes are not trivially zero

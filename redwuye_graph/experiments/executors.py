@@ -100,6 +100,27 @@ class LocalExecutor(Executor):
         """Stop the worker processes."""
         self._pool.shutdown(wait=True, cancel_futures=True)
 
+    def _renew(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        self._pool = self._new_pool()
+
+    def _submit(self, fn: Callable[[Any], Any], items: Sequence[Any], queue: deque[int],
+                running: dict[Future[Any], tuple[int, bool]], alone: bool) -> bool:
+        """Submit the item at the head of ``queue``; False if the pool broke since the last wait.
+
+        The item then stays at the head of ``queue`` (it never ran); the futures in flight
+        report the break, or with none in flight the pool is replaced here.
+        """
+        i = queue.popleft()
+        try:
+            running[self._pool.submit(fn, items[i])] = (i, alone)
+        except BrokenProcessPool:
+            queue.appendleft(i)
+            if not running:
+                self._renew()
+            return False
+        return True
+
     def imap(self, fn: Callable[[Any], Any], items: Sequence[Any]) -> Iterator[Done]:
         """Yield ``(index, fn(items[index]), None)`` or ``(index, None, error)`` as done.
 
@@ -110,24 +131,17 @@ class LocalExecutor(Executor):
         suspects: deque[int] = deque()
         running: dict[Future[Any], tuple[int, bool]] = {}
         while pending or suspects or running:
-            broken = False
-            try:
-                if suspects:
-                    if not running:
-                        running[self._pool.submit(fn, items[suspects[0]])] = (suspects[0], True)
-                        suspects.popleft()
-                else:
-                    while pending and len(running) < self.workers:
-                        running[self._pool.submit(fn, items[pending[0]])] = (pending[0], False)
-                        pending.popleft()
-            except BrokenProcessPool:  # a worker died after the last wait: not submitted
-                broken = True
-            done, _ = (wait(running) if broken else
-                       wait(running, return_when=FIRST_COMPLETED))
-            if broken or any(isinstance(f.exception(), BrokenProcessPool) for f in done):
+            if suspects:
+                if not running:
+                    self._submit(fn, items, suspects, running, alone=True)
+            else:
+                while pending and len(running) < self.workers:
+                    if not self._submit(fn, items, pending, running, alone=False):
+                        break
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            if any(isinstance(f.exception(), BrokenProcessPool) for f in done):
                 done = set(running)  # every future of a broken pool is finished
-                self._pool.shutdown(wait=True, cancel_futures=True)
-                self._pool = self._new_pool()
+                self._renew()
             for future in done:
                 i, alone = running.pop(future)
                 exc = future.exception()
