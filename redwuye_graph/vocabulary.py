@@ -79,7 +79,8 @@ POSTS: dict[str, Post] = {p.name: p for p in (
          "cross_appointment.community_member_on_owners_committee"),
     Post("head_on_regional_committee",
          "the serving company's head on the community regional party committee",
-         "a party-member head takes a seat on the committee of each community served",
+         "for each project, its company's party-member head sits on that community's "
+         "regional party committee",
          "head_on_regional_committee", "cross_appointment.head_on_regional_committee"),
     Post("owners_on_regional_committee",
          "an owners'-committee member on the community regional party committee",

@@ -13,6 +13,7 @@ from redwuye_graph.citygraph import CityGraph
 from redwuye_graph.generate import PRESETS, PolicyLevels, generate, preset
 from redwuye_graph.rosters import write_csv
 from redwuye_graph.schema import Label, RelType
+from redwuye_graph.sim.policies import POLICIES
 from redwuye_graph.vocabulary import ALIASES, POSTS
 
 
@@ -82,6 +83,12 @@ def test_old_level_names_are_read_with_a_deprecation_message() -> None:
 def test_every_level_is_a_post_of_the_vocabulary() -> None:
     assert list(POSTS) == [f.name for f in fields(PolicyLevels)]
     assert set(ALIASES.values()) <= set(POSTS)
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "model.md").read_text(encoding="utf-8")
+    for post in POSTS.values():
+        assert f"| `{post.name}`" in doc, post.name
+        if post.policy:
+            kind, parameter = post.policy.split(".")
+            assert parameter in POLICIES[kind].PARAMS, post.policy
 
 
 # -- levels are coupled: raising one changes only what it governs --------------------------
