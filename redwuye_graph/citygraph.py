@@ -146,6 +146,17 @@ class CityGraph:
         return [start for start, _, key in self.graph.in_edges(node_id, keys=True)
                 if key is rel_type]
 
+    def members(self, body: str, role: str | None = None) -> set[str]:
+        """People who are ``MEMBER_OF`` ``body`` (with ``role``, when given)."""
+        return {p for p, _, key, data in self.graph.in_edges(body, keys=True, data=True)
+                if key is RelType.MEMBER_OF
+                and (role is None or data["props"].get("role") == role)}
+
+    def committee(self, host: str, label: Label) -> str | None:
+        """The first (by id) body with ``label`` that is ``COMMITTEE_OF`` ``host``, if any."""
+        found = sorted(c for c in self.into(host, RelType.COMMITTEE_OF) if self.label(c) is label)
+        return found[0] if found else None
+
     def counts(self) -> dict[str, dict[str, int]]:
         """Counts per node label and per relationship type (zero counts included)."""
         nodes = Counter(str(data["label"]) for _, data in self.graph.nodes(data=True))

@@ -75,33 +75,23 @@ _COLUMNS = ["estate", "community", "street", "district", "households", "old", "f
             "owners_committee_party_members", *LINKAGE_COLUMNS]
 
 
-def _members(city: CityGraph, body: str, role: str | None = None) -> set[str]:
-    return {p for p, _, key, data in city.graph.in_edges(body, keys=True, data=True)
-            if key is RelType.MEMBER_OF and (role is None or data["props"].get("role") == role)}
-
-
 def _hosted_org(city: CityGraph, host: str) -> str | None:
     orgs = sorted(city.into(host, RelType.PARTY_ORG_OF))
     return orgs[0] if orgs else None
 
 
-def _committee(city: CityGraph, host: str, label: Label) -> str | None:
-    found = sorted(c for c in city.into(host, RelType.COMMITTEE_OF) if city.label(c) is label)
-    return found[0] if found else None
-
-
 def _community_facts(city: CityGraph, comm: str) -> dict[str, Any]:
     org = _hosted_org(city, comm)
-    rc = _committee(city, comm, Label.RESIDENTS_COMMITTEE)
-    rpc = _committee(city, comm, Label.REGIONAL_PARTY_COMMITTEE)
+    rc = city.committee(comm, Label.RESIDENTS_COMMITTEE)
+    rpc = city.committee(comm, Label.REGIONAL_PARTY_COMMITTEE)
     street = city.out(comm, RelType.IN_STREET)[0]
     return {
         "street": street,
         "district": city.out(street, RelType.IN_DISTRICT)[0],
-        "two_committees": ((_members(city, org) if org else set())
-                           | (_members(city, rc) if rc else set())),
-        "secretaries": _members(city, org, "secretary") if org else set(),
-        "regional": _members(city, rpc) if rpc else set(),
+        "two_committees": ((city.members(org) if org else set())
+                           | (city.members(rc) if rc else set())),
+        "secretaries": city.members(org, "secretary") if org else set(),
+        "regional": city.members(rpc) if rpc else set(),
     }
 
 
@@ -118,7 +108,7 @@ def company_posts(city: CityGraph, company: str) -> dict[str, bool]:
 
 def _company_facts(city: CityGraph, company: str) -> dict[str, Any]:
     return {**city.props(company), **company_posts(city, company),
-            "heads": _members(city, company, "head")}
+            "heads": city.members(company, "head")}
 
 
 def estate_rows(city: CityGraph, estates: Iterable[str]) -> list[dict[str, Any]]:
@@ -142,8 +132,8 @@ def estate_rows(city: CityGraph, estates: Iterable[str]) -> list[dict[str, Any]]
         if company is not None and company not in companies:
             companies[company] = _company_facts(city, company)
         co = companies[company] if company else {}
-        oc = _committee(city, estate, Label.OWNERS_COMMITTEE)
-        oc_members = _members(city, oc) if oc else set()
+        oc = city.committee(estate, Label.OWNERS_COMMITTEE)
+        oc_members = city.members(oc) if oc else set()
         instructors = set(city.into(project, RelType.INSTRUCTOR_OF)) if project else set()
         supervisors = set(city.into(project, RelType.QUALITY_SUPERVISOR_OF)) if project else set()
         row: dict[str, Any] = {

@@ -452,3 +452,23 @@ def test_categories_are_documented() -> None:
     from redwuye_graph.sim.params import CATEGORIES
 
     assert all(c in text for c in CATEGORIES)
+
+
+def test_cross_appointment_skips_a_community_without_its_committees() -> None:
+    # a roster may lack a community's residents' or regional committee: the posts that
+    # need one stay unfilled there, the rest of the policy goes ahead
+    city = generate("tiny", seed=2)
+    community = sorted(c for c, _, _ in city.nodes(Label.COMMUNITY))[0]
+    for label in (Label.RESIDENTS_COMMITTEE, Label.REGIONAL_PARTY_COMMITTEE):
+        body = city.committee(community, label)
+        assert body is not None
+        city.graph.remove_node(body)
+    before = estate_linkage(city).set_index("estate")
+    model = CityModel(city, policies=[make_policy("cross_appointment")], seed=1)
+    model.run(5)
+    links = model.links.set_index("estate")
+    inside = links["community"] == community
+    assert links.loc[~inside & links["has_company"], "quality_supervisor"].all()
+    # no residents' committee to take a supervisor from: only the ones it had
+    assert (links.loc[inside, "quality_supervisor"]
+            == before.loc[inside, "quality_supervisor"]).all()

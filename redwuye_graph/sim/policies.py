@@ -292,13 +292,10 @@ def _pick(rng: np.random.Generator, eligible: np.ndarray, has: np.ndarray,
     return sorted(int(i) for i in rng.choice(lacking, min(need, len(lacking)), replace=False))
 
 
-def _members(city: CityGraph, body: str, role: str | None = None) -> list[str]:
-    return sorted(p for p, _, key, data in city.graph.in_edges(body, keys=True, data=True)
-                  if key is RelType.MEMBER_OF and (role is None or data["props"]["role"] == role))
-
-
-def _committee(city: CityGraph, comm: str, label: Label) -> str:
-    return next(c for c in sorted(city.into(comm, RelType.COMMITTEE_OF)) if city.label(c) is label)
+def _people(city: CityGraph, body: str | None, role: str | None = None) -> list[str]:
+    """Members of ``body`` (with ``role``) in id order; none when there is no body (a
+    roster may lack a committee: the post is then not filled)."""
+    return sorted(city.members(body, role)) if body is not None else []
 
 
 def _new_person(model: ModelView, party_member: bool) -> str:
@@ -343,31 +340,35 @@ class CrossAppointment(Policy):
         for e in _pick(rng, col["has_owners_committee"],
                        col["community_member_on_owners_committee"],
                        v["community_member_on_owners_committee"]):
-            rc = _committee(city, model.community[e], Label.RESIDENTS_COMMITTEE)
-            who = _members(city, rc)
-            city.add_rel(RelType.MEMBER_OF, who[int(rng.integers(len(who)))],
-                         links["owners_committee"].iloc[e], role="member")
+            who = _people(city, city.committee(model.community[e], Label.RESIDENTS_COMMITTEE))
+            if who:
+                city.add_rel(RelType.MEMBER_OF, who[int(rng.integers(len(who)))],
+                             links["owners_committee"].iloc[e], role="member")
         for e in _pick(rng, col["has_company"], col["secretary_instructor"],
                        v["secretary_instructor"]):
-            org = sorted(city.into(model.community[e], RelType.PARTY_ORG_OF))[0]
-            city.add_rel(RelType.INSTRUCTOR_OF, _members(city, org, "secretary")[0],
-                         links["project"].iloc[e])
+            orgs = sorted(city.into(model.community[e], RelType.PARTY_ORG_OF))
+            secretaries = _people(city, orgs[0] if orgs else None, "secretary")
+            if secretaries:
+                city.add_rel(RelType.INSTRUCTOR_OF, secretaries[0], links["project"].iloc[e])
         for e in _pick(rng, col["has_company"], col["quality_supervisor"],
                        v["quality_supervisor"]):
-            who = _members(city, _committee(city, model.community[e],
-                                            Label.RESIDENTS_COMMITTEE))
-            city.add_rel(RelType.QUALITY_SUPERVISOR_OF, who[int(rng.integers(len(who)))],
-                         links["project"].iloc[e])
+            who = _people(city, city.committee(model.community[e], Label.RESIDENTS_COMMITTEE))
+            if who:
+                city.add_rel(RelType.QUALITY_SUPERVISOR_OF, who[int(rng.integers(len(who)))],
+                             links["project"].iloc[e])
         for e in _pick(rng, col["has_company"], col["head_on_regional_committee"],
                        v["head_on_regional_committee"]):
-            rpc = _committee(city, model.community[e], Label.REGIONAL_PARTY_COMMITTEE)
-            for head in _members(city, links["company"].iloc[e], "head"):
-                city.add_rel(RelType.MEMBER_OF, head, rpc, role="member")
+            rpc = city.committee(model.community[e], Label.REGIONAL_PARTY_COMMITTEE)
+            for head in _people(city, links["company"].iloc[e], "head"):
+                if rpc is not None:
+                    city.add_rel(RelType.MEMBER_OF, head, rpc, role="member")
         for e in _pick(rng, col["has_owners_committee"], col["owners_on_regional_committee"],
                        v["owners_on_regional_committee"]):
-            rpc = _committee(city, model.community[e], Label.REGIONAL_PARTY_COMMITTEE)
-            who = _members(city, links["owners_committee"].iloc[e])
-            city.add_rel(RelType.MEMBER_OF, who[int(rng.integers(len(who)))], rpc, role="member")
+            rpc = city.committee(model.community[e], Label.REGIONAL_PARTY_COMMITTEE)
+            who = _people(city, links["owners_committee"].iloc[e])
+            if rpc and who:
+                city.add_rel(RelType.MEMBER_OF, who[int(rng.integers(len(who)))], rpc,
+                             role="member")
         model.refresh_links()
 
 
