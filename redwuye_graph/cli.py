@@ -219,6 +219,8 @@ def simulate_cmd(
     Example: redwuye simulate simulations/baseline.toml --out build/baseline --graph-seeds 3 \
     --seeds 2 --executor local --report
     """
+    import pandas as pd
+
     from redwuye_graph.experiments import make_executor
     from redwuye_graph.sim.scenario import load_scenario, simulate
 
@@ -238,8 +240,11 @@ def simulate_cmd(
                    f"{sc.params.window_days} days {row['resolution_rate']:.1%}, satisfaction "
                    f"{row['satisfaction_end']:.2f}, exits {row['exits']:.1f} (mean of runs)")
         if report:
-            from redwuye_graph.report import write_report
+            from redwuye_graph.report import ESTATE_COLUMNS, write_report
 
+            estate = out / "estate.parquet"
+            if estate.exists():
+                tables["estate"] = pd.read_parquet(estate, columns=list(ESTATE_COLUMNS))
             page = write_report(sc, tables, out / "report.html",
                                 seconds=time.perf_counter() - started)
             typer.echo(f"  report -> {page}")

@@ -45,8 +45,9 @@ from redwuye_graph.sim.policies import POLICIES, START_DAY
 if TYPE_CHECKING:
     from redwuye_graph.sim.scenario import Scenario
 
-__all__ = ["AT_OUTCOMES", "REPORT_OUTCOMES", "outcome_table", "outcomes_at", "render_comparison",
-           "render_report", "report_figures", "write_comparison_report", "write_report"]
+__all__ = ["AT_OUTCOMES", "ESTATE_COLUMNS", "REPORT_OUTCOMES", "outcome_table", "outcomes_at",
+           "render_comparison", "render_report", "report_figures", "write_comparison_report",
+           "write_report"]
 
 #: Summary outcomes shown in the report, in order (meanings from ``OUTCOMES``).
 REPORT_OUTCOMES = ("collection_12m", "collection_last", "resolution_rate", "quick_rate",
@@ -150,6 +151,11 @@ def _png(fig: Any) -> bytes:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=90)
     return buffer.getvalue()
+
+
+#: Columns of the estate table the report reads (what to load from ``estate.parquet``).
+ESTATE_COLUMNS = ("linkage", "graph_seed", "seed", "day", "paid", "due", "sat_sum",
+                  "households")
 
 
 def _by_linkage_png(estate: pd.DataFrame, title: str) -> bytes:

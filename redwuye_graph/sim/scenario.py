@@ -46,12 +46,14 @@ from __future__ import annotations
 
 import gc
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from redwuye_graph.citygraph import CityGraph
 from redwuye_graph.generate import PRESETS, check_level, check_preset, generate, preset
@@ -62,9 +64,9 @@ from redwuye_graph.sim.policies import POLICIES, Policy, make_policy
 if TYPE_CHECKING:
     from redwuye_graph.experiments.executors import Executor
 
-__all__ = ["SCENARIO_KEYS", "STRUCTURAL_LEVELS", "Run", "Scenario", "ScenarioError",
-           "cities", "load_scenario", "plot_runs", "read_toml", "run_one", "run_scenario",
-           "simulate", "write_results"]
+__all__ = ["KEPT", "SCENARIO_KEYS", "STRUCTURAL_LEVELS", "Run", "Scenario", "ScenarioError",
+           "cities", "iter_runs", "load_scenario", "plot_runs", "read_toml", "run_one",
+           "run_scenario", "simulate"]
 
 
 class ScenarioError(ValueError):
@@ -318,10 +320,12 @@ def run_one(run: Run) -> dict[str, pd.DataFrame]:
     return tables
 
 
-def run_scenario(sc: Scenario, seeds: int | None = None, graph_seeds: int | None = None,
-                 executor: Executor | None = None,
-                 progress: Callable[[int], None] | None = None) -> dict[str, pd.DataFrame]:
-    """Run the ensemble of ``sc``: every graph seed × every run seed.
+def iter_runs(sc: Scenario, seeds: int | None = None, graph_seeds: int | None = None,
+              executor: Executor | None = None,
+              progress: Callable[[int], None] | None = None
+              ) -> Iterator[dict[str, pd.DataFrame]]:
+    """Each run's tables (:func:`run_one`), in (graph seed, seed) order whatever the
+    executor: a run that finishes early waits for its turn.
 
     Parameters
     ----------
@@ -329,54 +333,87 @@ def run_scenario(sc: Scenario, seeds: int | None = None, graph_seeds: int | None
     seeds, graph_seeds : run seeds and base cities (default: the scenario's).
     executor : where the runs execute (default: serially, in this process); left open.
     progress : called with 1 as each run finishes.
-
-    Returns
-    -------
-    dict
-        The tables of all runs, in (graph seed, seed) order whatever the executor, with
-        ``scenario``, ``graph_seed`` and ``seed`` columns.
     """
     from redwuye_graph.experiments.executors import SerialExecutor
 
     runs = [Run(sc, g, s) for g in sc.graph_seed_list(graph_seeds)
             for s in range(sc.first_seed, sc.first_seed + (seeds or sc.seeds))]
-    done: dict[int, dict[str, pd.DataFrame]] = {}
+    finished: dict[int, dict[str, pd.DataFrame]] = {}
+    turn = 0
     for i, tables, error in (executor or SerialExecutor()).imap(run_one, runs):
         if error is not None:
             r = runs[i]
             raise RuntimeError(f"{sc.name}: run graph_seed={r.graph_seed} seed={r.seed}: "
                                f"{error}")
-        done[i] = tables
+        finished[i] = tables
         if progress is not None:
             progress(1)
-    names = list(done[0])
-    return {name: pd.concat([done[i][name] for i in range(len(runs))], ignore_index=True)
-            for name in names}
+        while turn in finished:
+            yield finished.pop(turn)
+            turn += 1
 
 
-def write_results(tables: dict[str, pd.DataFrame], out: Path) -> list[Path]:
-    """Write each table as ``OUT/NAME.parquet``; the paths written."""
-    out.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, table in tables.items():
-        target = out / f"{name}.parquet"
-        table.to_parquet(target, index=False)
-        written.append(target)
-    return written
+def run_scenario(sc: Scenario, seeds: int | None = None, graph_seeds: int | None = None,
+                 executor: Executor | None = None,
+                 progress: Callable[[int], None] | None = None) -> dict[str, pd.DataFrame]:
+    """Run the ensemble of ``sc``: every graph seed × every run seed (see
+    :func:`iter_runs`); the tables of all runs, in memory, with ``scenario``,
+    ``graph_seed`` and ``seed`` columns. :func:`simulate` writes them to disk run by run
+    instead."""
+    parts: dict[str, list[pd.DataFrame]] = {}
+    for tables in iter_runs(sc, seeds, graph_seeds, executor, progress):
+        for name, table in tables.items():
+            parts.setdefault(name, []).append(table)
+    return {name: pd.concat(frames, ignore_index=True) for name, frames in parts.items()}
+
+
+#: Tables :func:`simulate` keeps in memory (small: per day, per district, per group); the
+#: others (the estate table) only go to disk.
+KEPT = ("city", "district", "summary")
+
+
+class _ParquetTables:
+    """``OUT/NAME.parquet`` written one run at a time (one row group per run)."""
+
+    def __init__(self, out: Path):
+        self.out = out
+        self._writers: dict[str, pq.ParquetWriter] = {}
+
+    def write(self, name: str, table: pd.DataFrame) -> None:
+        data = pa.Table.from_pandas(table, preserve_index=False)
+        if name not in self._writers:
+            self._writers[name] = pq.ParquetWriter(self.out / f"{name}.parquet", data.schema)
+        writer = self._writers[name]
+        writer.write_table(data if data.schema.equals(writer.schema) else
+                           data.cast(writer.schema))
+
+    def close(self) -> None:
+        for writer in self._writers.values():
+            writer.close()
 
 
 def simulate(sc: Scenario, out: Path, seeds: int | None = None,
              graph_seeds: int | None = None, executor: Executor | None = None,
              progress: Callable[[int], None] | None = None) -> dict[str, pd.DataFrame]:
-    """Run the ensemble of ``sc`` (see :func:`run_scenario`) and write its folder: the
-    tables as Parquet, ``plot.png`` and ``manifest.json`` (what produced them)."""
+    """Run the ensemble of ``sc`` (see :func:`iter_runs`) and write its folder: every
+    table as Parquet, run by run (memory holds one run's estate table at a time),
+    ``plot.png`` and ``manifest.json`` (what produced them); the :data:`KEPT` tables."""
     from redwuye_graph import provenance
 
     started = provenance.now()
-    tables = run_scenario(sc, seeds=seeds, graph_seeds=graph_seeds, executor=executor,
-                          progress=progress)
     out = Path(out)
-    write_results(tables, out)
+    out.mkdir(parents=True, exist_ok=True)
+    files = _ParquetTables(out)
+    kept: dict[str, list[pd.DataFrame]] = {}
+    try:
+        for run in iter_runs(sc, seeds, graph_seeds, executor, progress):
+            for name, table in run.items():
+                files.write(name, table)
+                if name in KEPT:
+                    kept.setdefault(name, []).append(table)
+    finally:
+        files.close()
+    tables = {name: pd.concat(frames, ignore_index=True) for name, frames in kept.items()}
     runs = len(tables["summary"].groupby(["graph_seed", "seed"]))
     plot_runs(tables["city"], out / "plot.png", f"{sc.name}: {runs} run(s), {sc.days} days")
     run_seeds = list(range(sc.first_seed, sc.first_seed + (seeds or sc.seeds)))
