@@ -126,7 +126,7 @@ def write_policy_sweep(folder: Path, text: str = POLICY_SWEEP) -> Path:
 
 
 def test_sweep_varies_a_policy_parameter_of_the_base_scenario(tmp_path: Path) -> None:
-    from redwuye_graph.experiments.outcomes import run_outcomes
+    from redwuye_graph.outcomes import run_outcomes
     from redwuye_graph.sim import CityModel, make_policy
 
     sweep = load_sweep(write_policy_sweep(tmp_path))
@@ -363,3 +363,4 @@ def test_a_sweep_point_runs_on_several_base_cities(tmp_path: Path) -> None:
     by_city = runs.groupby(["graph_seed", "seed"])["vacuum_days"].nunique()
     assert (by_city == 1).all()
     assert runs.groupby("graph_seed")["collection_12m"].mean().nunique() == 2
+

@@ -106,7 +106,7 @@ RECOVERY = 0.3
 def _observed(days: int, seeds: range, **params: float) -> dict[str, float]:
     city = generate("tiny", seed=3)
     values: dict[str, list[float]] = {}
-    from redwuye_graph.experiments.outcomes import run_outcomes
+    from redwuye_graph.outcomes import run_outcomes
 
     for seed in seeds:
         model = CityModel(city, params=Params.from_mapping(params), seed=seed)

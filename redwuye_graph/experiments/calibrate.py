@@ -34,7 +34,6 @@ import pandas as pd
 from tqdm import tqdm
 
 from redwuye_graph.experiments.executors import Executor
-from redwuye_graph.experiments.outcomes import OUTCOMES
 from redwuye_graph.experiments.sweep import (
     Factor,
     Task,
@@ -44,6 +43,7 @@ from redwuye_graph.experiments.sweep import (
     read_toml,
     run_task,
 )
+from redwuye_graph.outcomes import OUTCOMES
 from redwuye_graph.sim.scenario import Scenario
 
 __all__ = ["Calibration", "CalibrationResult", "Target", "calibrate", "load_targets"]

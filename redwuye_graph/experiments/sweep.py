@@ -61,9 +61,9 @@ import pandas as pd
 from tqdm import tqdm
 
 from redwuye_graph.experiments.executors import Executor
-from redwuye_graph.experiments.outcomes import run_outcomes
 from redwuye_graph.experiments.results import RunTable
 from redwuye_graph.generate import PolicyLevels
+from redwuye_graph.outcomes import run_outcomes
 from redwuye_graph.sim.params import PARAMS
 from redwuye_graph.sim.policies import POLICIES, START_DAY
 from redwuye_graph.sim.scenario import Scenario, ScenarioError, load_scenario
