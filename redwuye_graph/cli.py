@@ -576,13 +576,7 @@ def calibrate_cmd(
         spec = load_targets(targets)
         with make_executor(executor, workers) as ex:
             result = calibrate(sc, spec, ex)
-        out.mkdir(parents=True, exist_ok=True)
-        result.trials.to_parquet(out / "trials.parquet", index=False)
-        result.fit.to_csv(out / "fit.csv", index=False)
-        result.spread.to_csv(out / "spread.csv", index=False)
-        (out / "best.toml").write_text(
-            "[params]  # best fit of " + f"{targets.name}\n"
-            + "".join(f"{k} = {v!r}\n" for k, v in result.best.items()), encoding="utf-8")
+        result.write(out, targets.name)
         plot_calibration(result.trials, list(result.best), result.fit, out / "calibration.png")
         typer.echo("best: " + ", ".join(f"{k} = {v:.4g}" for k, v in result.best.items()))
         for title, table in (("fit per target", result.fit),
@@ -609,15 +603,11 @@ def discover_cmd(
     from redwuye_graph.experiments import read_runs
     from redwuye_graph.experiments.discovery import discover
     from redwuye_graph.experiments.plots import plot_discovery
+    from redwuye_graph.experiments.sweep import read_factors
 
     with _errors():
-        manifest = folder / "sweep.json"
-        if not manifest.exists():
-            raise FileNotFoundError(f"{manifest}: not a sweep folder; run 'redwuye sweep' first")
-        factors = [f["name"] for f in json.loads(manifest.read_text(encoding="utf-8"))
-                   ["factors"]]
-        found = discover(read_runs(folder), factors, outcome, threshold, above=not below,
-                         min_density=min_density)
+        found = discover(read_runs(folder), read_factors(folder), outcome, threshold,
+                         above=not below, min_density=min_density)
         found.box.to_csv(folder / "discovery.csv", index=False)
         plot_discovery(found.trajectory, found.chosen, f"PRIM: {outcome} "
                        f"{'<=' if below else '>='} {threshold:g}", folder / "discovery.png")
