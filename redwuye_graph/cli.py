@@ -15,6 +15,7 @@ from tqdm import tqdm
 
 from redwuye_graph.errors import StoreError, ValidationError
 from redwuye_graph.generate import PRESETS, generate
+from redwuye_graph.outcomes import HEADLINE, SENSITIVITY_OUTCOMES, check_outcomes, describe
 from redwuye_graph.rosters import FORMATS, export, read_csv, read_json, write_csv
 from redwuye_graph.store import DEFAULT_URI, open_store
 
@@ -236,9 +237,7 @@ def simulate_cmd(
         row = tables["summary"].query("group == 'all'").mean(numeric_only=True)
         typer.echo(f"{sc.name}: {runs} run(s) of {sc.days} days in "
                    f"{time.perf_counter() - started:.1f} s -> {out}")
-        typer.echo(f"  collection (last 12 months) {row['collection_12m']:.1%}, resolved within "
-                   f"{sc.params.window_days} days {row['resolution_rate']:.1%}, satisfaction "
-                   f"{row['satisfaction_end']:.2f}, exits {row['exits']:.1f} (mean of runs)")
+        typer.echo(f"  {describe(row)} (mean of runs)")
         if report:
             from redwuye_graph.report import ESTATE_COLUMNS, write_report
 
@@ -270,7 +269,7 @@ def compare_cmd(
 
     Example: redwuye compare build/baseline build/all_linkage --report build/compare.html
     """
-    from redwuye_graph.experiments.compare import HEADLINE, paired_comparison
+    from redwuye_graph.experiments.compare import paired_comparison
 
     with _errors():
         if fmt not in _FORMATS:
@@ -529,8 +528,8 @@ def sensitivity_cmd(
     out: Annotated[Path, typer.Option("--out", help="Output folder (runs, table, plot); "
                                       "a rerun skips finished runs.")],
     outcome: Annotated[list[str] | None, typer.Option(
-        "--outcome", help="Outcome to analyse (repeatable; default: collection_12m, "
-        "resolution_rate, satisfaction_end).")] = None,
+        "--outcome", help="Outcome to analyse (repeatable; default: "
+        f"{', '.join(SENSITIVITY_OUTCOMES)}).")] = None,
     executor: ExecutorOpt = "serial",
     workers: WorkersOpt = None,
 ) -> None:
@@ -538,16 +537,13 @@ def sensitivity_cmd(
 
     Example: redwuye sensitivity simulations/sweep_sobol.toml --out build/sobol --executor local
     """
-    from redwuye_graph.experiments import OUTCOMES, load_sweep, read_runs
+    from redwuye_graph.experiments import load_sweep, read_runs
     from redwuye_graph.experiments.plots import plot_sensitivity
     from redwuye_graph.experiments.sensitivity import METHODS, sensitivity
 
     with _errors():
         sweep = load_sweep(file)
-        names = outcome or ["collection_12m", "resolution_rate", "satisfaction_end"]
-        unknown = [n for n in names if n not in OUTCOMES]
-        if unknown:
-            raise ValueError(f"--outcome {unknown[0]}: unknown; known: {', '.join(OUTCOMES)}")
+        names = check_outcomes(outcome or SENSITIVITY_OUTCOMES)
         if sweep.design not in METHODS:
             raise ValueError(f"{file}: sweep.design: {sweep.design!r} gives no sensitivity "
                              f"indices; use {' or '.join(METHODS)}")
@@ -585,13 +581,7 @@ def calibrate_cmd(
         spec = load_targets(targets)
         with make_executor(executor, workers) as ex:
             result = calibrate(sc, spec, ex)
-        out.mkdir(parents=True, exist_ok=True)
-        result.trials.to_parquet(out / "trials.parquet", index=False)
-        result.fit.to_csv(out / "fit.csv", index=False)
-        result.spread.to_csv(out / "spread.csv", index=False)
-        (out / "best.toml").write_text(
-            "[params]  # best fit of " + f"{targets.name}\n"
-            + "".join(f"{k} = {v!r}\n" for k, v in result.best.items()), encoding="utf-8")
+        result.write(out, targets.name)
         plot_calibration(result.trials, list(result.best), result.fit, out / "calibration.png")
         typer.echo("best: " + ", ".join(f"{k} = {v:.4g}" for k, v in result.best.items()))
         for title, table in (("fit per target", result.fit),
@@ -618,15 +608,11 @@ def discover_cmd(
     from redwuye_graph.experiments import read_runs
     from redwuye_graph.experiments.discovery import discover
     from redwuye_graph.experiments.plots import plot_discovery
+    from redwuye_graph.experiments.sweep import read_factors
 
     with _errors():
-        manifest = folder / "sweep.json"
-        if not manifest.exists():
-            raise FileNotFoundError(f"{manifest}: not a sweep folder; run 'redwuye sweep' first")
-        factors = [f["name"] for f in json.loads(manifest.read_text(encoding="utf-8"))
-                   ["factors"]]
-        found = discover(read_runs(folder), factors, outcome, threshold, above=not below,
-                         min_density=min_density)
+        found = discover(read_runs(folder), read_factors(folder), outcome, threshold,
+                         above=not below, min_density=min_density)
         found.box.to_csv(folder / "discovery.csv", index=False)
         plot_discovery(found.trajectory, found.chosen, f"PRIM: {outcome} "
                        f"{'<=' if below else '>='} {threshold:g}", folder / "discovery.png")

@@ -37,8 +37,15 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from redwuye_graph.experiments.compare import HEADLINE, Comparison
-from redwuye_graph.experiments.outcomes import OUTCOMES
+from redwuye_graph.experiments.compare import Comparison
+from redwuye_graph.outcomes import (
+    AT_OUTCOMES,
+    HEADLINE,
+    OUTCOMES,
+    REPORT_OUTCOMES,
+    Counts,
+    outcomes_of,
+)
 from redwuye_graph.sim.params import PARAMS, Params
 from redwuye_graph.sim.policies import POLICIES, START_DAY
 
@@ -48,21 +55,6 @@ if TYPE_CHECKING:
 __all__ = ["AT_OUTCOMES", "ESTATE_COLUMNS", "REPORT_OUTCOMES", "outcome_table", "outcomes_at",
            "render_comparison", "render_report", "report_figures", "write_comparison_report",
            "write_report"]
-
-#: Summary outcomes shown in the report, in order (meanings from ``OUTCOMES``).
-REPORT_OUTCOMES = ("collection_12m", "collection_last", "resolution_rate", "quick_rate",
-                   "median_days", "p90_days", "escalation_share", "satisfaction_end",
-                   "open_at_end", "exits", "tenders", "vacuum_days")
-
-#: Outcomes of :func:`outcomes_at`: name -> meaning.
-AT_OUTCOMES = {
-    "collection_month": "fee collection in the latest month on that day",
-    "collection_12m": "fee collection over the 12 months up to that day",
-    "resolution_90d": "complaints filed in the 90 days before that day (uncensored ones) "
-                      "settled within the window W",
-    "satisfaction": "mean household satisfaction on that day",
-    "open": "complaints open on that day",
-}
 
 _CSS = """
 body { font-family: "Helvetica Neue", Arial, "Noto Sans CJK SC", sans-serif; margin: 2em auto;
@@ -123,26 +115,14 @@ def outcomes_at(city: pd.DataFrame, days: Iterable[int]) -> pd.DataFrame:
     keys = [k for k in ("scenario", "graph_seed", "seed") if k in city.columns]
     rows = []
     for key, run in city.groupby(keys, sort=True):
-        run = run.sort_values("day")
-        last = int(run["day"].max())
+        counts = Counts.from_table(run.sort_values("day"))
         for day in days:
-            if day > last:
+            if day > counts.last:
                 continue
-            upto = run[run["day"] <= day]
-            year = upto[upto["day"] > day - 365]
-            recent = upto[(upto["day"] > day - 90) & ~upto["censored"]]
-            filed = float(recent["filed"].sum())
-            due = float(year["due"].sum())
-            today = upto.iloc[-1]
+            values = outcomes_of(counts.upto(day), AT_OUTCOMES, on_day=True)
             rows.append({**dict(zip(keys, key if isinstance(key, tuple) else (key,),
                                     strict=True)),
-                         "day": int(day),
-                         "collection_month": float(today["collection_rate"]),
-                         "collection_12m": float(year["paid"].sum()) / due if due else np.nan,
-                         "resolution_90d": float(recent["within_window"].sum()) / filed
-                         if filed else np.nan,
-                         "satisfaction": float(today["satisfaction"]),
-                         "open": float(today["open"])})
+                         "day": int(day), **{k: float(v) for k, v in values.items()}})
     return pd.DataFrame(rows, columns=[*keys, "day", *AT_OUTCOMES])
 
 

@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 from redwuye_graph.citygraph import CityGraph
 from redwuye_graph.cli import app
 from redwuye_graph.dashboard import Controls, DashboardRun
+from redwuye_graph.dashboard.run import readout
 from redwuye_graph.dashboard.serve import ENV, served
 
 if TYPE_CHECKING:
@@ -94,6 +95,19 @@ def test_series_and_worst_estates(tiny_city: CityGraph) -> None:
     collection = everyone["collection"].to_numpy()
     assert np.all(np.diff(collection[~np.isnan(collection)]) >= 0)
     assert worst.equals(everyone.head(5))
+
+
+def test_readout_is_the_city_outcomes_now(tiny_city: CityGraph) -> None:
+    run = DashboardRun(tiny_city)
+    assert all(np.isnan(v) for v in readout(run.series()).values())
+    run.advance(200)
+    series = run.series()
+    now = readout(series)
+    window = run.model.p.window_days
+    recent = series[(series["day"] > 200 - window - 90) & (series["day"] <= 200 - window)]
+    assert now["resolution"] == recent["within_window"].sum() / recent["filed"].sum()
+    assert now["collection"] == series["collection_rate"].iloc[-1]
+    assert now["satisfaction"] == series["satisfaction"].iloc[-1]
 
 
 @pytest.mark.parametrize(("args", "message"), [

@@ -128,7 +128,7 @@ def write_policy_sweep(folder: Path, text: str = POLICY_SWEEP) -> Path:
 
 
 def test_sweep_varies_a_policy_parameter_of_the_base_scenario(tmp_path: Path) -> None:
-    from redwuye_graph.experiments.outcomes import run_outcomes
+    from redwuye_graph.outcomes import run_outcomes
     from redwuye_graph.sim import CityModel, make_policy
 
     sweep = load_sweep(write_policy_sweep(tmp_path))
@@ -384,3 +384,13 @@ def test_a_sweep_point_runs_on_several_base_cities(tmp_path: Path) -> None:
     by_city = runs.groupby(["graph_seed", "seed"])["vacuum_days"].nunique()
     assert (by_city == 1).all()
     assert runs.groupby("graph_seed")["collection_12m"].mean().nunique() == 2
+
+
+def test_read_factors_names_the_swept_parameters(tmp_path: Path) -> None:
+    from redwuye_graph.experiments.sweep import read_factors
+
+    with pytest.raises(FileNotFoundError, match="not a sweep folder"):
+        read_factors(tmp_path)
+    (tmp_path / "sweep.json").write_text(
+        '{"name": "s", "factors": [{"name": "shirk", "low": 0.0}, {"name": "levels.x"}]}')
+    assert read_factors(tmp_path) == ["shirk", "levels.x"]

@@ -106,7 +106,7 @@ RECOVERY = 0.3
 def _observed(days: int, seeds: range, **params: float) -> dict[str, float]:
     city = generate("tiny", seed=3)
     values: dict[str, list[float]] = {}
-    from redwuye_graph.experiments.outcomes import run_outcomes
+    from redwuye_graph.outcomes import run_outcomes
 
     for seed in seeds:
         model = CityModel(city, params=Params.from_mapping(params), seed=seed)
@@ -114,6 +114,21 @@ def _observed(days: int, seeds: range, **params: float) -> dict[str, float]:
         for k, v in run_outcomes(model.recorder.tables(estates=False)).items():
             values.setdefault(k, []).append(v)
     return {k: float(np.mean(v)) for k, v in values.items()}
+
+
+def test_calibration_result_writes_its_tables_and_best_toml(tmp_path: Path) -> None:
+    import pandas as pd
+
+    from redwuye_graph.experiments.calibrate import CalibrationResult
+
+    frame = pd.DataFrame({"x": [1.0]})
+    result = CalibrationResult(trials=frame, best={"pay_intercept": -0.25, "staff": 4},
+                               fit=frame, spread=frame, good="1 trial(s)")
+    paths = result.write(tmp_path / "out", "targets.toml")
+    assert [p.name for p in paths] == ["trials.parquet", "fit.csv", "spread.csv", "best.toml"]
+    assert paths[-1].read_text(encoding="utf-8") == (
+        "[params]  # best fit of targets.toml\npay_intercept = -0.25\nstaff = 4\n")
+    assert tomllib.loads(paths[-1].read_text(encoding="utf-8"))["params"] == result.best
 
 
 def test_calibration_recovers_a_known_parameter(tmp_path: Path) -> None:
@@ -129,7 +144,9 @@ def test_calibration_recovers_a_known_parameter(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["calibrate", "--scenario", str(tmp_path / "tiny.toml"),
                                       "--targets", str(targets), "--out", str(out)])
     assert result.exit_code == 0, result.output
-    best = tomllib.loads((out / "best.toml").read_text(encoding="utf-8"))["params"]
+    text = (out / "best.toml").read_text(encoding="utf-8")
+    assert text.startswith("[params]  # best fit of targets_tiny.toml\npay_intercept = ")
+    best = tomllib.loads(text)["params"]
     assert abs(best["pay_intercept"] - TRUE_INTERCEPT) <= RECOVERY, best
     import pandas as pd
 

@@ -121,11 +121,13 @@ def test_report_tables_match_the_runs(report: tuple[Path, str]) -> None:
 def test_outcomes_at_reads_the_day() -> None:
     days = pd.DataFrame({"seed": 0, "day": range(1, 101), "filed": 10, "within_window": 5,
                          "censored": [d > 70 for d in range(1, 101)], "paid": 0, "due": 0,
-                         "collection_rate": 0.5, "satisfaction": 0.6, "open": range(1, 101)})
+                         "sat_sum": 60.0, "households": 100, "open": range(1, 101)})
     days.loc[days["day"] == 30, ["paid", "due"]] = (80, 100)
     days.loc[days["day"] == 60, ["paid", "due"]] = (90, 100)
     at = outcomes_at(days, [60, 100, 500]).set_index("day")
     assert list(at.index) == [60, 100]
     assert at.loc[60, "collection_12m"] == pytest.approx(0.85)
+    assert at.loc[60, "collection_month"] == pytest.approx(0.9)
+    assert at.loc[100, "satisfaction"] == pytest.approx(0.6)
     assert at.loc[100, "open"] == 100
     assert at.loc[100, "resolution_90d"] == pytest.approx(0.5)

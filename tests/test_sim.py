@@ -472,3 +472,21 @@ def test_cross_appointment_skips_a_community_without_its_committees() -> None:
     # no residents' committee to take a supervisor from: only the ones it had
     assert (links.loc[inside, "quality_supervisor"]
             == before.loc[inside, "quality_supervisor"]).all()
+
+
+def test_outcome_docs_match_the_registry() -> None:
+    from redwuye_graph.outcomes import AT_OUTCOMES, REGISTRY, SUMMARY
+
+    text = (REPO / "docs" / "experiments.md").read_text(encoding="utf-8")
+    rows = {m.group(1): (m.group(2), m.group(3).replace("`", "")) for m in re.finditer(
+        r"^\| `(\w+)` \| ([^|]+) \| ([^|]+) \|$", text, re.MULTILINE)}
+    assert {n: (o.unit, o.meaning) for n, o in REGISTRY.items()} == {
+        n: (unit.strip(), meaning.strip()) for n, (unit, meaning) in rows.items()}
+    section = text.split("| on a day | meaning |")[1].split("\n\n")[0]
+    at = {m.group(1): m.group(2).replace("`", "").strip() for m in re.finditer(
+        r"^\| `(\w+)` \| ([^|]+) \|$", section, re.MULTILINE)}
+    assert at == AT_OUTCOMES
+    model = (REPO / "docs" / "model.md").read_text(encoding="utf-8")
+    listed = re.search(r"Summary \(per group;[^:]*\): `([^`]+)`", model)
+    assert listed is not None
+    assert tuple(n.strip() for n in listed.group(1).split(",")) == SUMMARY

@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 import solara
 
-from redwuye_graph.dashboard.run import CONTROLS, Control, Controls, DashboardRun
+from redwuye_graph.dashboard.run import CONTROLS, Control, Controls, DashboardRun, readout
 from redwuye_graph.dashboard.serve import city
 
 __all__ = ["LAST_DAY", "STEP_DAYS", "TICK_SECONDS", "Page",
@@ -81,8 +81,8 @@ def resolution_chart(series: pd.DataFrame, quick_days: int, window_days: int,
                   lines, log)
 
 
-def _percent(value: float | None) -> str:
-    return "–" if value is None or pd.isna(value) else f"{value:.1%}"
+def _percent(value: float) -> str:
+    return "–" if pd.isna(value) else f"{value:.1%}"
 
 
 @solara.component  # type: ignore[untyped-decorator]
@@ -150,10 +150,7 @@ def Page() -> None:
     series = run.series()
     worst = run.worst_estates(10)
     p = run.model.p
-    latest = series.iloc[-1] if len(series) else None
-    done = series[series["day"] <= (run.day - p.window_days)]
-    recent = done[done["day"] > run.day - p.window_days - 90]
-    filed = float(recent["filed"].sum()) if len(recent) else 0.0
+    now = readout(series)
 
     solara.Title("Red Property dashboard")
     with solara.Sidebar():
@@ -174,13 +171,11 @@ def Page() -> None:
                     f"{int(run.model.households.sum()):,} households")
         with solara.Row(classes=["rw-readout"]):
             solara.Text(f"day {run.day}", classes=["rw-day"])
-            solara.Text("collection (latest month) "
-                        + _percent(latest["collection_rate"] if latest is not None else None))
+            solara.Text("collection (latest month) " + _percent(now["collection"]))
             solara.Text(f"settled within {p.window_days} days "
-                        + _percent(float(recent["within_window"].sum()) / filed if filed
-                                   else None))
+                        + _percent(now["resolution"]))
             solara.Text("satisfaction "
-                        + ("–" if latest is None else f"{latest['satisfaction']:.3f}"))
+                        + ("–" if pd.isna(now["satisfaction"]) else f"{now['satisfaction']:.3f}"))
         with solara.Row():
             solara.FigureEcharts(collection_chart(series, run.log), attributes={
                 "class": "rw-plot-collection", "style": _PLOT_STYLE})

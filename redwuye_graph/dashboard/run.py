@@ -35,17 +35,24 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, replace
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from redwuye_graph.citygraph import CityGraph
+from redwuye_graph.outcomes import (
+    LINKAGE_GROUPS,
+    Counts,
+    collection_last,
+    linkage_groups,
+    resolution_90d,
+    satisfaction_end,
+)
 from redwuye_graph.sim.model import CityModel
 from redwuye_graph.sim.params import PARAMS, Params
 from redwuye_graph.sim.policies import POLICIES, Policy, make_policy
 
-__all__ = ["CONTROLS", "Control", "Controls", "DashboardRun"]
+__all__ = ["CONTROLS", "Control", "Controls", "DashboardRun", "readout"]
 
 
 @dataclass(frozen=True)
@@ -89,7 +96,6 @@ CONTROLS = (
 
 _RAISED = ("cross_appointment", "instructors", "service_points", "co_building")
 _CROSS_POSTS = tuple(POLICIES["cross_appointment"].PARAMS)
-_RESOLUTION_DAYS = 90
 
 
 def _policies(c: Controls, since: Controls, day: int) -> list[tuple[str, Policy]]:
@@ -261,32 +267,43 @@ class DashboardRun:
             ``estate, community, households, linkage, served, collection, resolution,
             open, satisfaction``: collection in the latest month (before the first month
             ends: nan, and estates are ranked by open complaints), the share of
-            complaints filed in the last 90 days (uncensored) settled within the window,
-            complaints open today and mean satisfaction now. Ties: most open
-            complaints first.
+            complaints filed in the 90 days up to the last filing day whose window has
+            closed settled within the window, complaints open today and mean satisfaction
+            now. Ties: most open complaints first.
         """
         with self.lock:
             m, day = self.model, self.day
-            a: dict[str, Any] = m.recorder.a
-            months = np.flatnonzero(a["due"][: day + 1].sum(axis=1) > 0)
-            if len(months):
-                last = months[-1]
-                collection = a["paid"][last] / np.maximum(a["due"][last], 1)
-            else:
-                collection = np.full(len(m.estate_ids), np.nan)
-            upto = max(day - m.p.window_days, 0)
-            span = slice(max(upto - _RESOLUTION_DAYS, 0) + 1, upto + 1)
-            filed = a["filed"][span].sum(axis=0)
-            settled = a["within_window"][span].sum(axis=0)
-            linkage = np.where(m.links_tripartite, "tripartite",
-                               np.where(m.path, "partial", "none"))
+            counts = m.recorder.counts()
+            linkage = np.asarray(LINKAGE_GROUPS)[linkage_groups(m.links_tripartite, m.path)]
             frame = pd.DataFrame({
                 "estate": m.estate_ids, "community": m.community,
                 "households": m.households, "linkage": linkage, "served": m.served,
-                "collection": collection,
-                "resolution": np.where(filed > 0, settled / np.maximum(filed, 1), np.nan),
-                "open": a["open"][day],
+                "collection": collection_last(counts),
+                "resolution": resolution_90d(counts.upto(counts.uncensored)),
+                "open": m.recorder.a["open"][day],
                 "satisfaction": m.layer.satisfaction().total / m.households})
         return frame.sort_values(["collection", "open", "estate"],
                                  ascending=[True, False, True],
                                  na_position="last", kind="stable").head(n).reset_index(drop=True)
+
+
+def readout(series: pd.DataFrame) -> dict[str, float]:
+    """The page's read-outs from the city's daily series (:meth:`DashboardRun.series`).
+
+    Parameters
+    ----------
+    series : the daily ``city`` table so far.
+
+    Returns
+    -------
+    dict
+        ``collection`` in the latest month, ``resolution``: complaints filed in the 90 days
+        up to the last filing day whose window has closed settled within the window, and
+        ``satisfaction`` now (``nan`` where undefined, e.g. on day 0).
+    """
+    if series.empty:
+        return dict.fromkeys(("collection", "resolution", "satisfaction"), float("nan"))
+    counts = Counts.from_table(series)
+    return {"collection": float(collection_last(counts)),
+            "resolution": float(resolution_90d(counts.upto(counts.uncensored))),
+            "satisfaction": float(satisfaction_end(counts))}

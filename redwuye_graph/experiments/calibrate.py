@@ -20,6 +20,8 @@ their ranges and the observed outcomes with tolerances::
 Each trial's loss is the mean over targets of ``((model - value) / tolerance)²``,
 ``model`` being the outcome averaged over the trial's seeds; a trial **fits** when
 every target is within its tolerance. Trials run in batches of the executor's workers.
+:meth:`CalibrationResult.write` writes the result's tables and ``best.toml``, a
+``[params]`` table to paste into a scenario.
 """
 
 from __future__ import annotations
@@ -34,7 +36,6 @@ import pandas as pd
 from tqdm import tqdm
 
 from redwuye_graph.experiments.executors import Executor
-from redwuye_graph.experiments.outcomes import OUTCOMES
 from redwuye_graph.experiments.sweep import (
     Factor,
     Task,
@@ -44,7 +45,9 @@ from redwuye_graph.experiments.sweep import (
     read_toml,
     run_task,
 )
+from redwuye_graph.outcomes import OUTCOMES
 from redwuye_graph.sim.scenario import Scenario
+from redwuye_graph.tomlwrite import dumps
 
 __all__ = ["Calibration", "CalibrationResult", "Target", "calibrate", "load_targets"]
 
@@ -109,6 +112,34 @@ class CalibrationResult:
     fit: pd.DataFrame
     spread: pd.DataFrame
     good: str
+
+    def best_toml(self, source: str) -> str:
+        """The best parameters as a TOML ``[params]`` table, noting ``source`` (the targets
+        file's name)."""
+        return dumps({"params": self.best}, comments={"params": f"best fit of {source}"})
+
+    def write(self, out: Path, source: str) -> list[Path]:
+        """Write ``trials.parquet``, ``fit.csv``, ``spread.csv`` and ``best.toml`` into
+        ``out`` (created); the paths written.
+
+        Parameters
+        ----------
+        out : the output folder.
+        source : the targets file's name, noted in ``best.toml``.
+
+        Returns
+        -------
+        list of pathlib.Path
+            The files written.
+        """
+        out = Path(out)
+        out.mkdir(parents=True, exist_ok=True)
+        paths = [out / n for n in ("trials.parquet", "fit.csv", "spread.csv", "best.toml")]
+        self.trials.to_parquet(paths[0], index=False)
+        self.fit.to_csv(paths[1], index=False)
+        self.spread.to_csv(paths[2], index=False)
+        paths[3].write_text(self.best_toml(source), encoding="utf-8")
+        return paths
 
 
 def _loss(means: dict[str, float], targets: tuple[Target, ...]) -> float:

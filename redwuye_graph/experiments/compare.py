@@ -29,18 +29,12 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from redwuye_graph.outcomes import COMPARED, HEADLINE, LINKAGE_GROUPS, Counts, outcomes_of
 from redwuye_graph.provenance import read_manifest
 
 __all__ = ["COMPARED", "HEADLINE", "Comparison", "DifferentCitiesError", "district_outcomes",
            "interval", "paired_comparison", "paired_interval"]
 
-#: Outcomes compared, from the ``summary`` table (city and linkage groups) and computed
-#: from the daily ``district`` table (per district: the first five).
-COMPARED = ("collection_12m", "resolution_rate", "satisfaction_end", "vacuum_days", "exits",
-            "collection_last", "quick_rate", "ever_settled", "escalation_share",
-            "median_days", "p90_days", "open_at_end", "tenders")
-#: The headline outcomes, also computed per district.
-HEADLINE = COMPARED[:5]
 _RUN = ["graph_seed", "seed"]
 
 
@@ -94,36 +88,24 @@ def paired_interval(differences: pd.Series, graph_seeds: pd.Series,
     return interval(values.to_numpy(), level)
 
 
-def district_outcomes(district: pd.DataFrame, window_days: int) -> pd.DataFrame:
-    """Per run and district: collection over the last 12 months, resolution within the
-    window (uncensored filing days), satisfaction on the last day, vacuum days, exits."""
+def district_outcomes(district: pd.DataFrame) -> pd.DataFrame:
+    """The :data:`~redwuye_graph.outcomes.HEADLINE` outcomes per run and district, from
+    the daily ``district`` table of :func:`~redwuye_graph.sim.scenario.run_scenario`."""
     rows = []
     keys = [*_RUN, "district"]
     for key, part in district.groupby(keys, sort=True):
-        last = int(part["day"].max())
-        year = part[part["day"] > last - 365]
-        uncensored = part[part["day"] <= last - window_days]
-        filed = float(uncensored["filed"].sum())
-        due = float(year["due"].sum())
-        end = part[part["day"] == last].iloc[0]
+        values = outcomes_of(Counts.from_table(part.sort_values("day")), HEADLINE)
         rows.append({**dict(zip(keys, key, strict=True)),
-                     "collection_12m": float(year["paid"].sum()) / due if due else np.nan,
-                     "resolution_rate": float(uncensored["within_window"].sum()) / filed
-                     if filed else np.nan,
-                     "satisfaction_end": float(end["satisfaction"]),
-                     "vacuum_days": float(part["vacuum"].sum()),
-                     "exits": float(part["exits"].sum())})
+                     **{k: float(v) for k, v in values.items()}})
     return pd.DataFrame(rows)
 
 
-def _runs(folder: Path, manifest: dict[str, Any]) -> dict[str, pd.DataFrame]:
+def _runs(folder: Path) -> dict[str, pd.DataFrame]:
     """Per-run outcomes of a folder by scope: ``group`` (summary) and ``district``."""
     summary = pd.read_parquet(folder / "summary.parquet")
     district = pd.read_parquet(folder / "district.parquet")
-    window = int(manifest["params"]["window_days"])
     return {"group": summary[[*_RUN, "group", *COMPARED]].rename(columns={"group": "unit"}),
-            "district": district_outcomes(district, window).rename(
-                columns={"district": "unit"})}
+            "district": district_outcomes(district).rename(columns={"district": "unit"})}
 
 
 def _check_cities(a: dict[str, Any], b: dict[str, Any], names: tuple[str, str],
@@ -152,7 +134,7 @@ def paired_comparison(a: Path, b: Path, different_cities: bool = False) -> Compa
     ma, mb = read_manifest(a), read_manifest(b)
     names = (ma["scenario"]["name"], mb["scenario"]["name"])
     same = _check_cities(ma, mb, (str(a), str(b)), different_cities)
-    ra, rb = _runs(a, ma), _runs(b, mb)
+    ra, rb = _runs(a), _runs(b)
     rows = []
     pairs = pd.DataFrame()
     for scope, outcomes in (("group", COMPARED), ("district", HEADLINE)):
@@ -169,7 +151,8 @@ def paired_comparison(a: Path, b: Path, different_cities: bool = False) -> Compa
                              "difference": diff.mean(), "low": low, "high": high,
                              "pairs": len(part)})
     table = pd.DataFrame(rows)
-    order = {"city": 0, "group": 1, "district": 2, "tripartite": 0, "partial": 1, "none": 2}
+    order = {"city": 0, "group": 1, "district": 2,
+             **{g: i for i, g in enumerate(LINKAGE_GROUPS)}}
     table = table.sort_values(["scope", "unit"], key=lambda s: s.map(order).fillna(3),
                               kind="stable")
     return Comparison(names[0], names[1], table.reset_index(drop=True),

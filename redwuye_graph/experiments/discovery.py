@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from redwuye_graph.experiments.outcomes import OUTCOMES
+from redwuye_graph.outcomes import check_outcomes
 
 __all__ = ["Discovery", "discover"]
 
@@ -69,7 +69,7 @@ def discover(runs: pd.DataFrame, factors: list[str], outcome: str, threshold: fl
     ----------
     runs : finished runs of a sweep (a ``point`` column, the factors, the outcome).
     factors : the swept parameters (columns of ``runs``).
-    outcome : a name from :data:`~.outcomes.OUTCOMES`.
+    outcome : a name from :data:`~redwuye_graph.outcomes.OUTCOMES`.
     threshold : the outcome passes at ``>= threshold`` (``<=`` when ``above`` is false).
     above : direction of the threshold.
     min_density : the chosen box has at least this density, if any box has.
@@ -88,8 +88,7 @@ def discover(runs: pd.DataFrame, factors: list[str], outcome: str, threshold: fl
     >>> found.density >= 0.8, round(found.coverage, 2)
     (True, 1.0)
     """
-    if outcome not in OUTCOMES:
-        raise ValueError(f"unknown outcome {outcome!r}; known: {', '.join(OUTCOMES)}")
+    check_outcomes([outcome])
     missing = [f for f in [*factors, outcome] if f not in runs.columns]
     if missing:
         raise ValueError(f"runs have no column {missing[0]!r}")

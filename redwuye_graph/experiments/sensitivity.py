@@ -15,8 +15,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from redwuye_graph.experiments.outcomes import OUTCOMES
 from redwuye_graph.experiments.sweep import Sweep, SweepError
+from redwuye_graph.outcomes import SENSITIVITY_OUTCOMES, check_outcomes
 
 __all__ = ["METHODS", "point_means", "sensitivity"]
 
@@ -30,8 +30,7 @@ def point_means(sweep: Sweep, runs: pd.DataFrame, outcome: str) -> np.ndarray:
 
     Raises ``ValueError`` if a point has no finished run or the outcome is undefined.
     """
-    if outcome not in OUTCOMES:
-        raise ValueError(f"unknown outcome {outcome!r}; known: {', '.join(OUTCOMES)}")
+    check_outcomes([outcome])
     n = len(sweep.points())
     means = runs.groupby("point")[outcome].mean().reindex(range(n))
     missing = int(means.isna().sum())
@@ -42,7 +41,8 @@ def point_means(sweep: Sweep, runs: pd.DataFrame, outcome: str) -> np.ndarray:
     return means.to_numpy(float)
 
 
-def sensitivity(sweep: Sweep, runs: pd.DataFrame, outcomes: Sequence[str],
+def sensitivity(sweep: Sweep, runs: pd.DataFrame,
+                outcomes: Sequence[str] = SENSITIVITY_OUTCOMES,
                 resamples: int = 200, conf_level: float = 0.95,
                 seed: int = 0) -> pd.DataFrame:
     """Sensitivity indices of each outcome to each swept parameter.
@@ -51,7 +51,8 @@ def sensitivity(sweep: Sweep, runs: pd.DataFrame, outcomes: Sequence[str],
     ----------
     sweep : a sweep with a ``sobol`` or ``morris`` design.
     runs : its finished runs (:func:`~.sweep.read_runs`); every point must be there.
-    outcomes : names from :data:`~.outcomes.OUTCOMES`.
+    outcomes : names from :data:`~redwuye_graph.outcomes.OUTCOMES` (default
+        :data:`~redwuye_graph.outcomes.SENSITIVITY_OUTCOMES`).
     resamples, conf_level, seed : bootstrap of the confidence intervals.
 
     Returns

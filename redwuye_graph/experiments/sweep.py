@@ -61,17 +61,17 @@ import pandas as pd
 from tqdm import tqdm
 
 from redwuye_graph.experiments.executors import Executor
-from redwuye_graph.experiments.outcomes import run_outcomes
 from redwuye_graph.experiments.results import RunTable
 from redwuye_graph.generate import level_name
+from redwuye_graph.outcomes import run_outcomes
 from redwuye_graph.sim.params import PARAMS
 from redwuye_graph.sim.policies import POLICIES, START_DAY
 from redwuye_graph.sim.scenario import Scenario, ScenarioError, load_scenario
 from redwuye_graph.sim.scenario import read_toml as scenario_toml
 
 __all__ = ["DESIGNS", "MAX_RUNS", "Factor", "Sweep", "SweepError", "SweepReport", "Task",
-           "file_error", "load_factors", "load_sweep", "read_head", "read_runs", "read_toml",
-           "run_sweep", "run_task"]
+           "file_error", "load_factors", "load_sweep", "read_factors", "read_head", "read_runs",
+           "read_toml", "run_sweep", "run_task"]
 
 #: Designs and what ``samples`` means for each (d = number of varied parameters).
 DESIGNS = {
@@ -472,6 +472,14 @@ def run_sweep(sweep: Sweep, out: Path, executor: Executor, progress: bool = True
         bar.close()
     report.seconds = time.perf_counter() - started
     return report
+
+
+def read_factors(out: Path) -> list[str]:
+    """The names of the parameters a sweep folder varies (from its ``sweep.json``)."""
+    manifest = Path(out) / "sweep.json"
+    if not manifest.exists():
+        raise FileNotFoundError(f"{manifest}: not a sweep folder; run 'redwuye sweep' first")
+    return [f["name"] for f in json.loads(manifest.read_text(encoding="utf-8"))["factors"]]
 
 
 def read_runs(out: Path) -> pd.DataFrame:

@@ -1,18 +1,20 @@
 """Daily records of a run and the tidy tables built from them.
 
-Counts are kept per day and estate in preallocated arrays; city and district series
-are sums of estate counts, and rates are computed after summing. Outcomes:
+Counts (:data:`~redwuye_graph.outcomes.COUNTS`) are kept per day and estate in
+preallocated arrays; city and district series are sums of estate counts, and rates are
+computed after summing. Daily columns besides the counts:
 
 - ``resolution_rate``: complaints filed that day settled within ``window_days`` ÷
   complaints filed that day (by filing day; ``censored`` marks days whose window runs
   past the horizon); ``quick_rate`` likewise within ``quick_days``;
-- ``mean_days``: mean age of the complaints settled that day;
-- ``escalated``: complaints that left the company's queue that day; settlements by
-  channel (``settled_company``, ``settled_escalation``, ``settled_meeting``);
+- ``mean_days``: mean age of the complaints settled that day; ``escalation_share``;
 - ``collection_rate``: households paid ÷ households due in the latest month (vacuum
   months are due and cannot be paid);
-- ``satisfaction`` (mean) and ``dissatisfied_share``; ``vacuum`` estates,
-  ``vacuum_days`` (cumulative estate-days), ``exits`` and ``tenders``.
+- ``satisfaction`` (mean) and ``dissatisfied_share``; ``vacuum_days`` (cumulative
+  estate-days).
+
+The ``summary`` table holds the outcomes of :data:`~redwuye_graph.outcomes.SUMMARY` per
+linkage group, computed by :mod:`redwuye_graph.outcomes` from the group's summed counts.
 
 Linkage groups (``tripartite``, ``partial`` — some escalation path — and ``none``): the
 ``summary`` and the estate table's ``linkage`` column group estates by their links on day
@@ -28,19 +30,20 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from redwuye_graph.outcomes import (
+    COUNTS,
+    LINKAGE_GROUPS,
+    SUMMARY,
+    Counts,
+    linkage_groups,
+    outcomes_of,
+)
 from redwuye_graph.sim.layer import COMPANY, ESCALATION, MEETING, DayReport, Settled
 
 if TYPE_CHECKING:
     from redwuye_graph.sim.model import CityModel
 
-__all__ = ["COUNTS", "Recorder"]
-
-#: Per-day, per-estate counts kept by the recorder (summable across estates).
-COUNTS = ("filed", "escalated", "open", "settled", "settled_company", "settled_escalation",
-          "settled_meeting", "age_sum", "abandoned", "within_window", "within_quick",
-          "sat_sum", "dissatisfied", "vacuum", "exits", "tenders", "paid", "due")
-
-_GROUPS = ("tripartite", "partial", "none")
+__all__ = ["Recorder"]
 
 
 class Recorder:
@@ -53,7 +56,7 @@ class Recorder:
         self.a: dict[str, np.ndarray] = {}
         self.group = self._groups_now()
         self.groups_daily = np.zeros((0, self.n), np.int8)
-        self.ages = np.zeros((len(_GROUPS), model.p.max_age_days + 2), np.int64)
+        self.ages = np.zeros((len(LINKAGE_GROUPS), model.p.max_age_days + 2), np.int64)
         #: Last day of the warm-up: tables count the days after it (0: no warm-up).
         self.origin = 0
         self._since_review = np.zeros((2, self.n))
@@ -73,8 +76,7 @@ class Recorder:
 
     def _groups_now(self) -> np.ndarray:
         """Each estate's linkage group (index into the groups) from its current links."""
-        m = self.m
-        return np.where(m.links_tripartite, 0, np.where(m.path, 1, 2)).astype(np.int8)
+        return linkage_groups(self.m.links_tripartite, self.m.path)
 
     # -- writing ------------------------------------------------------------------------
     def day(self, day: int, r: DayReport) -> None:
@@ -140,6 +142,12 @@ class Recorder:
         self._since_review[:] = 0.0
         return np.where(np.isnan(share), collection, 0.5 * share + 0.5 * collection)
 
+    def counts(self) -> Counts:
+        """The counts of the days after the warm-up, one column per estate."""
+        start, now = self.origin, round(self.m.time)
+        return Counts({k: v[start + 1: now + 1] for k, v in self.a.items()}, self.m.households,
+                      max(now - start - self.m.p.window_days, 0), per_estate=True)
+
     # -- tables ---------------------------------------------------------------------------
     def tables(self, estates: bool = True) -> dict[str, pd.DataFrame]:
         """Per-day ``city``, ``district`` and (if ``estates``) ``estate`` tables; ``summary``."""
@@ -175,8 +183,8 @@ class Recorder:
                 "estate": _strings(ids, at),
                 "district": _strings(m.district, at),
                 "community": _strings(m.community, at),
-                "linkage": _strings(np.asarray(_GROUPS), np.repeat(self.group, len(days))),
-                "linkage_today": _strings(np.asarray(_GROUPS),
+                "linkage": _strings(np.asarray(LINKAGE_GROUPS), np.repeat(self.group, len(days))),
+                "linkage_today": _strings(np.asarray(LINKAGE_GROUPS),
                                           self.groups_daily[start + 1: now + 1].T.ravel()),
                 **{k: v.T.ravel() for k, v in a.items()}})
             out["estate"] = _finish(frame, np.repeat(m.households, len(days)), last,
@@ -185,49 +193,20 @@ class Recorder:
         return out
 
     def _summary(self, a: dict[str, np.ndarray], last: int) -> pd.DataFrame:
-        m, p = self.m, self.m.p
+        m = self.m
         rows = []
-        for g, name in enumerate(("all", *_GROUPS)):
+        for g, name in enumerate(("all", *LINKAGE_GROUPS)):
             pick = np.ones(self.n, bool) if g == 0 else self.group == g - 1
             if not pick.any():
                 continue
-            s = {k: v[:, pick] for k, v in a.items()}
-            uncensored = slice(0, max(last - p.window_days, 0))
-            filed = s["filed"][uncensored].sum()
-            ages = self.ages.sum(axis=0) if g == 0 else self.ages[g - 1]
-            cum = np.cumsum(ages)
-            total = cum[-1]
-            year = slice(max(last - 365, 0), last)
-            rows.append({
-                "group": name,
-                "estates": int(pick.sum()),
-                "households": int(m.households[pick].sum()),
-                "filed": int(s["filed"].sum()),
-                "resolution_rate": float(s["within_window"][uncensored].sum() / filed)
-                if filed else np.nan,
-                "quick_rate": float(s["within_quick"][uncensored].sum() / filed)
-                if filed else np.nan,
-                "ever_settled": float(s["settled"].sum() / max(s["filed"].sum(), 1)),
-                "escalation_share": float(s["escalated"].sum() / max(s["filed"].sum(), 1)),
-                "median_days": float(np.searchsorted(cum, 0.5 * total)) if total else np.nan,
-                "p90_days": float(np.searchsorted(cum, 0.9 * total)) if total else np.nan,
-                "open_at_end": int(s["open"][-1].sum()),
-                "collection_12m": float(s["paid"][year].sum() / max(s["due"][year].sum(), 1)),
-                "collection_last": _last_rate(s["paid"], s["due"]),
-                "satisfaction_end": float(s["sat_sum"][-1].sum() / m.households[pick].sum()),
-                "exits": int(s["exits"].sum()),
-                "tenders": int(s["tenders"].sum()),
-                "vacuum_days": int(s["vacuum"].sum()),
-            })
+            counts = Counts({k: v[:, pick] for k, v in a.items()},
+                            households=int(m.households[pick].sum()),
+                            uncensored=max(last - m.p.window_days, 0),
+                            ages=self.ages.sum(axis=0) if g == 0 else self.ages[g - 1])
+            rows.append({"group": name, "estates": int(pick.sum()),
+                         "households": counts.households, "filed": int(counts["filed"].sum()),
+                         **outcomes_of(counts, SUMMARY)})
         return pd.DataFrame(rows)
-
-
-def _last_rate(paid: np.ndarray, due: np.ndarray) -> float:
-    months = np.flatnonzero(due.sum(axis=1) > 0)
-    if not len(months):
-        return float("nan")
-    i = months[-1]
-    return float(paid[i].sum() / due[i].sum())
 
 
 def _count(target: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> None:

@@ -4,7 +4,7 @@ Every scenario file in ``simulations/`` (not the ``sweep_*`` and ``targets_*``
 experiment files) runs with its own levels, parameters and policies on the ``tiny``
 preset for :data:`DAYS` days (longer if a policy starts late) over seeds 0 and 1. The
 file ``tests/baseline/scenarios.json`` holds, per scenario, the scalar outcomes of each
-run (:func:`redwuye_graph.experiments.outcomes.run_outcomes`) and a SHA-256 of every
+run (:func:`redwuye_graph.outcomes.run_outcomes`) and a SHA-256 of every
 result table (:func:`tables_digest`); ``tests/test_baseline.py`` recomputes them and
 wants them equal, so "bit-identical tables" is a checked claim.
 
@@ -35,7 +35,7 @@ sys.path.insert(0, str(REPO))  # this checkout's package, not an installed one
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from redwuye_graph.experiments.outcomes import run_outcomes  # noqa: E402
+from redwuye_graph.outcomes import run_outcomes  # noqa: E402
 from redwuye_graph.sim.scenario import load_scenario, run_scenario  # noqa: E402
 
 FILE = Path(__file__).with_name("scenarios.json")
