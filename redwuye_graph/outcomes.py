@@ -364,12 +364,19 @@ def run_outcomes(tables: Mapping[str, pd.DataFrame]) -> dict[str, float]:
 
 
 def describe(values: Mapping[str, float] | pd.Series, names: Iterable[str] = HEADLINE) -> str:
-    """The named outcomes as one line: shares in percent, others to three digits.
+    """The named outcomes as one line: shares in percent, others with thousands
+    separators and at most two decimals.
 
     Examples
     --------
-    >>> describe({"collection_12m": 0.631, "exits": 2.0}, ["collection_12m", "exits"])
-    'collection_12m 63.1%, exits 2'
+    >>> describe({"collection_12m": 0.631, "exits": 2.0, "vacuum_days": 5400.0},
+    ...          ["collection_12m", "exits", "vacuum_days"])
+    'collection_12m 63.1%, exits 2, vacuum_days 5,400'
     """
-    return ", ".join(f"{n} {values[n]:.1%}" if REGISTRY[n].unit == "share"
-                     else f"{n} {values[n]:.3g}" for n in names)
+    def text(name: str) -> str:
+        value = float(values[name])
+        if REGISTRY[name].unit == "share":
+            return f"{value:.1%}"
+        return f"{value:,.0f}" if value == round(value) or abs(value) >= 100 else f"{value:,.2f}"
+
+    return ", ".join(f"{n} {text(n)}" for n in names)
