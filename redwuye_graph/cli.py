@@ -28,6 +28,8 @@ neo4j_app = typer.Typer(help="A local Neo4j 5 Community server for tests and tri
 app.add_typer(neo4j_app, name="neo4j")
 
 _state = {"debug": False}
+#: Exit status of ``calibrate`` when no trial meets every target (results are written).
+NOT_FITTED = 3
 
 StoreOpt = Annotated[str, typer.Option("--store", help="Store URI: embedded:PATH, "
                                        "neo4j://HOST:PORT or bolt://HOST:PORT.")]
@@ -566,7 +568,9 @@ def calibrate_cmd(
 ) -> None:
     """Fit parameters to observed targets (optuna; each trial averaged over seeds).
 
-    Writes trials.parquet, fit.csv, spread.csv, best.toml and calibration.png.
+    The first trial is the scenario's own values. Writes trials.parquet, fit.csv,
+    spread.csv, calibration.png and best.toml, or closest.toml when no trial meets every
+    target; then the exit status is 3.
 
     Example: redwuye calibrate --scenario simulations/baseline.toml
     --targets simulations/targets_district.toml --out build/calibrate --executor local
@@ -588,7 +592,10 @@ def calibrate_cmd(
                              (f"spread over {result.good}", result.spread)):
             typer.echo(f"{title}:\n"
                        + table.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
-        typer.echo(f"-> {out}")
+        typer.echo(f"-> {out} ({result.params_file})")
+        typer.echo(result.verdict, err=not result.fitted)
+    if not result.fitted:
+        raise typer.Exit(NOT_FITTED)
 
 
 @app.command("discover")

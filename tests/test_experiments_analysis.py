@@ -126,6 +126,13 @@ def test_calibration_result_writes_its_tables_and_best_toml(tmp_path: Path) -> N
                                fit=frame, spread=frame, good="1 trial(s)")
     paths = result.write(tmp_path / "out", "targets.toml")
     assert [p.name for p in paths] == ["trials.parquet", "fit.csv", "spread.csv", "best.toml"]
+    unfitted = CalibrationResult(trials=frame, best={"pay_intercept": -0.25}, fit=frame,
+                                 spread=frame, good="1 trial(s)", fitted=False)
+    written = unfitted.write(tmp_path / "out", "targets.toml")
+    assert written[-1].name == "closest.toml" and not (tmp_path / "out" / "best.toml").exists()
+    assert written[-1].read_text(encoding="utf-8").startswith(
+        "[params]  # NOT FITTED to targets.toml: closest trial, not a calibration")
+    paths = result.write(tmp_path / "out", "targets.toml")
     assert paths[-1].read_text(encoding="utf-8") == (
         "[params]  # best fit of targets.toml\npay_intercept = -0.25\nstaff = 4\n")
     assert tomllib.loads(paths[-1].read_text(encoding="utf-8"))["params"] == result.best
@@ -159,6 +166,40 @@ def test_calibration_recovers_a_known_parameter(tmp_path: Path) -> None:
     assert (out / "calibration.png").stat().st_size > 5_000
 
 
+def test_one_sided_targets() -> None:
+    from redwuye_graph.experiments.calibrate import Target
+
+    at_least = Target("collection_12m", 0.9, 0.02, "min")
+    assert at_least.fits(0.95) and at_least.z(0.95) == 0.0
+    assert not at_least.fits(0.89) and at_least.z(0.88) == pytest.approx(-1.0)
+    at_most = Target("collection_12m", 0.5, 0.05, "max")
+    assert at_most.fits(0.2) and not at_most.fits(0.51) and at_most.z(0.6) == pytest.approx(2)
+    both = Target("collection_12m", 0.5, 0.05)
+    assert both.fits(0.54) and not both.fits(0.56)
+
+
+def test_an_impossible_target_is_not_fitted_and_says_so(tmp_path: Path) -> None:
+    (tmp_path / "tiny.toml").write_text(TINY + "\n[params]\npay_intercept = 0.25\n",
+                                        encoding="utf-8")
+    targets = tmp_path / "targets.toml"
+    targets.write_text(
+        "[calibrate]\ntrials = 4\nseeds = 1\nsampler_seed = 2\ndays = 60\n\n"
+        "[params]\npay_intercept = [-1.0, 1.0]\n\n"
+        "[targets.collection_12m]\nmin = 0.999\ntolerance = 0.01\n", encoding="utf-8")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["calibrate", "--scenario", str(tmp_path / "tiny.toml"),
+                                      "--targets", str(targets), "--out", str(out)])
+    assert result.exit_code == 3, result.output
+    assert "NOT FITTED: no trial of 4 meets every target" in result.output
+    assert "do not paste these values as calibrated" in result.output
+    assert (out / "closest.toml").exists() and not (out / "best.toml").exists()
+    import pandas as pd
+
+    trials = pd.read_parquet(out / "trials.parquet")
+    assert trials.loc[trials["trial"] == 0, "pay_intercept"].item() == 0.25  # the start
+    assert trials["loss"].min() <= trials.loc[trials["trial"] == 0, "loss"].item()
+
+
 @pytest.mark.slow
 def test_calibration_recovers_two_parameters_from_two_targets(tmp_path: Path) -> None:
     truth = {"pay_intercept": -0.4, "hazard_community": 0.15}
@@ -184,7 +225,12 @@ def test_calibration_recovers_two_parameters_from_two_targets(tmp_path: Path) ->
      "unknown outcome"),
     ("[targets.collection_12m]\nvalue = 0.5\ntolerance = 0\n",
      "targets.collection_12m.tolerance", "above 0"),
-    ("[targets.collection_12m]\nvalue = 0.5\n", "targets.collection_12m", "exactly value"),
+    ("[targets.collection_12m]\nvalue = 0.5\n", "targets.collection_12m",
+     "exactly one of value, max or min"),
+    ("[targets.collection_12m]\nvalue = 0.5\nmax = 0.6\ntolerance = 0.1\n",
+     "targets.collection_12m", "exactly one of value, max or min"),
+    ("[targets.collection_12m]\nmin = nan\ntolerance = 0.1\n", "targets.collection_12m.min",
+     "must be a number"),
     ("[levels]\nowners_committee = [0.0, 1.0]\n", "levels", "unknown table"),
     ("", "targets", "no target"),
 ])

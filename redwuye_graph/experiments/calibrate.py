@@ -17,11 +17,19 @@ their ranges and the observed outcomes with tolerances::
     value = 0.63
     tolerance = 0.03
 
-Each trial's loss is the mean over targets of ``((model - value) / tolerance)²``,
-``model`` being the outcome averaged over the trial's seeds; a trial **fits** when
-every target is within its tolerance. Trials run in batches of the executor's workers.
-:meth:`CalibrationResult.write` writes the result's tables and ``best.toml``, a
-``[params]`` table to paste into a scenario.
+    [targets.resolution_rate]  # one-sided, as the seed article states its figures
+    min = 0.9                  # (or max = ...): at least 0.9
+    tolerance = 0.02           # how far past the bound counts as one unit of misfit
+
+A target's misfit ``z`` is ``(model - value) / tolerance`` (one-sided: the distance past
+the bound over the tolerance, 0 inside), ``model`` being the outcome averaged over the
+trial's seeds; a trial's loss is the mean of ``z²`` and it **fits** when every ``|z| ≤ 1``
+(one-sided: the bound holds). The first trial is always the scenario's own values of the
+searched parameters (clipped to their ranges), so the best trial is never worse than the
+start. Trials run in batches of the executor's workers. The result says whether it
+fitted (:attr:`CalibrationResult.verdict`); :meth:`CalibrationResult.write` writes the
+tables and, when it fitted, ``best.toml``, a ``[params]`` table to paste into a
+scenario, else ``closest.toml``, marked not fitted.
 """
 
 from __future__ import annotations
@@ -49,9 +57,15 @@ from redwuye_graph.outcomes import OUTCOMES
 from redwuye_graph.sim.scenario import Scenario
 from redwuye_graph.tomlwrite import dumps
 
-__all__ = ["Calibration", "CalibrationResult", "Target", "calibrate", "load_targets"]
+__all__ = ["TARGET_KINDS", "Calibration", "CalibrationResult", "Target", "calibrate",
+           "load_targets"]
 
 _INTS = {"trials": 1, "seeds": 1, "first_seed": 0, "sampler_seed": 0, "days": 1}
+
+
+#: Kinds of target: the model equals ``value`` within the tolerance, or stays at most or
+#: at least at it.
+TARGET_KINDS = ("value", "max", "min")
 
 
 @dataclass(frozen=True)
@@ -61,6 +75,22 @@ class Target:
     name: str
     value: float
     tolerance: float
+    #: ``value`` (two-sided), ``max`` or ``min`` (one-sided bound).
+    kind: str = "value"
+
+    def z(self, model: float) -> float:
+        """The misfit of ``model`` in tolerances (0 inside a one-sided bound)."""
+        z = (model - self.value) / self.tolerance
+        if self.kind == "max":
+            return max(z, 0.0)
+        if self.kind == "min":
+            return min(z, 0.0)
+        return z
+
+    def fits(self, model: float) -> bool:
+        """Whether ``model`` meets the target (within tolerance, or inside the bound)."""
+        z = self.z(model)
+        return abs(z) <= 1.0 if self.kind == "value" else z == 0.0
 
 
 @dataclass(frozen=True)
@@ -88,18 +118,20 @@ def load_targets(path: Path) -> Calibration:
         where = f"targets.{name}"
         if name not in OUTCOMES:
             raise file_error(path, where, f"unknown outcome; known: {', '.join(OUTCOMES)}")
-        if not isinstance(spec, dict) or set(spec) != {"value", "tolerance"}:
-            raise file_error(path, where, "give exactly value = NUMBER and tolerance = NUMBER")
-        value, tolerance = spec["value"], spec["tolerance"]
-        for key, v in (("value", value), ("tolerance", tolerance)):
+        kinds = [k for k in TARGET_KINDS if isinstance(spec, dict) and k in spec]
+        if not isinstance(spec, dict) or len(kinds) != 1 or set(spec) != {kinds[0], "tolerance"}:
+            raise file_error(path, where, "give exactly one of value, max or min = NUMBER, "
+                             "and tolerance = NUMBER")
+        value, tolerance = spec[kinds[0]], spec["tolerance"]
+        for key, v in ((kinds[0], value), ("tolerance", tolerance)):
             if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
                 raise file_error(path, f"{where}.{key}", f"{v!r} must be a number")
         if tolerance <= 0:
             raise file_error(path, f"{where}.tolerance", f"{tolerance!r} must be above 0")
-        targets.append(Target(name, float(value), float(tolerance)))
+        targets.append(Target(name, float(value), float(tolerance), kinds[0]))
     if not targets:
         raise file_error(path, "targets", "no target; give at least one [targets.OUTCOME] with "
-                         "value and tolerance")
+                         "value (or max, or min) and tolerance")
     return Calibration(path=path, factors=factors, targets=tuple(targets), **head)
 
 
@@ -112,15 +144,45 @@ class CalibrationResult:
     fit: pd.DataFrame
     spread: pd.DataFrame
     good: str
+    #: Whether the best trial meets every target.
+    fitted: bool = True
+    #: Loss of the first trial: the scenario's own values (``nan`` if unknown).
+    start_loss: float = math.nan
+
+    @property
+    def verdict(self) -> str:
+        """One line: fitted or not, the best trial's loss against the start's."""
+        best = (self.trials.iloc[int(self.trials["loss"].to_numpy().argmin())]
+                if len(self.trials) else None)
+        trial = int(best["trial"]) if best is not None else -1
+        loss = float(best["loss"]) if best is not None else math.nan
+        against = (f"; the starting values (trial 0) had loss {self.start_loss:.4g}"
+                   if math.isfinite(self.start_loss) else "")
+        if trial == 0:
+            against = "; the starting values (trial 0) are the best found"
+        if self.fitted:
+            return f"fitted: trial {trial} meets every target (loss {loss:.4g}){against}"
+        worst = self.fit.iloc[int(self.fit["z"].abs().to_numpy().argmax())]
+        return (f"NOT FITTED: no trial of {len(self.trials)} meets every target; the closest "
+                f"(trial {trial}, loss {loss:.4g}) misses {worst['target']} by "
+                f"z = {worst['z']:+.2f}{against}. Widen the ranges, free other parameters "
+                "or revisit the targets; do not paste these values as calibrated")
+
+    @property
+    def params_file(self) -> str:
+        """``best.toml`` when it fitted, else ``closest.toml``."""
+        return "best.toml" if self.fitted else "closest.toml"
 
     def best_toml(self, source: str) -> str:
         """The best parameters as a TOML ``[params]`` table, noting ``source`` (the targets
-        file's name)."""
-        return dumps({"params": self.best}, comments={"params": f"best fit of {source}"})
+        file's name) and, when it did not fit, that it did not."""
+        note = f"best fit of {source}" if self.fitted else (
+            f"NOT FITTED to {source}: closest trial, not a calibration")
+        return dumps({"params": self.best}, comments={"params": note})
 
     def write(self, out: Path, source: str) -> list[Path]:
-        """Write ``trials.parquet``, ``fit.csv``, ``spread.csv`` and ``best.toml`` into
-        ``out`` (created); the paths written.
+        """Write ``trials.parquet``, ``fit.csv``, ``spread.csv`` and :attr:`params_file`
+        into ``out`` (created); the paths written.
 
         Parameters
         ----------
@@ -134,7 +196,10 @@ class CalibrationResult:
         """
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
-        paths = [out / n for n in ("trials.parquet", "fit.csv", "spread.csv", "best.toml")]
+        paths = [out / n for n in ("trials.parquet", "fit.csv", "spread.csv",
+                                   self.params_file)]
+        for stale in {"best.toml", "closest.toml"} - {self.params_file}:
+            (out / stale).unlink(missing_ok=True)
         self.trials.to_parquet(paths[0], index=False)
         self.fit.to_csv(paths[1], index=False)
         self.spread.to_csv(paths[2], index=False)
@@ -143,8 +208,13 @@ class CalibrationResult:
 
 
 def _loss(means: dict[str, float], targets: tuple[Target, ...]) -> float:
-    z = [((means[t.name] - t.value) / t.tolerance) ** 2 for t in targets]
+    z = [t.z(means[t.name]) ** 2 for t in targets]
     return float(sum(z) / len(z)) if all(map(math.isfinite, z)) else math.inf
+
+
+def _start(scenario: Scenario, factors: tuple[Factor, ...]) -> dict[str, float | int]:
+    """The scenario's own values of the searched parameters, inside their ranges."""
+    return {f.name: f.typed(getattr(scenario.params, f.name)) for f in factors}
 
 
 def calibrate(scenario: Scenario, spec: Calibration, executor: Executor,
@@ -173,6 +243,7 @@ def calibrate(scenario: Scenario, spec: Calibration, executor: Executor,
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     study = optuna.create_study(direction="minimize", sampler=optuna.samplers.TPESampler(
         seed=spec.sampler_seed, n_startup_trials=min(10, max(2, spec.trials // 4))))
+    study.enqueue_trial(_start(scenario, spec.factors))
     days = spec.days or scenario.days
     rows: list[dict[str, Any]] = []
     bar = tqdm(total=spec.trials * spec.seeds, desc="calibrating", unit="run",
@@ -202,17 +273,17 @@ def calibrate(scenario: Scenario, spec: Calibration, executor: Executor,
                 means = {t.name: float(runs[t.name].mean()) for t in spec.targets}
                 loss = _loss(means, spec.targets)
                 study.tell(trial, loss)
-                fits = all(abs(means[t.name] - t.value) <= t.tolerance for t in spec.targets)
+                fits = all(t.fits(means[t.name]) for t in spec.targets)
                 rows.append({"trial": trial.number, **v, **means, "loss": loss, "fits": fits})
     trials = pd.DataFrame(rows)
     best_row = trials.iloc[int(trials["loss"].to_numpy().argmin())]
     names = [f.name for f in spec.factors]
     best = {f.name: (int(best_row[f.name]) if f.integer else float(best_row[f.name]))
             for f in spec.factors}
-    fit = pd.DataFrame([{"target": t.name, "observed": t.value, "tolerance": t.tolerance,
-                         "model": float(best_row[t.name])} for t in spec.targets])
-    fit["z"] = (fit["model"] - fit["observed"]) / fit["tolerance"]
-    fit["within"] = fit["z"].abs() <= 1.0
+    fit = pd.DataFrame([{"target": t.name, "kind": t.kind, "observed": t.value,
+                         "tolerance": t.tolerance, "model": float(best_row[t.name]),
+                         "z": t.z(float(best_row[t.name])),
+                         "within": t.fits(float(best_row[t.name]))} for t in spec.targets])
     if trials["fits"].any():
         good, rule = trials[trials["fits"]], "fit every target within tolerance"
     else:
@@ -222,5 +293,8 @@ def calibrate(scenario: Scenario, spec: Calibration, executor: Executor,
     spread = spread.rename(columns={"50%": "median", "count": "trials"})
     spread.insert(0, "best", [best[n] for n in names])
     spread = spread.rename_axis("parameter").reset_index()
+    start = trials[trials["trial"] == 0]
     return CalibrationResult(trials=trials, best=best, fit=fit, spread=spread,
-                             good=f"{len(good)} trial(s): {rule}")
+                             good=f"{len(good)} trial(s): {rule}",
+                             fitted=bool(best_row["fits"]),
+                             start_loss=float(start["loss"].iloc[0]) if len(start) else math.nan)

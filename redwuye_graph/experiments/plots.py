@@ -58,18 +58,24 @@ def plot_calibration(trials: pd.DataFrame, names: list[str], fit: pd.DataFrame,
     panels = len(names) + 1
     fig, axes = subplots(1, panels, figsize=(3.6 * panels, 3.4), squeeze=False)
     best = int(trials["loss"].to_numpy().argmin())
+    start = trials["trial"].to_numpy() == 0 if "trial" in trials else np.zeros(len(trials), bool)
     for ax, name in zip(axes[0], names, strict=False):
         ax.scatter(trials[name], trials["loss"], s=12, alpha=0.7)
+        ax.scatter(trials[name][start], trials["loss"][start], s=50, marker="s",
+                   facecolors="none", edgecolors="black", label="start (trial 0)")
         ax.scatter(trials[name].iloc[best], trials["loss"].iloc[best], s=60, marker="*",
                    color="red", label="best")
-        ax.set_yscale("log")
+        ax.set_yscale("symlog", linthresh=1e-3)  # a one-sided target's loss may be 0
         ax.set_xlabel(name)
         ax.set_ylabel("loss")
         ax.grid(alpha=0.3)
     ax = axes[0, -1]
     y = np.arange(len(fit))
-    ax.errorbar(fit["observed"], y, xerr=fit["tolerance"], fmt="o", capsize=4,
-                label="target ± tolerance")
+    kind = fit["kind"] if "kind" in fit else pd.Series("value", index=fit.index)
+    below = np.where(kind == "min", 0.0, fit["tolerance"])
+    above = np.where(kind == "max", 0.0, fit["tolerance"])
+    ax.errorbar(fit["observed"], y, xerr=[below, above], fmt="o", capsize=4,
+                label="target ± tolerance (a bound: one side)")
     ax.scatter(fit["model"], y, marker="x", color="red", s=50, label="model at best")
     ax.set_yticks(y, fit["target"], fontsize=8)
     ax.grid(alpha=0.3)
