@@ -559,10 +559,12 @@ def sensitivity_cmd(
 
 @app.command("calibrate")
 def calibrate_cmd(
-    scenario: Annotated[Path, typer.Option("--scenario", help="Base scenario file.")],
     targets: Annotated[Path, typer.Option("--targets", help="Targets file "
                                           "(simulations/targets_*.toml).")],
     out: Annotated[Path, typer.Option("--out", help="Output folder.")],
+    scenario: Annotated[Path | None, typer.Option(
+        "--scenario", help="Base scenario of a targets file with [targets] (a file with "
+        "[[regime]] tables names a scenario per regime).")] = None,
     executor: ExecutorOpt = "serial",
     workers: WorkersOpt = None,
 ) -> None:
@@ -573,7 +575,9 @@ def calibrate_cmd(
     target; then the exit status is 3.
 
     Example: redwuye calibrate --scenario simulations/baseline.toml
-    --targets simulations/targets_district.toml --out build/calibrate --executor local
+    --targets simulations/targets_district.toml --out build/calibrate --executor local;
+    two regimes at once: redwuye calibrate --targets simulations/targets_regimes.toml
+    --out build/regimes --executor local
     """
     from redwuye_graph.experiments import make_executor
     from redwuye_graph.experiments.calibrate import calibrate, load_targets
@@ -581,8 +585,8 @@ def calibrate_cmd(
     from redwuye_graph.sim.scenario import load_scenario
 
     with _errors():
-        sc = load_scenario(scenario)
         spec = load_targets(targets)
+        sc = load_scenario(scenario) if scenario is not None else None
         with make_executor(executor, workers) as ex:
             result = calibrate(sc, spec, ex)
         result.write(out, targets.name)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -14,7 +15,7 @@ from redwuye_graph.experiments import load_sweep, make_executor, read_runs, run_
 from redwuye_graph.experiments.calibrate import calibrate, load_targets
 from redwuye_graph.experiments.discovery import discover
 from redwuye_graph.experiments.sensitivity import sensitivity
-from redwuye_graph.experiments.sweep import SweepError
+from redwuye_graph.experiments.sweep import SweepError, run_task
 from redwuye_graph.generate import generate
 from redwuye_graph.sim import CityModel, Params
 from redwuye_graph.sim.scenario import load_scenario
@@ -246,6 +247,50 @@ def test_bad_targets_refused(tmp_path: Path, text: str, key: str, words: str) ->
 def test_shipped_targets_load() -> None:
     spec = load_targets(REPO / "simulations" / "targets_district.toml")
     assert [t.name for t in spec.targets] == ["collection_12m", "resolution_rate"]
+    regimes = load_targets(REPO / "simulations" / "targets_regimes.toml")
+    assert list(regimes.regimes) == ["before", "after"]
+    assert [(t.key, t.kind) for t in regimes.targets] == [
+        ("before.collection_12m", "max"), ("after.collection_12m", "min")]
+
+
+def test_two_regimes_are_fitted_with_the_same_parameters(tmp_path: Path) -> None:
+    (tmp_path / "tiny.toml").write_text(TINY, encoding="utf-8")
+    (tmp_path / "linked.toml").write_text(
+        TINY.replace('name = "tiny"', 'name = "linked"')
+        + "\n[levels]\nowners_committee = 1.0\ncommunity_member_on_owners_committee = 1.0\n",
+        encoding="utf-8")
+    before = _observed(90, range(100, 102), pay_intercept=0.3)["collection_12m"]
+    targets = tmp_path / "regimes.toml"
+    targets.write_text(
+        "[calibrate]\ntrials = 6\nseeds = 1\nsampler_seed = 1\n\n"
+        "[params]\npay_intercept = [-1.0, 1.0]\n\n"
+        '[[regime]]\nname = "before"\nscenario = "tiny.toml"\n'
+        f"[regime.targets.collection_12m]\nvalue = {before}\ntolerance = 0.05\n"
+        '[[regime]]\nname = "after"\nscenario = "linked.toml"\n'
+        "[regime.targets.resolution_rate]\nmin = 0.5\ntolerance = 0.05\n", encoding="utf-8")
+    spec = load_targets(targets)
+    seen: list[tuple[int, str]] = []
+
+    def run(task: Any) -> dict[str, Any]:
+        seen.append((task.point, task.scenario.name))
+        return run_task(task)
+
+    with make_executor("serial") as ex:
+        result = calibrate(None, spec, ex, progress=False, run=run)
+    assert sorted(set(seen)) == [(t, n) for t in range(6) for n in ("linked", "tiny")]
+    assert {"before.collection_12m", "after.resolution_rate"} <= set(result.trials.columns)
+    assert list(result.fit["target"]) == ["before.collection_12m", "after.resolution_rate"]
+    with pytest.raises(ValueError, match="names the scenario of each regime"):
+        calibrate(load_scenario(tmp_path / "tiny.toml"), spec, make_executor("serial"))
+
+
+def test_targets_and_regimes_together_are_refused(tmp_path: Path) -> None:
+    path = tmp_path / "t.toml"
+    path.write_text("[calibrate]\ntrials = 2\n[params]\npay_intercept = [-1.0, 1.0]\n"
+                    "[targets.collection_12m]\nvalue = 0.5\ntolerance = 0.1\n"
+                    '[[regime]]\nscenario = "x.toml"\n', encoding="utf-8")
+    with pytest.raises(SweepError, match=r"either \[targets\] .* or \[\[regime\]\]"):
+        load_targets(path)
 
 
 # -- scenario discovery -----------------------------------------------------------------------

@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -54,7 +54,7 @@ from redwuye_graph.experiments.sweep import (
     run_task,
 )
 from redwuye_graph.outcomes import OUTCOMES
-from redwuye_graph.sim.scenario import Scenario
+from redwuye_graph.sim.scenario import Scenario, ScenarioError, load_scenario
 from redwuye_graph.tomlwrite import dumps
 
 __all__ = ["TARGET_KINDS", "Calibration", "CalibrationResult", "Target", "calibrate",
@@ -77,6 +77,13 @@ class Target:
     tolerance: float
     #: ``value`` (two-sided), ``max`` or ``min`` (one-sided bound).
     kind: str = "value"
+    #: The regime (``[[regime]]`` name) it belongs to; ``""`` in a one-scenario file.
+    regime: str = ""
+
+    @property
+    def key(self) -> str:
+        """Its column in the trials table: ``REGIME.OUTCOME``, or the outcome alone."""
+        return f"{self.regime}.{self.name}" if self.regime else self.name
 
     def z(self, model: float) -> float:
         """The misfit of ``model`` in tolerances (0 inside a one-sided bound)."""
@@ -100,6 +107,8 @@ class Calibration:
     path: Path
     factors: tuple[Factor, ...]
     targets: tuple[Target, ...]
+    #: Scenario of each regime, by name (empty: the targets are for ``--scenario``).
+    regimes: dict[str, Scenario] = field(default_factory=dict)
     trials: int = 40
     seeds: int = 3
     first_seed: int = 1000
@@ -107,32 +116,78 @@ class Calibration:
     days: int | None = None
 
 
-def load_targets(path: Path) -> Calibration:
-    """Read and validate a targets file; raise :class:`~.sweep.SweepError` on any problem."""
-    path = Path(path)
-    data = read_toml(path, ("calibrate", "params", "targets"))
-    head = read_head(path, data, "calibrate", _INTS, ())
-    factors = load_factors(path, data, levels=False)
+def _targets(path: Path, table: Any, where: str, regime: str = "") -> list[Target]:
+    """The ``[targets.OUTCOME]`` tables of ``table`` (at ``where`` in the file)."""
+    if not isinstance(table, dict):
+        raise file_error(path, where, "must be a table of [targets.OUTCOME] tables")
     targets = []
-    for name, spec in data.get("targets", {}).items():
-        where = f"targets.{name}"
+    for name, spec in table.items():
+        at = f"{where}.{name}"
         if name not in OUTCOMES:
-            raise file_error(path, where, f"unknown outcome; known: {', '.join(OUTCOMES)}")
+            raise file_error(path, at, f"unknown outcome; known: {', '.join(OUTCOMES)}")
         kinds = [k for k in TARGET_KINDS if isinstance(spec, dict) and k in spec]
         if not isinstance(spec, dict) or len(kinds) != 1 or set(spec) != {kinds[0], "tolerance"}:
-            raise file_error(path, where, "give exactly one of value, max or min = NUMBER, "
+            raise file_error(path, at, "give exactly one of value, max or min = NUMBER, "
                              "and tolerance = NUMBER")
         value, tolerance = spec[kinds[0]], spec["tolerance"]
         for key, v in ((kinds[0], value), ("tolerance", tolerance)):
             if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
-                raise file_error(path, f"{where}.{key}", f"{v!r} must be a number")
+                raise file_error(path, f"{at}.{key}", f"{v!r} must be a number")
         if tolerance <= 0:
-            raise file_error(path, f"{where}.tolerance", f"{tolerance!r} must be above 0")
-        targets.append(Target(name, float(value), float(tolerance), kinds[0]))
+            raise file_error(path, f"{at}.tolerance", f"{tolerance!r} must be above 0")
+        targets.append(Target(name, float(value), float(tolerance), kinds[0], regime))
+    return targets
+
+
+def _regimes(path: Path, data: list[Any]) -> tuple[dict[str, Scenario], list[Target]]:
+    """The ``[[regime]]`` tables: a scenario each (relative to the file) and its targets."""
+    scenarios: dict[str, Scenario] = {}
+    targets: list[Target] = []
+    for i, regime in enumerate(data):
+        where = f"regime[{i}]"
+        if not isinstance(regime, dict) or not isinstance(regime.get("scenario"), str):
+            raise file_error(path, f"{where}.scenario", "missing; the regime's scenario file, "
+                             "relative to this file")
+        unknown = sorted(set(regime) - {"name", "scenario", "targets"})
+        if unknown:
+            raise file_error(path, f"{where}.{unknown[0]}", "unknown key; allowed: name, "
+                             "scenario, targets")
+        try:
+            sc = load_scenario(path.parent / regime["scenario"])
+        except (ScenarioError, FileNotFoundError) as exc:
+            raise file_error(path, f"{where}.scenario", str(exc)) from None
+        name = regime.get("name", sc.name)
+        if not isinstance(name, str) or not name or "." in name or name in scenarios:
+            raise file_error(path, f"{where}.name", f"{name!r} must be a new name without dots")
+        scenarios[name] = sc
+        targets += _targets(path, regime.get("targets", {}), f"{where}.targets", name)
+    return scenarios, targets
+
+
+def load_targets(path: Path) -> Calibration:
+    """Read and validate a targets file; raise :class:`~.sweep.SweepError` on any problem.
+
+    The file gives ``[targets]`` for one scenario (named when calibrating), or
+    ``[[regime]]`` tables, each with its ``scenario`` and ``targets``, fitted at once
+    with the same parameters (e.g. collection before and after a policy).
+    """
+    path = Path(path)
+    data = read_toml(path, ("calibrate", "params", "targets"), arrays=("regime",))
+    head = read_head(path, data, "calibrate", _INTS, ())
+    factors = load_factors(path, data, levels=False)
+    if "targets" in data and "regime" in data:
+        raise file_error(path, "regime", "give either [targets] (one scenario) or [[regime]] "
+                         "tables, not both")
+    regimes: dict[str, Scenario] = {}
+    if "regime" in data:
+        regimes, targets = _regimes(path, data["regime"])
+    else:
+        targets = _targets(path, data.get("targets", {}), "targets")
     if not targets:
         raise file_error(path, "targets", "no target; give at least one [targets.OUTCOME] with "
                          "value (or max, or min) and tolerance")
-    return Calibration(path=path, factors=factors, targets=tuple(targets), **head)
+    return Calibration(path=path, factors=factors, targets=tuple(targets), regimes=regimes,
+                       **head)
 
 
 @dataclass(frozen=True)
@@ -208,7 +263,7 @@ class CalibrationResult:
 
 
 def _loss(means: dict[str, float], targets: tuple[Target, ...]) -> float:
-    z = [t.z(means[t.name]) ** 2 for t in targets]
+    z = [t.z(means[t.key]) ** 2 for t in targets]
     return float(sum(z) / len(z)) if all(map(math.isfinite, z)) else math.inf
 
 
@@ -217,14 +272,15 @@ def _start(scenario: Scenario, factors: tuple[Factor, ...]) -> dict[str, float |
     return {f.name: f.typed(getattr(scenario.params, f.name)) for f in factors}
 
 
-def calibrate(scenario: Scenario, spec: Calibration, executor: Executor,
+def calibrate(scenario: Scenario | None, spec: Calibration, executor: Executor,
               progress: bool = True,
               run: Callable[[Task], dict[str, Any]] = run_task) -> CalibrationResult:
     """Search the parameters of ``spec`` for the best fit of ``scenario`` to its targets.
 
     Parameters
     ----------
-    scenario : the base scenario (city, fixed parameters, policies).
+    scenario : the base scenario (city, fixed parameters, policies) of a one-scenario
+        targets file; ``None`` when the file names its regimes' scenarios.
     spec : searched parameters, targets, trials and seeds.
     executor : where the runs execute; trials go in batches of its workers.
     progress : show a progress bar with ETA on stderr.
@@ -243,10 +299,18 @@ def calibrate(scenario: Scenario, spec: Calibration, executor: Executor,
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     study = optuna.create_study(direction="minimize", sampler=optuna.samplers.TPESampler(
         seed=spec.sampler_seed, n_startup_trials=min(10, max(2, spec.trials // 4))))
-    study.enqueue_trial(_start(scenario, spec.factors))
-    days = spec.days or scenario.days
+    if spec.regimes and scenario is not None:
+        raise ValueError(f"{spec.path}: names the scenario of each regime; give no scenario")
+    if scenario is not None:
+        regimes = {"": scenario}
+    elif spec.regimes:
+        regimes = spec.regimes
+    else:
+        raise ValueError(f"{spec.path}: has [targets] for one scenario; give the scenario")
+    study.enqueue_trial(_start(next(iter(regimes.values())), spec.factors))
+    per_trial = [(name, sc, s) for name, sc in regimes.items() for s in range(spec.seeds)]
     rows: list[dict[str, Any]] = []
-    bar = tqdm(total=spec.trials * spec.seeds, desc="calibrating", unit="run",
+    bar = tqdm(total=spec.trials * len(per_trial), desc="calibrating", unit="run",
                disable=None if progress else True)
     with bar:
         while len(rows) < spec.trials:
@@ -254,14 +318,18 @@ def calibrate(scenario: Scenario, spec: Calibration, executor: Executor,
             values = [{f.name: (t.suggest_int(f.name, int(f.low), int(f.high)) if f.integer
                                 else t.suggest_float(f.name, f.low, f.high))
                        for f in spec.factors} for t in batch]
-            tasks = [Task(run=t.number * spec.seeds + s, point=t.number, replicate=s,
-                          seed=spec.first_seed + s, values=v, scenario=scenario, days=days)
-                     for t, v in zip(batch, values, strict=True) for s in range(spec.seeds)]
-            outcomes: dict[int, list[dict[str, Any]]] = {t.number: [] for t in batch}
+            tasks = [Task(run=t.number * len(per_trial) + j, point=t.number, replicate=s,
+                          seed=spec.first_seed + s, values=v, scenario=sc,
+                          days=spec.days or sc.days)
+                     for t, v in zip(batch, values, strict=True)
+                     for j, (_, sc, s) in enumerate(per_trial)]
+            regime_of = [name for _ in batch for name, _, _ in per_trial]
+            outcomes: dict[tuple[int, str], list[dict[str, Any]]] = {
+                (t.number, name): [] for t in batch for name in regimes}
             errors: dict[int, str] = {}
             for i, row, error in executor.imap(run, tasks):
                 if error is None:
-                    outcomes[tasks[i].point].append(row)
+                    outcomes[tasks[i].point, regime_of[i]].append(row)
                 else:
                     errors[tasks[i].point] = error
                 bar.update(1)
@@ -269,21 +337,21 @@ def calibrate(scenario: Scenario, spec: Calibration, executor: Executor,
                 if trial.number in errors:
                     study.tell(trial, state=optuna.trial.TrialState.FAIL)
                     raise RuntimeError(f"trial {trial.number}: {errors[trial.number]}")
-                runs = pd.DataFrame(outcomes[trial.number])
-                means = {t.name: float(runs[t.name].mean()) for t in spec.targets}
+                means = {t.key: float(pd.DataFrame(outcomes[trial.number, t.regime])[t.name]
+                                      .mean()) for t in spec.targets}
                 loss = _loss(means, spec.targets)
                 study.tell(trial, loss)
-                fits = all(t.fits(means[t.name]) for t in spec.targets)
+                fits = all(t.fits(means[t.key]) for t in spec.targets)
                 rows.append({"trial": trial.number, **v, **means, "loss": loss, "fits": fits})
     trials = pd.DataFrame(rows)
     best_row = trials.iloc[int(trials["loss"].to_numpy().argmin())]
     names = [f.name for f in spec.factors]
     best = {f.name: (int(best_row[f.name]) if f.integer else float(best_row[f.name]))
             for f in spec.factors}
-    fit = pd.DataFrame([{"target": t.name, "kind": t.kind, "observed": t.value,
-                         "tolerance": t.tolerance, "model": float(best_row[t.name]),
-                         "z": t.z(float(best_row[t.name])),
-                         "within": t.fits(float(best_row[t.name]))} for t in spec.targets])
+    fit = pd.DataFrame([{"target": t.key, "kind": t.kind, "observed": t.value,
+                         "tolerance": t.tolerance, "model": float(best_row[t.key]),
+                         "z": t.z(float(best_row[t.key])),
+                         "within": t.fits(float(best_row[t.key]))} for t in spec.targets])
     if trials["fits"].any():
         good, rule = trials[trials["fits"]], "fit every target within tolerance"
     else:

@@ -219,11 +219,16 @@ def file_error(path: Path, key: str, message: str) -> SweepError:
     return SweepError(f"{path}: {key}: {message}")
 
 
-def read_toml(path: Path, tables: tuple[str, ...]) -> dict[str, Any]:
-    """Parse an experiment file whose top level holds only the named tables."""
-    data = scenario_toml(path, tables, "experiment", SweepError)
+def read_toml(path: Path, tables: tuple[str, ...], arrays: tuple[str, ...] = ()
+              ) -> dict[str, Any]:
+    """Parse an experiment file whose top level holds only the named tables (and the
+    named arrays of tables, ``[[NAME]]``)."""
+    data = scenario_toml(path, (*tables, *arrays), "experiment", SweepError)
     for key, value in data.items():
-        if not isinstance(value, dict):
+        if key in arrays:
+            if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+                raise file_error(path, key, f"use [[{key}]] tables")
+        elif not isinstance(value, dict):
             raise file_error(path, key, f"must be a [{key}] table")
     return data
 
