@@ -262,22 +262,24 @@ def test_two_regimes_are_fitted_with_the_same_parameters(tmp_path: Path) -> None
     before = _observed(90, range(100, 102), pay_intercept=0.3)["collection_12m"]
     targets = tmp_path / "regimes.toml"
     targets.write_text(
-        "[calibrate]\ntrials = 6\nseeds = 1\nsampler_seed = 1\n\n"
+        "[calibrate]\ntrials = 6\nseeds = 1\ngraph_seeds = 2\nsampler_seed = 1\n\n"
         "[params]\npay_intercept = [-1.0, 1.0]\n\n"
         '[[regime]]\nname = "before"\nscenario = "tiny.toml"\n'
         f"[regime.targets.collection_12m]\nvalue = {before}\ntolerance = 0.05\n"
         '[[regime]]\nname = "after"\nscenario = "linked.toml"\n'
         "[regime.targets.resolution_rate]\nmin = 0.5\ntolerance = 0.05\n", encoding="utf-8")
     spec = load_targets(targets)
-    seen: list[tuple[int, str]] = []
+    seen: list[tuple[int, str, int | None]] = []
 
     def run(task: Any) -> dict[str, Any]:
-        seen.append((task.point, task.scenario.name))
+        seen.append((task.point, task.scenario.name, task.graph_seed))
         return run_task(task)
 
     with make_executor("serial") as ex:
         result = calibrate(None, spec, ex, progress=False, run=run)
-    assert sorted(set(seen)) == [(t, n) for t in range(6) for n in ("linked", "tiny")]
+    # every trial runs both regimes on both base cities (graph seeds 3 and 4)
+    assert sorted(seen) == [(t, n, g) for t in range(6) for n in ("linked", "tiny")
+                            for g in (3, 4)]
     assert {"before.collection_12m", "after.resolution_rate"} <= set(result.trials.columns)
     assert list(result.fit["target"]) == ["before.collection_12m", "after.resolution_rate"]
     with pytest.raises(ValueError, match="names the scenario of each regime"):

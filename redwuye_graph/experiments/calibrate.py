@@ -5,7 +5,8 @@ their ranges and the observed outcomes with tolerances::
 
     [calibrate]
     trials = 40          # optuna trials (TPE sampler, seeded)
-    seeds = 3            # runs per trial, averaged, so seed noise is not fitted
+    seeds = 3            # runs per trial and base city, averaged: seed noise is not fitted
+    graph_seeds = 1      # base cities per trial (from each scenario's graph_seed), averaged
     first_seed = 1000
     sampler_seed = 1
     days = 365           # optional; default: the scenario's horizon
@@ -60,7 +61,8 @@ from redwuye_graph.tomlwrite import dumps
 __all__ = ["TARGET_KINDS", "Calibration", "CalibrationResult", "Target", "calibrate",
            "load_targets"]
 
-_INTS = {"trials": 1, "seeds": 1, "first_seed": 0, "sampler_seed": 0, "days": 1}
+_INTS = {"trials": 1, "seeds": 1, "graph_seeds": 1, "first_seed": 0, "sampler_seed": 0,
+         "days": 1}
 
 
 #: Kinds of target: the model equals ``value`` within the tolerance, or stays at most or
@@ -111,6 +113,7 @@ class Calibration:
     regimes: dict[str, Scenario] = field(default_factory=dict)
     trials: int = 40
     seeds: int = 3
+    graph_seeds: int = 1
     first_seed: int = 1000
     sampler_seed: int = 0
     days: int | None = None
@@ -308,7 +311,8 @@ def calibrate(scenario: Scenario | None, spec: Calibration, executor: Executor,
     else:
         raise ValueError(f"{spec.path}: has [targets] for one scenario; give the scenario")
     study.enqueue_trial(_start(next(iter(regimes.values())), spec.factors))
-    per_trial = [(name, sc, s) for name, sc in regimes.items() for s in range(spec.seeds)]
+    per_trial = [(name, sc, g, s) for name, sc in regimes.items()
+                 for g in sc.graph_seed_list(spec.graph_seeds) for s in range(spec.seeds)]
     rows: list[dict[str, Any]] = []
     bar = tqdm(total=spec.trials * len(per_trial), desc="calibrating", unit="run",
                disable=None if progress else True)
@@ -320,10 +324,10 @@ def calibrate(scenario: Scenario | None, spec: Calibration, executor: Executor,
                        for f in spec.factors} for t in batch]
             tasks = [Task(run=t.number * len(per_trial) + j, point=t.number, replicate=s,
                           seed=spec.first_seed + s, values=v, scenario=sc,
-                          days=spec.days or sc.days)
+                          days=spec.days or sc.days, graph_seed=g)
                      for t, v in zip(batch, values, strict=True)
-                     for j, (_, sc, s) in enumerate(per_trial)]
-            regime_of = [name for _ in batch for name, _, _ in per_trial]
+                     for j, (_, sc, g, s) in enumerate(per_trial)]
+            regime_of = [name for _ in batch for name, _, _, _ in per_trial]
             outcomes: dict[tuple[int, str], list[dict[str, Any]]] = {
                 (t.number, name): [] for t in batch for name in regimes}
             errors: dict[int, str] = {}
