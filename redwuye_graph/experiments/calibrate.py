@@ -219,7 +219,10 @@ class CalibrationResult:
         if trial == 0:
             against = "; the starting values (trial 0) are the best found"
         if self.fitted:
-            return f"fitted: trial {trial} meets every target (loss {loss:.4g}){against}"
+            fitting = int(self.trials["fits"].sum())
+            many = (f"; {fitting} trials meet every target: their spread shows how little "
+                    "the targets pin the parameters down" if fitting > 1 else "")
+            return f"fitted: trial {trial} meets every target (loss {loss:.4g}){against}{many}"
         worst = self.fit.iloc[int(self.fit["z"].abs().to_numpy().argmax())]
         return (f"NOT FITTED: no trial of {len(self.trials)} meets every target; the closest "
                 f"(trial {trial}, loss {loss:.4g}) misses {worst['target']} by "
