@@ -49,8 +49,8 @@ __all__ = ["AT_OUTCOMES", "COMPARED", "COUNTS", "HEADLINE", "LINKAGE_GROUPS", "O
            "check_outcomes", "collection_12m", "collection_first_12m", "collection_last",
            "describe", "dissatisfied_end", "escalation_share", "ever_settled", "exits",
            "linkage_groups", "median_days", "open_at_end", "outcomes_of", "p90_days", "quick_rate",
-           "resolution_90d", "resolution_rate", "run_outcomes", "satisfaction_end", "tenders",
-           "vacuum_days"]
+           "resolution_90d", "resolution_first_12m", "resolution_last_12m", "resolution_rate",
+           "run_outcomes", "satisfaction_end", "tenders", "vacuum_days"]
 
 #: Per-day, per-estate counts kept by the recorder (summable across estates).
 COUNTS = ("filed", "escalated", "open", "settled", "settled_company", "settled_escalation",
@@ -204,6 +204,22 @@ def collection_last(c: Counts) -> Any:
 def resolution_rate(c: Counts) -> Any:
     """Settled within the window ÷ filed, over the uncensored filing days."""
     done = slice(0, c.uncensored)
+    return _ratio(c.total("within_window", done), c.total("filed", done))
+
+
+@_outcome("resolution_rate over the complaints filed in the first 12 months (before a "
+          "policy that starts on day 365)", "share")
+def resolution_first_12m(c: Counts) -> Any:
+    """Settled within the window ÷ filed, over filing days 1..365 (uncensored)."""
+    done = slice(0, min(_YEAR, c.uncensored))
+    return _ratio(c.total("within_window", done), c.total("filed", done))
+
+
+@_outcome("resolution_rate over the complaints filed in the last 12 months (uncensored "
+          "filing days)", "share")
+def resolution_last_12m(c: Counts) -> Any:
+    """Settled within the window ÷ filed, over the uncensored filing days of the last 365."""
+    done = slice(max(c.last - _YEAR, 0), c.uncensored)
     return _ratio(c.total("within_window", done), c.total("filed", done))
 
 
