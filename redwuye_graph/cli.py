@@ -572,7 +572,8 @@ def calibrate_cmd(
 
     The first trial is the scenario's own values. Writes trials.parquet, fit.csv,
     spread.csv, calibration.png and best.toml, or closest.toml when no trial meets every
-    target; then the exit status is 3.
+    target; then the exit status is 3. The optuna study is kept in OUT/study.db: the same
+    command again resumes it (raise trials in the file to extend it).
 
     Example: redwuye calibrate --scenario simulations/baseline.toml
     --targets simulations/targets_district.toml --out build/calibrate --executor local;
@@ -587,8 +588,9 @@ def calibrate_cmd(
     with _errors():
         spec = load_targets(targets)
         sc = load_scenario(scenario) if scenario is not None else None
+        out.mkdir(parents=True, exist_ok=True)
         with make_executor(executor, workers) as ex:
-            result = calibrate(sc, spec, ex)
+            result = calibrate(sc, spec, ex, storage=out / "study.db")
         result.write(out, targets.name)
         plot_calibration(result.trials, list(result.best), result.fit, out / "calibration.png")
         typer.echo("best: " + ", ".join(f"{k} = {v:.4g}" for k, v in result.best.items()))

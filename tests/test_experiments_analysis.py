@@ -340,3 +340,32 @@ def test_discover_says_when_no_box_is_dense_enough() -> None:
     assert "no box reaches density 80%: this is the densest" in found.describe()
     dense = discover(runs, ["a", "b"], "collection_12m", 0.9, min_density=0.05)
     assert "no box reaches" not in dense.describe()
+
+
+def test_a_calibration_resumes_and_extends_its_study(tmp_path: Path) -> None:
+    (tmp_path / "tiny.toml").write_text(TINY, encoding="utf-8")
+    text = ("[calibrate]\ntrials = {n}\nseeds = 1\nsampler_seed = 2\ndays = 40\n\n"
+            "[params]\npay_intercept = [-1.0, 1.0]\n\n"
+            "[targets.collection_12m]\nvalue = 0.6\ntolerance = 0.05\n")
+    targets = tmp_path / "targets.toml"
+    ran: list[int] = []
+
+    def run(task: Any) -> dict[str, Any]:
+        ran.append(task.point)
+        return run_task(task)
+
+    study = tmp_path / "study.db"
+    sc = load_scenario(tmp_path / "tiny.toml")
+    with make_executor("serial") as ex:
+        targets.write_text(text.format(n=3), encoding="utf-8")
+        first = calibrate(sc, load_targets(targets), ex, progress=False, run=run, storage=study)
+        targets.write_text(text.format(n=5), encoding="utf-8")
+        more = calibrate(sc, load_targets(targets), ex, progress=False, run=run, storage=study)
+        assert ran == [0, 1, 2, 3, 4]  # the second call ran only the two new trials
+        assert more.trials["trial"].tolist() == [0, 1, 2, 3, 4]
+        import pandas as pd
+
+        pd.testing.assert_frame_equal(more.trials.iloc[:3], first.trials)
+        targets.write_text(text.format(n=5).replace("0.6", "0.7"), encoding="utf-8")
+        with pytest.raises(ValueError, match="holds a calibration of other targets"):
+            calibrate(sc, load_targets(targets), ex, progress=False, storage=study)

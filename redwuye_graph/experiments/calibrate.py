@@ -35,9 +35,11 @@ scenario, else ``closest.toml``, marked not fitted.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -273,6 +275,18 @@ def _loss(means: dict[str, float], targets: tuple[Target, ...]) -> float:
     return float(sum(z) / len(z)) if all(map(math.isfinite, z)) else math.inf
 
 
+def _fingerprint(spec: Calibration, regimes: dict[str, Scenario]) -> str:
+    """A digest of what decides a calibration's trials (not the number of trials)."""
+    content = {"factors": [asdict(f) for f in spec.factors],
+               "targets": [asdict(t) for t in spec.targets],
+               "runs": [spec.seeds, spec.graph_seeds, spec.first_seed, spec.sampler_seed,
+                        spec.days],
+               "regimes": {n: [sc.source, asdict(sc.params), sc.graph_seed]
+                           for n, sc in regimes.items()}}
+    text = json.dumps(content, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
 def _start(scenario: Scenario, factors: tuple[Factor, ...]) -> dict[str, float | int]:
     """The scenario's own values of the searched parameters, inside their ranges."""
     return {f.name: f.typed(getattr(scenario.params, f.name)) for f in factors}
@@ -280,7 +294,8 @@ def _start(scenario: Scenario, factors: tuple[Factor, ...]) -> dict[str, float |
 
 def calibrate(scenario: Scenario | None, spec: Calibration, executor: Executor,
               progress: bool = True,
-              run: Callable[[Task], dict[str, Any]] = run_task) -> CalibrationResult:
+              run: Callable[[Task], dict[str, Any]] = run_task,
+              storage: Path | None = None) -> CalibrationResult:
     """Search the parameters of ``spec`` for the best fit of ``scenario`` to its targets.
 
     Parameters
@@ -291,6 +306,10 @@ def calibrate(scenario: Scenario | None, spec: Calibration, executor: Executor,
     executor : where the runs execute; trials go in batches of its workers.
     progress : show a progress bar with ETA on stderr.
     run : the function that runs one task (the simulation by default).
+    storage : an SQLite file for the optuna study. A study already there (of the same
+        targets, parameters and scenarios) is resumed: its finished trials count, and
+        only the missing ones up to ``spec.trials`` run (raise ``trials`` to extend it).
+        A resumed search need not repeat an uninterrupted one's later trials.
 
     Returns
     -------
@@ -303,8 +322,6 @@ def calibrate(scenario: Scenario | None, spec: Calibration, executor: Executor,
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    study = optuna.create_study(direction="minimize", sampler=optuna.samplers.TPESampler(
-        seed=spec.sampler_seed, n_startup_trials=min(10, max(2, spec.trials // 4))))
     if spec.regimes and scenario is not None:
         raise ValueError(f"{spec.path}: names the scenario of each regime; give no scenario")
     if scenario is not None:
@@ -313,12 +330,25 @@ def calibrate(scenario: Scenario | None, spec: Calibration, executor: Executor,
         regimes = spec.regimes
     else:
         raise ValueError(f"{spec.path}: has [targets] for one scenario; give the scenario")
-    study.enqueue_trial(_start(next(iter(regimes.values())), spec.factors))
+    study = optuna.create_study(
+        direction="minimize", study_name="calibration", load_if_exists=True,
+        storage=f"sqlite:///{storage}" if storage is not None else None,
+        sampler=optuna.samplers.TPESampler(
+            seed=spec.sampler_seed, n_startup_trials=min(10, max(2, spec.trials // 4))))
+    mark = _fingerprint(spec, regimes)
+    if study.user_attrs.get("fingerprint", mark) != mark:
+        raise ValueError(f"{storage}: holds a calibration of other targets, parameters or "
+                         "scenarios; use another --out")
+    study.set_user_attr("fingerprint", mark)
+    rows: list[dict[str, Any]] = [
+        t.user_attrs["row"] for t in study.trials
+        if t.state == optuna.trial.TrialState.COMPLETE and "row" in t.user_attrs]
+    if not study.trials:
+        study.enqueue_trial(_start(next(iter(regimes.values())), spec.factors))
     per_trial = [(name, sc, g, s) for name, sc in regimes.items()
                  for g in sc.graph_seed_list(spec.graph_seeds) for s in range(spec.seeds)]
-    rows: list[dict[str, Any]] = []
-    bar = tqdm(total=spec.trials * len(per_trial), desc="calibrating", unit="run",
-               disable=None if progress else True)
+    bar = tqdm(total=spec.trials * len(per_trial), initial=len(rows) * len(per_trial),
+               desc="calibrating", unit="run", disable=None if progress else True)
     with bar:
         while len(rows) < spec.trials:
             batch = [study.ask() for _ in range(min(executor.workers, spec.trials - len(rows)))]
@@ -347,9 +377,11 @@ def calibrate(scenario: Scenario | None, spec: Calibration, executor: Executor,
                 means = {t.key: float(pd.DataFrame(outcomes[trial.number, t.regime])[t.name]
                                       .mean()) for t in spec.targets}
                 loss = _loss(means, spec.targets)
-                study.tell(trial, loss)
                 fits = all(t.fits(means[t.key]) for t in spec.targets)
-                rows.append({"trial": trial.number, **v, **means, "loss": loss, "fits": fits})
+                row = {"trial": trial.number, **v, **means, "loss": loss, "fits": fits}
+                trial.set_user_attr("row", row)
+                study.tell(trial, loss)
+                rows.append(row)
     trials = pd.DataFrame(rows)
     best_row = trials.iloc[int(trials["loss"].to_numpy().argmin())]
     names = [f.name for f in spec.factors]
