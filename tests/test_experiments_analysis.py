@@ -369,3 +369,21 @@ def test_a_calibration_resumes_and_extends_its_study(tmp_path: Path) -> None:
         targets.write_text(text.format(n=5).replace("0.6", "0.7"), encoding="utf-8")
         with pytest.raises(ValueError, match="holds a calibration of other targets"):
             calibrate(sc, load_targets(targets), ex, progress=False, storage=study)
+
+
+def test_the_verdict_names_parameters_the_targets_do_not_pin_down() -> None:
+    import pandas as pd
+
+    from redwuye_graph.experiments.calibrate import CalibrationResult
+
+    trials = pd.DataFrame({"trial": [0, 1, 2], "loss": [0.0, 0.0, 3.0],
+                           "fits": [True, True, False]})
+    spread = pd.DataFrame({"parameter": ["pay_intercept", "hazard_community"],
+                           "span": [0.6, 0.1]})
+    fit = pd.DataFrame({"target": ["collection_12m"], "z": [0.0]})
+    verdict = CalibrationResult(trials=trials, best={}, fit=fit, spread=spread,
+                                good="2 trial(s)", start_loss=0.0).verdict
+    assert verdict.startswith("fitted: trial 0 meets every target")
+    assert "2 trials meet every target" in verdict
+    assert "not pinned down by these targets: pay_intercept (60% of its range)" in verdict
+    assert "hazard_community" not in verdict

@@ -60,13 +60,16 @@ from redwuye_graph.outcomes import OUTCOMES
 from redwuye_graph.sim.scenario import Scenario, ScenarioError, load_scenario
 from redwuye_graph.tomlwrite import dumps
 
-__all__ = ["TARGET_KINDS", "Calibration", "CalibrationResult", "Target", "calibrate",
+__all__ = ["LOOSE_SPAN", "TARGET_KINDS", "Calibration", "CalibrationResult", "Target", "calibrate",
            "load_targets"]
 
 _INTS = {"trials": 1, "seeds": 1, "graph_seeds": 1, "first_seed": 0, "sampler_seed": 0,
          "days": 1}
 
 
+#: Share of a parameter's searched range that the fitting trials may span before the
+#: verdict calls it not pinned down by the targets.
+LOOSE_SPAN = 0.25
 #: Kinds of target: the model equals ``value`` within the tolerance, or stays at most or
 #: at least at it.
 TARGET_KINDS = ("value", "max", "min")
@@ -222,8 +225,12 @@ class CalibrationResult:
             against = "; the starting values (trial 0) are the best found"
         if self.fitted:
             fitting = int(self.trials["fits"].sum())
-            many = (f"; {fitting} trials meet every target: their spread shows how little "
-                    "the targets pin the parameters down" if fitting > 1 else "")
+            loose = [f"{n} ({span:.0%} of its range)" for n, span in
+                     zip(self.spread.get("parameter", []), self.spread.get("span", []),
+                         strict=True) if span > LOOSE_SPAN]
+            many = (f"; {fitting} trials meet every target" if fitting > 1 else "") + (
+                f"; not pinned down by these targets: {', '.join(loose)} (the fitting "
+                "trials span that much)" if loose and fitting > 1 else "")
             return f"fitted: trial {trial} meets every target (loss {loss:.4g}){against}{many}"
         worst = self.fit.iloc[int(self.fit["z"].abs().to_numpy().argmax())]
         return (f"NOT FITTED: no trial of {len(self.trials)} meets every target; the closest "
@@ -400,6 +407,9 @@ def calibrate(scenario: Scenario | None, spec: Calibration, executor: Executor,
     spread = spread.rename(columns={"50%": "median", "count": "trials"})
     spread.insert(0, "best", [best[n] for n in names])
     spread = spread.rename_axis("parameter").reset_index()
+    widths = {f.name: f.high - f.low for f in spec.factors}
+    spread["span"] = [(hi - lo) / widths[n] if widths[n] else 0.0 for n, lo, hi in
+                      zip(spread["parameter"], spread["min"], spread["max"], strict=True)]
     start = trials[trials["trial"] == 0]
     return CalibrationResult(trials=trials, best=best, fit=fit, spread=spread,
                              good=f"{len(good)} trial(s): {rule}",
