@@ -229,7 +229,7 @@ def simulate_cmd(
 
     with _errors():
         sc = load_scenario(scenario)
-        runs = (graph_seeds or sc.graph_seeds) * (seeds or sc.seeds)
+        runs = len(sc.graph_seed_list(graph_seeds)) * len(sc.seed_list(seeds))
         started = time.perf_counter()
         bar, update = _progress(runs, f"simulating {sc.name}")
         with make_executor(executor, workers) as ex, bar:

@@ -123,6 +123,10 @@ class Scenario:
         """The graph seeds of the scenario's base cities."""
         return list(range(self.graph_seed, self.graph_seed + (graph_seeds or self.graph_seeds)))
 
+    def seed_list(self, seeds: int | None = None) -> list[int]:
+        """The run seeds of each base city."""
+        return list(range(self.first_seed, self.first_seed + (seeds or self.seeds)))
+
     def base_city(self, graph_seed: int | None = None) -> CityGraph:
         """The base city: the store's graph, or the preset as generated (with
         :data:`STRUCTURAL_LEVELS` from ``[levels]``)."""
@@ -336,8 +340,7 @@ def iter_runs(sc: Scenario, seeds: int | None = None, graph_seeds: int | None = 
     """
     from redwuye_graph.experiments.executors import SerialExecutor
 
-    runs = [Run(sc, g, s) for g in sc.graph_seed_list(graph_seeds)
-            for s in range(sc.first_seed, sc.first_seed + (seeds or sc.seeds))]
+    runs = [Run(sc, g, s) for g in sc.graph_seed_list(graph_seeds) for s in sc.seed_list(seeds)]
     finished: dict[int, dict[str, pd.DataFrame]] = {}
     turn = 0
     for i, tables, error in (executor or SerialExecutor()).imap(run_one, runs):
@@ -414,11 +417,11 @@ def simulate(sc: Scenario, out: Path, seeds: int | None = None,
     finally:
         files.close()
     tables = {name: pd.concat(frames, ignore_index=True) for name, frames in kept.items()}
-    runs = len(tables["summary"].groupby(["graph_seed", "seed"]))
-    plot_runs(tables["city"], out / "plot.png", f"{sc.name}: {runs} run(s), {sc.days} days")
-    run_seeds = list(range(sc.first_seed, sc.first_seed + (seeds or sc.seeds)))
+    run_seeds, graphs = sc.seed_list(seeds), sc.graph_seed_list(graph_seeds)
+    plot_runs(tables["city"], out / "plot.png",
+              f"{sc.name}: {len(graphs) * len(run_seeds)} run(s), {sc.days} days")
     provenance.write_manifest(out, provenance.scenario_manifest(
-        sc, run_seeds, sc.graph_seed_list(graph_seeds), started, provenance.now()))
+        sc, run_seeds, graphs, started, provenance.now()))
     return tables
 
 
