@@ -30,13 +30,14 @@ from networkx.algorithms import bipartite
 from redwuye_graph.citygraph import CityGraph
 from redwuye_graph.linkage import company_posts, estate_linkage
 from redwuye_graph.queries import table
-from redwuye_graph.schema import Label, RelType
+from redwuye_graph.schema import BODY_KINDS, Label, RelType
 
 __all__ = [
-    "BODY_KINDS",
     "BREACH_COLUMNS",
     "COMPANY_COLUMNS",
+    "CROSS_COLUMNS",
     "ESTATE_COLUMNS",
+    "KINDS",
     "LEVELS",
     "SUMMARY_COLUMNS",
     "VACUUM_COLUMNS",
@@ -45,6 +46,7 @@ __all__ = [
     "breaches",
     "brokers",
     "companies",
+    "cross_appointment",
     "estate_coverage",
     "k_cores",
     "person_projection",
@@ -90,12 +92,11 @@ VACUUM_COLUMNS = [
     "holder_label",
 ]
 
-#: Kind of body by label, for the affiliation network (a PartyOrg takes its host's kind).
-BODY_KINDS = {
-    Label.COMMUNITY: "community", Label.RESIDENTS_COMMITTEE: "community",
-    Label.REGIONAL_PARTY_COMMITTEE: "community", Label.OWNERS_COMMITTEE: "owners",
-    Label.PROJECT: "company", Label.PROPERTY_COMPANY: "company",
-}
+#: Kinds of body, in the order ``spans`` lists them (:data:`~redwuye_graph.schema.BODY_KINDS`).
+KINDS = ("party", "residents", "community", "owners", "company")
+
+#: Columns of ``coverage/cross_appointment`` and :func:`cross_appointment`.
+CROSS_COLUMNS = ["community", "name", "people", "cross_appointed", "cross_appointed_share"]
 
 _BROKER_COLUMNS = ("person", "name", "party_member", "kinds", "spans", "bodies", "co_members")
 _POSTS = (RelType.MEMBER_OF, RelType.INSTRUCTOR_OF, RelType.QUALITY_SUPERVISOR_OF)
@@ -229,7 +230,7 @@ def companies(city: CityGraph) -> pd.DataFrame:
         projects = city.out(company, RelType.OPERATES)
         posts = company_posts(city, company)
         party_org, instructor = posts["company_party_org"], posts["company_instructor"]
-        estates = {e for j in projects for e in city.out(j, RelType.SERVES)}
+        estates = {e for j in projects for e in _served_estates(city, j)}
         rows.append({
             "company": company, "name": props["name"], "staff": props["staff"],
             "party_members_on_staff": props["party_members_on_staff"],
@@ -281,7 +282,7 @@ def breaches(city: CityGraph, min_party_members: int = 3) -> pd.DataFrame:
                                 "and no instructor"))
         if props["blacklisted"]:
             for j in city.out(f, RelType.OPERATES):
-                for e in city.out(j, RelType.SERVES):
+                for e in _served_estates(city, j):
                     rows.append(_breach("blacklisted-company-serving", company, f, city,
                                         _community(city, e),
                                         f"serves estate {e} through project {j}"))
@@ -301,6 +302,11 @@ def breaches(city: CityGraph, min_party_members: int = 3) -> pd.DataFrame:
                                 "or interim management"))
     rows.sort(key=lambda r: (r["rule"], r["subject"], r["detail"]))
     return _frame(rows, BREACH_COLUMNS)
+
+
+def _served_estates(city: CityGraph, project: str) -> list[str]:
+    """The estates ``project`` serves (a project may serve a resident unit instead)."""
+    return [e for e in city.out(project, RelType.SERVES) if city.label(e) is Label.ESTATE]
 
 
 def _community(city: CityGraph, estate: str) -> str:
@@ -325,11 +331,11 @@ def _affiliation_breaches(city: CityGraph) -> list[dict[str, Any]]:
             for street in city.out(host, RelType.REGISTERED_IN):
                 allowed |= {street, *city.into(street, RelType.IN_STREET)}
             served = [e for j in city.out(host, RelType.OPERATES)
-                      for e in city.out(j, RelType.SERVES)]
+                      for e in _served_estates(city, j)]
             allowed |= _places(city, served)
         elif city.label(host) is Label.PROJECT:
             allowed = set(city.into(host, RelType.OPERATES))
-            allowed |= _places(city, city.out(host, RelType.SERVES))
+            allowed |= _places(city, _served_estates(city, host))
         else:
             continue
         parents = [p for p in city.out(g, RelType.AFFILIATED_TO)
@@ -346,35 +352,61 @@ def _affiliation_breaches(city: CityGraph) -> list[dict[str, Any]]:
     return rows
 
 
-def affiliation_network(city: CityGraph, community: str) -> nx.Graph:
-    """The person–body affiliation network of a community (bipartite, simple).
-
-    Bodies: the community's residents' and regional party committees and party
-    organisations; its estates' owners' committees; the projects serving its estates and
-    their companies; party organisations hosted by any of these. Edges: posts
-    (``MEMBER_OF``, ``INSTRUCTOR_OF``, ``QUALITY_SUPERVISOR_OF``). Node attributes:
-    ``bipartite`` (0 people, 1 bodies) and, on bodies, ``kind`` (see :data:`BODY_KINDS`).
-    """
-    if community not in city or city.label(community) is not Label.COMMUNITY:
-        raise ValueError(f"{community!r} is not a community of this city")
-    hosts = set(city.into(community, RelType.COMMITTEE_OF))
-    hosts |= set(city.into(community, RelType.PARTY_ORG_OF))
+def _network_bodies(city: CityGraph, community: str) -> set[str]:
+    hosts = {community, *city.into(community, RelType.COMMITTEE_OF),
+             *city.into(community, RelType.PARTY_ORG_OF),
+             *city.into(community, RelType.CO_HOSTED_BY)}
     for estate in city.into(community, RelType.IN_COMMUNITY):
         if city.label(estate) is not Label.ESTATE:
             continue
         projects = city.into(estate, RelType.SERVES)
         hosts |= set(city.into(estate, RelType.COMMITTEE_OF)) | set(projects)
-        hosts |= {f for j in projects for f in city.into(j, RelType.OPERATES)}
-    bodies = set(hosts) | {g for h in hosts for g in city.into(h, RelType.PARTY_ORG_OF)}
+        hosts |= {f for j in projects for rtype in (RelType.OPERATES, RelType.RUNS)
+                  for f in city.into(j, rtype)}
+    return hosts | {g for h in hosts for rtype in (RelType.PARTY_ORG_OF, RelType.CO_HOSTED_BY)
+                    for g in city.into(h, rtype)}
+
+
+def affiliation_network(city: CityGraph, community: str) -> nx.Graph:
+    """The person–body affiliation network of a community (bipartite, simple).
+
+    Bodies: the community itself, its residents' and regional party committees and the
+    party organisations it hosts or co-hosts; its estates' owners' committees; the
+    projects serving its estates and the companies and offices that operate or run
+    them; party organisations hosted or co-hosted by any of these. Edges: posts
+    (``MEMBER_OF``, ``INSTRUCTOR_OF``, ``QUALITY_SUPERVISOR_OF``). Node attributes:
+    ``bipartite`` (0 people, 1 bodies) and, on bodies, ``kind`` (see
+    :data:`~redwuye_graph.schema.BODY_KINDS`).
+    """
+    if community not in city or city.label(community) is not Label.COMMUNITY:
+        raise ValueError(f"{community!r} is not a community of this city")
     graph = nx.Graph()
-    for body in bodies:
-        host = city.out(body, RelType.PARTY_ORG_OF)
-        graph.add_node(body, bipartite=1, kind=BODY_KINDS[city.label(host[0] if host else body)])
+    for body in _network_bodies(city, community):
+        graph.add_node(body, bipartite=1, kind=BODY_KINDS[city.label(body)])
         for rtype in _POSTS:
             for person in city.into(body, rtype):
                 graph.add_node(person, bipartite=0)
                 graph.add_edge(person, body)
     return graph
+
+
+def _kinds(graph: nx.Graph, person: str) -> set[str]:
+    return {graph.nodes[b]["kind"] for b in graph[person]}
+
+
+def cross_appointment(city: CityGraph) -> pd.DataFrame:
+    """Per community, the people of its affiliation network and how many of them are
+    cross-appointed (posts in bodies of two or more kinds); oracle of
+    ``coverage/cross_appointment``."""
+    rows = []
+    for comm, _, props in sorted(city.nodes(Label.COMMUNITY)):
+        graph = affiliation_network(city, comm)
+        people, _ = _sides(graph)
+        cross = sum(1 for p in people if len(_kinds(graph, p)) >= 2)
+        rows.append({"community": comm, "name": props["name"], "people": len(people),
+                     "cross_appointed": cross,
+                     "cross_appointed_share": share(cross, len(people))})
+    return _frame(rows, CROSS_COLUMNS)
 
 
 def _sides(graph: nx.Graph) -> tuple[list[str], list[str]]:
@@ -399,13 +431,12 @@ def brokers(city: CityGraph, community: str, min_kinds: int = 2, limit: int = 10
     projection = _project(graph, people)
     rows = []
     for person in people:
-        kinds = {graph.nodes[b]["kind"] for b in graph[person]}
+        kinds = _kinds(graph, person)
         if len(kinds) >= min_kinds:
             props = city.props(person)
             rows.append({"person": person, "name": props["name"],
-                         "party_member": props["party_member"], "kinds": len(kinds),
-                         "spans": "+".join(k for k in ("community", "owners", "company")
-                                           if k in kinds),
+                         "party_member": props.get("party_member"), "kinds": len(kinds),
+                         "spans": "+".join(k for k in KINDS if k in kinds),
                          "bodies": graph.degree(person),
                          "co_members": projection.degree(person)})
     rows.sort(key=lambda r: (-r["kinds"], -r["co_members"], -r["bodies"], r["person"]))

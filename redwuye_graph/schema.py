@@ -12,10 +12,13 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 __all__ = [
+    "BODY_KINDS",
+    "LEVEL_RANK",
     "MEMBER_ROLES",
     "NODE_SPECS",
     "REL_SPECS",
     "CreditGrade",
+    "FacilityKind",
     "Label",
     "NodeSpec",
     "PartyOrgLevel",
@@ -40,6 +43,10 @@ class Label(StrEnum):
     PARTY_ORG = "PartyOrg"
     RESIDENT_UNIT = "ResidentUnit"
     PERSON = "Person"
+    OFFICE = "Office"
+    SERVICE_FACILITY = "ServiceFacility"
+    HOUSING_AUTHORITY = "HousingAuthority"
+    OBSERVATION = "Observation"
 
 
 class RelType(StrEnum):
@@ -47,10 +54,15 @@ class RelType(StrEnum):
 
     Location: ``IN_DISTRICT``, ``IN_STREET``, ``IN_COMMUNITY``, ``COMMITTEE_OF``.
     Service: ``OPERATES`` (company runs a project), ``SERVES`` (project serves an
-    estate), ``REGISTERED_IN``, ``INTERIM_MANAGES``. Party: ``PARTY_ORG_OF`` (the body
-    an organisation sits in), ``AFFILIATED_TO`` (隶属). People: ``MEMBER_OF`` with a
-    role, and the cross-appointment posts ``INSTRUCTOR_OF`` (党建指导员) and
-    ``QUALITY_SUPERVISOR_OF`` (质量监督员). Co-building: ``CO_BUILDS_WITH``.
+    estate or a resident unit), ``REGISTERED_IN``, ``INTERIM_MANAGES``. Companies as
+    they are: ``BRANCH_OF`` (分公司 -> 总公司), ``OFFICE_OF`` (管理处 of a company),
+    ``RUNS`` (an office runs a project), ``FACILITY_OF`` (a service facility and the
+    body that hosts it). Party: ``PARTY_ORG_OF`` (the body an organisation sits in),
+    ``CO_HOSTED_BY`` (further bodies a joint organisation is built with),
+    ``AFFILIATED_TO`` (隶属), ``LEADS`` (a party organisation leads a company).
+    People: ``MEMBER_OF`` with a role, and the cross-appointment posts ``INSTRUCTOR_OF``
+    (党建指导员) and ``QUALITY_SUPERVISOR_OF`` (质量监督员). Co-building:
+    ``CO_BUILDS_WITH``. Observed outcomes: ``OBSERVED_AT``.
     """
 
     IN_DISTRICT = "IN_DISTRICT"
@@ -67,6 +79,13 @@ class RelType(StrEnum):
     INSTRUCTOR_OF = "INSTRUCTOR_OF"
     QUALITY_SUPERVISOR_OF = "QUALITY_SUPERVISOR_OF"
     CO_BUILDS_WITH = "CO_BUILDS_WITH"
+    BRANCH_OF = "BRANCH_OF"
+    OFFICE_OF = "OFFICE_OF"
+    RUNS = "RUNS"
+    FACILITY_OF = "FACILITY_OF"
+    CO_HOSTED_BY = "CO_HOSTED_BY"
+    LEADS = "LEADS"
+    OBSERVED_AT = "OBSERVED_AT"
 
 
 class PropType(StrEnum):
@@ -79,12 +98,32 @@ class PropType(StrEnum):
 
 
 class PartyOrgLevel(StrEnum):
-    """Level of a party organisation: 党委 / 党总支 / 党支部 / 党小组."""
+    """Level of a party organisation, highest first: 党组 / 党委 / 党总支 / 党支部 / 党小组.
 
+    The order is the rank used where "the highest-level organisation" of a body counts
+    (:data:`LEVEL_RANK`).
+    """
+
+    LEADING_GROUP = "leading_group"
     COMMITTEE = "committee"
     GENERAL_BRANCH = "general_branch"
     BRANCH = "branch"
     GROUP = "group"
+
+
+#: Rank of each party organisation level, 1 = highest (the Cypher uses the same numbers).
+LEVEL_RANK: dict[str, int] = {str(level): i for i, level in enumerate(PartyOrgLevel, 1)}
+
+
+class FacilityKind(StrEnum):
+    """Kind of a service facility (服务阵地)."""
+
+    PARTY_SERVICE_CENTRE = "party_service_centre"
+    PARTY_SERVICE_STATION = "party_service_station"
+    DAY_CARE = "day_care"
+    CULTURE = "culture"
+    READING_ROOM = "reading_room"
+    EXHIBITION_HALL = "exhibition_hall"
 
 
 class CreditGrade(StrEnum):
@@ -161,8 +200,6 @@ NODE_SPECS: dict[Label, NodeSpec] = {
             {**_BASE, "staff": PropType.INT, "party_members_on_staff": PropType.INT,
              "credit_grade": PropType.STRING, "blacklisted": PropType.BOOLEAN,
              "star_rating": PropType.INT},
-            required=frozenset({"id", "name", "staff", "party_members_on_staff",
-                                "credit_grade", "blacklisted", "star_rating"}),
             choices={"credit_grade": frozenset(CreditGrade)},
             minimum={"staff": 0, "party_members_on_staff": 0, "star_rating": 0},
         ),
@@ -178,9 +215,30 @@ NODE_SPECS: dict[Label, NodeSpec] = {
         NodeSpec(
             _L.PERSON,
             {**_BASE, "party_member": PropType.BOOLEAN, "knows_property_law": PropType.BOOLEAN},
-            required=frozenset({"id", "name", "party_member"}),
+        ),
+        NodeSpec(_L.OFFICE, dict(_BASE)),
+        NodeSpec(_L.SERVICE_FACILITY, {**_BASE, "kind": PropType.STRING},
+                 required=frozenset({"id", "name", "kind"}),
+                 choices={"kind": frozenset(FacilityKind)}),
+        NodeSpec(_L.HOUSING_AUTHORITY, dict(_BASE)),
+        NodeSpec(
+            _L.OBSERVATION,
+            {**_BASE, "period": PropType.STRING, "fee_collection": PropType.FLOAT,
+             "complaints": PropType.INT, "resolved": PropType.INT,
+             "source": PropType.STRING, "date": PropType.STRING},
+            required=frozenset({"id", "period", "source"}),
+            minimum={"fee_collection": 0.0, "complaints": 0, "resolved": 0},
         ),
     )
+}
+
+#: Kind of body for cross-appointment, by label: a person holding posts in bodies of two
+#: or more kinds is cross-appointed (双向进入、交叉任职).
+BODY_KINDS: dict[Label, str] = {
+    _L.PARTY_ORG: "party", _L.REGIONAL_PARTY_COMMITTEE: "party",
+    _L.RESIDENTS_COMMITTEE: "residents", _L.COMMUNITY: "community",
+    _L.OWNERS_COMMITTEE: "owners",
+    _L.PROPERTY_COMPANY: "company", _L.PROJECT: "company", _L.OFFICE: "company",
 }
 
 #: Roles a person may hold, by the label of the body joined with ``MEMBER_OF``.
@@ -189,12 +247,17 @@ MEMBER_ROLES: dict[Label, frozenset[str]] = {
     _L.RESIDENTS_COMMITTEE: frozenset({"director", "deputy_director", "member"}),
     _L.REGIONAL_PARTY_COMMITTEE: frozenset({"secretary", "deputy_secretary", "member"}),
     _L.OWNERS_COMMITTEE: frozenset({"chair", "vice_chair", "member"}),
-    _L.PROPERTY_COMPANY: frozenset({"head", "manager", "staff"}),
-    _L.PROJECT: frozenset({"manager", "staff"}),
+    _L.PROPERTY_COMPANY: frozenset({"head", "deputy_head", "manager", "deputy_manager",
+                                    "staff"}),
+    _L.PROJECT: frozenset({"manager", "deputy_manager", "staff"}),
+    _L.OFFICE: frozenset({"manager", "deputy_manager", "staff"}),
+    _L.COMMUNITY: frozenset({"staff"}),
+    _L.HOUSING_AUTHORITY: frozenset({"director", "deputy_director", "staff"}),
 }
 
 _PARTY_HOSTS = frozenset({_L.STREET, _L.COMMUNITY, _L.PROPERTY_COMPANY, _L.PROJECT,
-                          _L.OWNERS_COMMITTEE, _L.RESIDENT_UNIT})
+                          _L.OWNERS_COMMITTEE, _L.RESIDENT_UNIT, _L.OFFICE,
+                          _L.HOUSING_AUTHORITY})
 
 REL_SPECS: dict[RelType, RelSpec] = {
     spec.type: spec
@@ -212,15 +275,17 @@ REL_SPECS: dict[RelType, RelSpec] = {
                 required_for=frozenset({_L.RESIDENTS_COMMITTEE, _L.REGIONAL_PARTY_COMMITTEE,
                                         _L.OWNERS_COMMITTEE})),
         RelSpec(RelType.OPERATES, _pairs({_L.PROPERTY_COMPANY}, {_L.PROJECT})),
-        RelSpec(RelType.SERVES, _pairs({_L.PROJECT}, {_L.ESTATE}),
+        RelSpec(RelType.SERVES, _pairs({_L.PROJECT}, {_L.ESTATE, _L.RESIDENT_UNIT}),
                 one_per_source=True, required_for=frozenset({_L.PROJECT})),
         RelSpec(RelType.REGISTERED_IN, _pairs({_L.PROPERTY_COMPANY}, {_L.STREET}),
                 one_per_source=True, required_for=frozenset({_L.PROPERTY_COMPANY})),
         RelSpec(RelType.INTERIM_MANAGES, _pairs({_L.STREET, _L.COMMUNITY}, {_L.ESTATE})),
         RelSpec(RelType.PARTY_ORG_OF, _pairs({_L.PARTY_ORG}, set(_PARTY_HOSTS)),
                 one_per_source=True, required_for=frozenset({_L.PARTY_ORG})),
+        RelSpec(RelType.CO_HOSTED_BY, _pairs({_L.PARTY_ORG}, set(_PARTY_HOSTS))),
         RelSpec(RelType.AFFILIATED_TO, _pairs({_L.PARTY_ORG}, {_L.PARTY_ORG}),
                 one_per_source=True),
+        RelSpec(RelType.LEADS, _pairs({_L.PARTY_ORG}, {_L.PROPERTY_COMPANY, _L.OFFICE})),
         RelSpec(RelType.MEMBER_OF, _pairs({_L.PERSON}, set(MEMBER_ROLES)),
                 props={"role": PropType.STRING}, required_props=frozenset({"role"})),
         RelSpec(RelType.INSTRUCTOR_OF, _pairs({_L.PERSON}, {_L.PROPERTY_COMPANY, _L.PROJECT})),
@@ -228,5 +293,16 @@ REL_SPECS: dict[RelType, RelSpec] = {
         RelSpec(RelType.CO_BUILDS_WITH, _pairs({_L.RESIDENT_UNIT}, {_L.COMMUNITY}),
                 props={"resource_hours": PropType.INT},
                 required_props=frozenset({"resource_hours"})),
+        RelSpec(RelType.BRANCH_OF, _pairs({_L.PROPERTY_COMPANY}, {_L.PROPERTY_COMPANY}),
+                one_per_source=True),
+        RelSpec(RelType.OFFICE_OF, _pairs({_L.OFFICE}, {_L.PROPERTY_COMPANY}),
+                one_per_source=True, required_for=frozenset({_L.OFFICE})),
+        RelSpec(RelType.RUNS, _pairs({_L.OFFICE}, {_L.PROJECT})),
+        RelSpec(RelType.FACILITY_OF,
+                _pairs({_L.SERVICE_FACILITY}, {_L.COMMUNITY, _L.ESTATE, _L.PROPERTY_COMPANY,
+                                               _L.OFFICE, _L.PROJECT}),
+                one_per_source=True, required_for=frozenset({_L.SERVICE_FACILITY})),
+        RelSpec(RelType.OBSERVED_AT, _pairs({_L.OBSERVATION}, {_L.ESTATE}),
+                one_per_source=True, required_for=frozenset({_L.OBSERVATION})),
     )
 }

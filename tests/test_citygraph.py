@@ -31,13 +31,13 @@ def test_valid_graph_has_no_problems() -> None:
 def test_wrong_kinds_unknown_role_and_cardinality_are_all_reported() -> None:
     city = _small()
     city.add_rel(RelType.IN_COMMUNITY, "E1", "S1")  # estate in a street: wrong kind, and twice
-    city.add_rel(RelType.MEMBER_OF, "P1", "C1", role="chair")  # a community has no members
+    city.add_rel(RelType.MEMBER_OF, "P1", "S1", role="chair")  # a street has no members
     city.props("P1")["party_member"] = "yes"  # wrong type
     city.add_node(Label.STREET, "S2", name="orphan street")  # no IN_DISTRICT
     messages = [str(p) for p in city.validate()]
     assert any("IN_COMMUNITY cannot join Estate E1 to Street S1" in m for m in messages)
     assert any("has 2 IN_COMMUNITY" in m for m in messages)
-    assert any("MEMBER_OF cannot join Person P1 to Community C1" in m for m in messages)
+    assert any("MEMBER_OF cannot join Person P1 to Street S1" in m for m in messages)
     assert any("'party_member'" in m and "is not of type boolean" in m for m in messages)
     assert any("Street S2 has no IN_DISTRICT" in m for m in messages)
     with pytest.raises(ValidationError) as err:

@@ -96,6 +96,11 @@ BREACHES = [("blacklisted-company-serving", "F1", "serves estate E1 through proj
              "4 party members on staff and no party organisation")]
 
 
+#: S (party, residents, owners, company) and H (company, party) of the four people.
+CROSS = [{"community": "C", "name": "c", "people": 4, "cross_appointed": 2,
+          "cross_appointed_share": 0.5}]
+
+
 def check_estates(table: list[dict[str, object]]) -> None:
     assert [{k: row[k] for k in ESTATE_ROWS[0]} for row in table] == ESTATE_ROWS
 
@@ -109,6 +114,7 @@ def test_oracle_gives_the_hand_computed_answers() -> None:
         == BREACHES
     holders = coverage.vacuum(CITY)[["estate", "holder", "holder_label"]].to_dict("records")
     assert holders == [{"estate": "E2", "holder": "C", "holder_label": "Community"}]
+    assert coverage.cross_appointment(CITY).to_dict("records") == CROSS
 
 
 def test_cypher_gives_the_hand_computed_answers(embedded: GraphStore) -> None:
@@ -126,8 +132,10 @@ def test_cypher_gives_the_hand_computed_answers(embedded: GraphStore) -> None:
     assert rows == BREACHES
     brokers = run_query(embedded, "analysis/brokers", {"community": "C"})
     assert brokers[["person", "spans", "bodies", "co_members"]].to_dict("records") == [
-        {"person": "S", "spans": "community+owners+company", "bodies": 4, "co_members": 2},
-        {"person": "H", "spans": "community+company", "bodies": 2, "co_members": 0}]
+        {"person": "S", "spans": "party+residents+owners+company", "bodies": 4,
+         "co_members": 2},
+        {"person": "H", "spans": "party+company", "bodies": 2, "co_members": 0}]
+    assert run_query(embedded, "coverage/cross_appointment").to_dict("records") == CROSS
 
 
 def test_misaffiliated_and_unaffiliated_party_orgs() -> None:
@@ -151,10 +159,10 @@ def test_misaffiliated_and_unaffiliated_party_orgs() -> None:
 def test_affiliation_network_brokers_and_cores() -> None:
     graph = coverage.affiliation_network(CITY, "C")
     assert {n for n, side in graph.nodes(data="bipartite") if side == 0} == {"S", "H", "W", "V"}
-    assert graph.nodes["GJ"]["kind"] == "company" and graph.nodes["GC"]["kind"] == "community"
+    assert graph.nodes["GJ"]["kind"] == "party" and graph.nodes["R"]["kind"] == "residents"
     top = coverage.brokers(CITY, "C", min_kinds=1, limit=2)
     assert top[["person", "kinds"]].to_dict("records") == [
-        {"person": "S", "kinds": 3}, {"person": "H", "kinds": 2}]
+        {"person": "S", "kinds": 4}, {"person": "H", "kinds": 2}]
     # S, W, V share O1: a triangle (2-core); H shares no body with anyone.
     cores = coverage.k_cores(CITY, "C").set_index("person")["core"].to_dict()
     assert cores == {"S": 2, "W": 2, "V": 2, "H": 0}

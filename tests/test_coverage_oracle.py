@@ -77,32 +77,50 @@ def wild_cities(draw: st.DrawFn) -> CityGraph:
                       credit_grade=str(CreditGrade.A), blacklisted=draw(st.booleans()),
                       star_rating=0)
         city.add_rel(RelType.REGISTERED_IN, f, _pick(draw, streets))
+    for f in companies[1:]:
+        if draw(st.booleans()):  # a branch company (分公司) of an earlier one
+            city.add_rel(RelType.BRANCH_OF, f, _pick(draw, companies[:companies.index(f)]))
+    offices = _ids("M", draw(st.integers(0, 3)) if companies else 0)
+    for m in offices:
+        city.add_node(Label.OFFICE, m, name=f"office {m}")
+        city.add_rel(RelType.OFFICE_OF, m, _pick(draw, companies))
+    units = _ids("U", draw(st.integers(0, 2)))
+    for u in units:
+        city.add_node(Label.RESIDENT_UNIT, u, name=f"unit {u}", kind="school")
+        city.add_rel(RelType.IN_COMMUNITY, u, _pick(draw, communities))
     projects = _ids("J", draw(st.integers(0, 7)) if estates else 0)
     for j in projects:
         city.add_node(Label.PROJECT, j, name=f"project {j}")
-        city.add_rel(RelType.SERVES, j, _pick(draw, estates))
+        served = estates + units if draw(st.integers(0, 4)) == 0 else estates
+        city.add_rel(RelType.SERVES, j, _pick(draw, served))
         for f in draw(st.sets(st.sampled_from(companies), max_size=2)) if companies else ():
             city.add_rel(RelType.OPERATES, f, j)
+        if offices and draw(st.booleans()):
+            city.add_rel(RelType.RUNS, _pick(draw, offices), j)
     owners = []
     for i, e in enumerate(draw(st.lists(st.sampled_from(estates), max_size=6)) if estates else ()):
         o = f"O{i:02d}"
         city.add_node(Label.OWNERS_COMMITTEE, o, name=f"oc {o}")
         city.add_rel(RelType.COMMITTEE_OF, o, e)
         owners.append(o)
-    hosts = streets + communities + companies + projects + owners
+    hosts = streets + communities + companies + projects + owners + offices
     orgs = _ids("G", draw(st.integers(0, 9)))
     for g in orgs:
-        city.add_node(Label.PARTY_ORG, g, name=f"org {g}", level=str(PartyOrgLevel.BRANCH))
+        city.add_node(Label.PARTY_ORG, g, name=f"org {g}",
+                      level=str(draw(st.sampled_from(list(PartyOrgLevel)))))
         city.add_rel(RelType.PARTY_ORG_OF, g, _pick(draw, hosts))
+        for co_host in draw(st.sets(st.sampled_from(hosts), max_size=2)):
+            city.add_rel(RelType.CO_HOSTED_BY, g, co_host)  # a joint organisation
     for g in orgs:
         if len(orgs) > 1 and draw(st.booleans()):
             parent = _pick(draw, orgs)
             if parent != g:
                 city.add_rel(RelType.AFFILIATED_TO, g, parent)
     for p in people:
-        city.add_node(Label.PERSON, p, name=f"person {p}", party_member=draw(st.booleans()),
+        city.add_node(Label.PERSON, p, name=f"person {p}",
+                      party_member=draw(st.sampled_from([True, False, None])),
                       knows_property_law=draw(st.booleans()))
-    bodies = orgs + committees + owners + companies + projects
+    bodies = orgs + committees + owners + companies + projects + offices + communities
     if people and bodies:
         for _ in range(draw(st.integers(0, 30))):
             body = _pick(draw, bodies)
@@ -158,6 +176,7 @@ def expected_tables(city: CityGraph) -> Iterator[tuple[str, dict[str, Any], pd.D
            coverage.summary(city, "street", district=district))
     yield "coverage/companies", {}, coverage.companies(city)
     yield "coverage/vacuum", {}, coverage.vacuum(city)
+    yield "coverage/cross_appointment", {}, coverage.cross_appointment(city)
     breaches = coverage.breaches(city)
     for name, rules in COMPLIANCE_RULES.items():
         rows = breaches[breaches["rule"].isin(rules)].sort_values(["subject", "detail"])
