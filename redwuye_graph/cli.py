@@ -16,7 +16,7 @@ from tqdm import tqdm
 from redwuye_graph.errors import StoreError, ValidationError
 from redwuye_graph.generate import PRESETS, generate
 from redwuye_graph.outcomes import HEADLINE, SENSITIVITY_OUTCOMES, check_outcomes, describe
-from redwuye_graph.rosters import FORMATS, export, read_csv, read_json, write_csv
+from redwuye_graph.rosters import FORMATS, export, write_csv
 from redwuye_graph.store import DEFAULT_URI, open_store
 
 __all__ = ["app"]
@@ -89,27 +89,43 @@ def generate_cmd(
                    f"relationships in {time.perf_counter() - started:.1f} s -> {out}")
 
 
+_MODE_NOTE = {"check": "", "merge": " (merged)", "replace": " (replacing what it held)"}
+
+
 @app.command("load")
 def load_cmd(
-    source: Annotated[Path, typer.Argument(help="Roster directory (CSV) or .json file.")],
+    source: Annotated[Path, typer.Argument(
+        help="Roster: a CSV directory, or a .json or .graphml file.")],
     store: StoreOpt = DEFAULT_URI,
+    replace: Annotated[bool, typer.Option(
+        "--replace", help="Make the store exactly this roster (what it held before and the "
+        "roster does not name is removed); all or nothing.")] = False,
+    merge: Annotated[bool, typer.Option(
+        "--merge", help="MERGE into what the store holds: nodes and relationships the "
+        "roster names are added or overwritten, nothing is removed.")] = False,
 ) -> None:
-    """Validate rosters and load them into a store (MERGE: safe to rerun).
+    """Validate a roster and load it into a store.
 
-    Example: redwuye load build/district --store embedded:build/district.rdb
+    By default a roster that disagrees with what the store holds about its nodes is
+    refused, naming the ids that differ; --replace or --merge say what to do instead.
+
+    Example: redwuye load build/district --store embedded:build/district.rdb --replace
     """
+    from redwuye_graph.rosters import read_roster
+    from redwuye_graph.store import LoadMode
+
     with _errors():
-        if not source.exists():
-            raise FileNotFoundError(f"{source} does not exist; give a roster directory or "
-                                    ".json file written by 'redwuye generate' or 'export'")
-        city = read_json(source) if source.suffix == ".json" else read_csv(source)
+        if replace and merge:
+            raise ValueError("give --replace or --merge, not both")
+        mode = LoadMode.REPLACE if replace else LoadMode.MERGE if merge else LoadMode.CHECK
+        city = read_roster(source)
         total = len(city) + city.graph.number_of_edges()
         with open_store(store) as db:
             bar, update = _progress(total, "loading")
             with bar:
-                report = db.load(city, progress=update)
+                report = db.load(city, progress=update, mode=mode)
         typer.echo(f"loaded {report.nodes:,} nodes and {report.relationships:,} relationships "
-                   f"into {store} in {report.seconds:.1f} s")
+                   f"into {store} in {report.seconds:.1f} s{_MODE_NOTE[mode]}")
 
 
 @app.command("export")

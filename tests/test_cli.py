@@ -7,7 +7,7 @@ from typer.testing import CliRunner
 
 from redwuye_graph.cli import app
 from redwuye_graph.generate import generate
-from redwuye_graph.rosters import read_csv, read_json
+from redwuye_graph.rosters import read_csv, read_json, read_roster
 
 runner = CliRunner()
 
@@ -47,7 +47,7 @@ def test_bad_rosters_give_every_problem_and_no_traceback(tmp_path: Path) -> None
     store = f"embedded:{tmp_path / 'city.rdb'}"
     result = runner.invoke(app, ["load", str(roster), "--store", store])
     assert result.exit_code == 1
-    assert ("nodes/Estate.csv, row 3, field 'households:int': 'many' is not of type int"
+    assert ("nodes/Estate.csv, row 3, field 'households:int': 'many' is not a whole number"
             in result.output)
     assert "nodes/Estate.csv, row 4, field 'id:ID': missing id" in result.output
     assert "Traceback" not in result.output
@@ -76,3 +76,34 @@ def test_reading_a_missing_embedded_store_is_an_error(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert f"error: no store at {missing}; create one with 'redwuye load" in result.output
     assert not missing.exists()
+
+
+def test_load_modes_and_every_export_loads_back(tmp_path: Path) -> None:
+    roster = tmp_path / "roster"
+    store = f"embedded:{tmp_path / 'city.rdb'}"
+    runner.invoke(app, ["generate", "--preset", "tiny", "--seed", "3", "--out", str(roster)])
+    assert runner.invoke(app, ["load", str(roster), "--store", store]).exit_code == 0
+    estates = roster / "nodes" / "Estate.csv"
+    lines = estates.read_text(encoding="utf-8").splitlines()
+    first = lines[1].split(",")
+    first[2] = str(int(first[2]) + 1)
+    lines[1] = ",".join(first)
+    estates.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    refused = runner.invoke(app, ["load", str(roster), "--store", store])
+    assert refused.exit_code == 1
+    assert f"{first[0]}: households" in refused.output and "--replace" in refused.output
+    both = runner.invoke(app, ["load", str(roster), "--store", store, "--replace", "--merge"])
+    assert both.exit_code == 1 and "not both" in both.output
+    replaced = runner.invoke(app, ["load", str(roster), "--store", store, "--replace"])
+    assert replaced.exit_code == 0, replaced.output
+    assert "replacing what it held" in replaced.output
+    expected = read_roster(roster)
+    for fmt, name in (("csv", "back"), ("json", "back.json"), ("graphml", "back.graphml")):
+        out = tmp_path / name
+        result = runner.invoke(app, ["export", "--store", store, "--format", fmt,
+                                     "--out", str(out)])
+        assert result.exit_code == 0, result.output
+        assert read_roster(out) == expected, fmt
+        again = runner.invoke(app, ["load", str(out), "--store", store])
+        assert again.exit_code == 0, (fmt, again.output)
