@@ -13,7 +13,11 @@ from enum import StrEnum
 
 __all__ = [
     "BODY_KINDS",
+    "INT64_MAX",
+    "INT64_MIN",
     "LEVEL_RANK",
+    "MAX_ID_CHARS",
+    "MAX_TEXT_CHARS",
     "MEMBER_ROLES",
     "NODE_SPECS",
     "REL_SPECS",
@@ -25,6 +29,7 @@ __all__ = [
     "PropType",
     "RelSpec",
     "RelType",
+    "bounds_table",
 ]
 
 
@@ -88,6 +93,13 @@ class RelType(StrEnum):
     OBSERVED_AT = "OBSERVED_AT"
 
 
+#: Integers the stores hold exactly (both keep 64-bit signed integers).
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+#: Longest id, and longest other text value, in characters.
+MAX_ID_CHARS = 100
+MAX_TEXT_CHARS = 1000
+
+
 class PropType(StrEnum):
     """Property value types, named as in the neo4j-admin import header."""
 
@@ -140,8 +152,10 @@ class CreditGrade(StrEnum):
 class NodeSpec:
     """Properties of one label: name -> type; ``required`` must be present and non-empty.
 
-    ``choices`` restricts string properties to a fixed vocabulary, ``minimum`` bounds
-    numeric properties from below.
+    ``choices`` restricts string properties to a fixed vocabulary; ``minimum`` and
+    ``maximum`` bound every numeric property (both are required for each, see
+    :func:`bounds_table`); ``at_most`` caps a property by another one of the same node
+    (party members on staff by staff).
     """
 
     label: Label
@@ -149,6 +163,8 @@ class NodeSpec:
     required: frozenset[str] = frozenset({"id", "name"})
     choices: dict[str, frozenset[str]] = field(default_factory=dict)
     minimum: dict[str, float] = field(default_factory=dict)
+    maximum: dict[str, float] = field(default_factory=dict)
+    at_most: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -158,6 +174,7 @@ class RelSpec:
     ``one_per_source``: each source node has at most one relationship of this type.
     ``required_for``: labels whose nodes must have one such outgoing relationship.
     ``required_props``: relationship properties that must be present.
+    ``minimum`` / ``maximum``: bounds of numeric properties, as on :class:`NodeSpec`.
     """
 
     type: RelType
@@ -166,6 +183,8 @@ class RelSpec:
     one_per_source: bool = False
     required_for: frozenset[Label] = frozenset()
     required_props: frozenset[str] = frozenset()
+    minimum: dict[str, float] = field(default_factory=dict)
+    maximum: dict[str, float] = field(default_factory=dict)
 
     @property
     def sources(self) -> frozenset[Label]:
@@ -194,6 +213,7 @@ NODE_SPECS: dict[Label, NodeSpec] = {
              "fee_level": PropType.FLOAT},
             required=frozenset({"id", "name", "households", "old", "fee_level"}),
             minimum={"households": 0, "fee_level": 0.0},
+            maximum={"households": 100_000, "fee_level": 100.0},
         ),
         NodeSpec(
             _L.PROPERTY_COMPANY,
@@ -202,6 +222,8 @@ NODE_SPECS: dict[Label, NodeSpec] = {
              "star_rating": PropType.INT},
             choices={"credit_grade": frozenset(CreditGrade)},
             minimum={"staff": 0, "party_members_on_staff": 0, "star_rating": 0},
+            maximum={"staff": 1_000_000, "party_members_on_staff": 1_000_000, "star_rating": 5},
+            at_most={"party_members_on_staff": "staff"},
         ),
         NodeSpec(_L.PROJECT, dict(_BASE)),
         NodeSpec(_L.OWNERS_COMMITTEE, dict(_BASE)),
@@ -228,6 +250,8 @@ NODE_SPECS: dict[Label, NodeSpec] = {
              "source": PropType.STRING, "date": PropType.STRING},
             required=frozenset({"id", "period", "source"}),
             minimum={"fee_collection": 0.0, "complaints": 0, "resolved": 0},
+            maximum={"fee_collection": 1.0, "complaints": 10_000_000, "resolved": 10_000_000},
+            at_most={"resolved": "complaints"},
         ),
     )
 }
@@ -292,7 +316,8 @@ REL_SPECS: dict[RelType, RelSpec] = {
         RelSpec(RelType.QUALITY_SUPERVISOR_OF, _pairs({_L.PERSON}, {_L.PROJECT})),
         RelSpec(RelType.CO_BUILDS_WITH, _pairs({_L.RESIDENT_UNIT}, {_L.COMMUNITY}),
                 props={"resource_hours": PropType.INT},
-                required_props=frozenset({"resource_hours"})),
+                required_props=frozenset({"resource_hours"}),
+                minimum={"resource_hours": 0}, maximum={"resource_hours": 10_000}),
         RelSpec(RelType.BRANCH_OF, _pairs({_L.PROPERTY_COMPANY}, {_L.PROPERTY_COMPANY}),
                 one_per_source=True),
         RelSpec(RelType.OFFICE_OF, _pairs({_L.OFFICE}, {_L.PROPERTY_COMPANY}),
@@ -306,3 +331,24 @@ REL_SPECS: dict[RelType, RelSpec] = {
                 one_per_source=True, required_for=frozenset({_L.OBSERVATION})),
     )
 }
+
+
+def _number(value: float) -> str:
+    return f"{value:,}" if isinstance(value, int) else f"{value:g}"
+
+
+def bounds_table() -> str:
+    """The bounds of every numeric property, as the markdown table in ``docs/schema.md``."""
+    lines = ["| property | of | type | from | to |", "|---|---|---|---|---|"]
+    specs: list[tuple[str, dict[str, PropType], dict[str, float], dict[str, float],
+                      dict[str, str]]] = [
+        (str(n.label), n.props, n.minimum, n.maximum, n.at_most) for n in NODE_SPECS.values()]
+    specs += [(str(r.type), r.props, r.minimum, r.maximum, {}) for r in REL_SPECS.values()]
+    for owner, props, low, high, at_most in specs:
+        for prop, ptype in props.items():
+            if ptype in (PropType.INT, PropType.FLOAT):
+                top = _number(high[prop])
+                if prop in at_most:
+                    top += f", and at most `{at_most[prop]}`"
+                lines.append(f"| `{prop}` | {owner} | {ptype} | {_number(low[prop])} | {top} |")
+    return "\n".join(lines)
