@@ -555,7 +555,8 @@ def breaches_cmd(
         "--fail-on-breach", help=f"Exit with status {BREACHES_FOUND} when there is any breach "
         "(a CI gate).")] = False,
 ) -> None:
-    """Every compliance breach, one row each with the rule it breaks.
+    """Every compliance breach, one row each with the rule it breaks; then how many cases
+    of each rule the roster does not record enough to decide (not breaches).
 
     Example: redwuye breaches --store embedded:city.rdb --format csv --fail-on-breach
     """
@@ -567,13 +568,18 @@ def breaches_cmd(
         _check_format(fmt)
         with open_store(store, must_exist=True) as db:
             tables = run_group(db, "compliance", {"min_party_members": min_party_members})
+            unknown = run_group(db, "compliance", {"min_party_members": min_party_members,
+                                                   "unrecorded": True})
     frame = pd.concat(tables.values(), ignore_index=True).sort_values(
         ["rule", "subject", "detail"], kind="stable")
     _emit(frame.reset_index(drop=True), fmt)
     if fmt == "table":
         counts = frame.groupby("rule").size()
+        unrecorded = pd.concat(unknown.values(), ignore_index=True).groupby("rule").size()
         typer.echo("\n" + "\n".join(f"{n:>7,}  {rule}" for rule, n in counts.items())
-                   + f"\n{len(frame):>7,}  breaches")
+                   + f"\n{len(frame):>7,}  breaches"
+                   + "".join(f"\n{n:>7,}  not recorded: {rule}"
+                             for rule, n in unrecorded.items()))
     if fail_on_breach and len(frame):
         typer.echo(f"{len(frame):,} breach(es)", err=True)
         raise typer.Exit(BREACHES_FOUND)

@@ -196,7 +196,7 @@ def _summary_row(level: str, area: str, name: str, communities: list[str],
     return {
         "level": level, "area": area, "name": name,
         "communities": len(communities), "estates": n_estates,
-        "households": sum(e["households"] for e in estates),
+        "households": sum(e["households"] or 0 for e in estates),
         "companies": len(companies), "companies_party_org": len(party_org),
         "companies_instructor_only": len(instructor_only),
         "companies_neither": len(companies) - len(party_org) - len(instructor_only),
@@ -232,10 +232,11 @@ def companies(city: CityGraph) -> pd.DataFrame:
         party_org, instructor = posts["company_party_org"], posts["company_instructor"]
         estates = {e for j in projects for e in _served_estates(city, j)}
         rows.append({
-            "company": company, "name": props["name"], "staff": props["staff"],
-            "party_members_on_staff": props["party_members_on_staff"],
-            "blacklisted": props["blacklisted"], **posts,
-            "status": "party_org" if party_org else "instructor" if instructor else "neither",
+            "company": company, "name": props["name"], "staff": props.get("staff"),
+            "party_members_on_staff": props.get("party_members_on_staff"),
+            "blacklisted": props.get("blacklisted"), **posts,
+            "status": "party_org" if party_org else "instructor" if instructor
+            else "unrecorded" if props.get("partial") else "neither",
             "projects": len(projects), "estates": len(estates),
         })
     return _frame(rows, COMPANY_COLUMNS)
@@ -262,44 +263,71 @@ def _breach(rule: str, label: Label, subject: str, city: CityGraph, community: s
             "name": city.props(subject)["name"], "community": community, "detail": detail}
 
 
-def breaches(city: CityGraph, min_party_members: int = 3) -> pd.DataFrame:
+def _partial(city: CityGraph, node: str) -> bool:
+    return bool(city.props(node).get("partial"))
+
+
+def _number(value: int | None) -> str:
+    return "an unrecorded number of" if value is None else str(value)
+
+
+def breaches(city: CityGraph, min_party_members: int = 3, unrecorded: bool = False
+             ) -> pd.DataFrame:
     """Every compliance breach, one row each, sorted by rule, subject and detail.
 
-    Oracle of the ``compliance/`` queries: each query gives the rows of its rule(s).
+    A breach needs evidence: with ``unrecorded`` the rows are instead the cases the
+    roster does not record enough to decide (a ``partial`` body missing the link, or an
+    empty value the rule needs). Oracle of the ``compliance/`` queries: each query gives
+    the rows of its rule(s).
     """
     rows: list[dict[str, Any]] = []
+
+    def add(verdict: bool | None, rule: str, label: Label, subject: str,
+            community: str | None, detail: str) -> None:
+        """``verdict``: True a breach, None not recorded, False neither."""
+        if (verdict is True and not unrecorded) or (verdict is None and unrecorded):
+            rows.append(_breach(rule, label, subject, city, community, detail))
+
     company = Label.PROPERTY_COMPANY
     for f, _, props in city.nodes(company):
-        members = props["party_members_on_staff"]
+        members = props.get("party_members_on_staff")
         posts = company_posts(city, f)
-        has_org = posts["company_party_org"]
-        if members >= min_party_members and not has_org:
-            rows.append(_breach("company-qualifies-without-party-org", company, f, city, None,
-                                f"{members} party members on staff and no party organisation"))
-        if not has_org and not posts["company_instructor"]:
-            rows.append(_breach("company-without-party-org-or-instructor", company, f, city, None,
-                                f"{members} party members on staff, no party organisation "
-                                "and no instructor"))
-        if props["blacklisted"]:
-            for j in city.out(f, RelType.OPERATES):
-                for e in _served_estates(city, j):
-                    rows.append(_breach("blacklisted-company-serving", company, f, city,
-                                        _community(city, e),
-                                        f"serves estate {e} through project {j}"))
-    rows += _affiliation_breaches(city)
+        has_org, partial = posts["company_party_org"], _partial(city, f)
+        qualifies = (False if has_org else None if members is None
+                     else (None if partial else True) if members >= min_party_members
+                     else False)
+        add(qualifies, "company-qualifies-without-party-org", company, f, None,
+            f"{_number(members)} party members on staff and no party organisation")
+        neither = not has_org and not posts["company_instructor"]
+        add((None if partial else True) if neither else False,
+            "company-without-party-org-or-instructor", company, f, None,
+            f"{_number(members)} party members on staff, no party organisation "
+            "and no instructor")
+        blacklisted = props.get("blacklisted")
+        for j in city.out(f, RelType.OPERATES):
+            for e in _served_estates(city, j):
+                add(blacklisted, "blacklisted-company-serving", company, f,
+                    _community(city, e), f"serves estate {e} through project {j}")
+    for verdict, g, detail in _affiliation_verdicts(city):
+        rule = "party-org-unaffiliated" if detail is None else "party-org-misaffiliated"
+        add(verdict, rule, Label.PARTY_ORG, g, None,
+            detail or "affiliated to no party organisation")
     for o, _, _ in city.nodes(Label.OWNERS_COMMITTEE):
         estate = city.out(o, RelType.COMMITTEE_OF)[0]
         seats = city.into(o, RelType.MEMBER_OF)
-        if not any(city.props(p).get("party_member") for p in seats):
-            rows.append(_breach("owners-committee-without-party-member", Label.OWNERS_COMMITTEE,
-                                o, city, _community(city, estate),
-                                f"estate {estate}: {len(seats)} members, none a party member"))
+        known = [city.props(p).get("party_member") for p in seats]
+        verdict = (False if any(known) else
+                   None if None in known or _partial(city, o) else True)
+        none = "recorded as a party member" if unrecorded else "a party member"
+        add(verdict, "owners-committee-without-party-member", Label.OWNERS_COMMITTEE, o,
+            _community(city, estate), f"estate {estate}: {len(seats)} members, none {none}")
     for row in estate_coverage(city).to_dict("records"):
         if not row["has_company"] and not row["interim_managed"]:
-            rows.append(_breach("vacuum-without-interim-management", Label.ESTATE,
-                                row["estate"], city, row["community"],
-                                f"{row['households']} households without a serving company "
-                                "or interim management"))
+            add(None if _partial(city, row["estate"]) else True,
+                "vacuum-without-interim-management", Label.ESTATE, row["estate"],
+                row["community"],
+                f"{_number(city.props(row['estate']).get('households'))} households without a "
+                "serving company or interim management")
     rows.sort(key=lambda r: (r["rule"], r["subject"], r["detail"]))
     return _frame(rows, BREACH_COLUMNS)
 
@@ -322,34 +350,42 @@ def _places(city: CityGraph, estates: Iterable[str]) -> set[str]:
     return out
 
 
-def _affiliation_breaches(city: CityGraph) -> list[dict[str, Any]]:
-    rows = []
+def _allowed_parents(city: CityGraph, host: str) -> set[str] | None:
+    """Hosts whose party organisation a party organisation of ``host`` may be affiliated
+    to (None: the rule does not apply to ``host``)."""
+    label = city.label(host)
+    if label is Label.PROPERTY_COMPANY:
+        allowed = {host, *city.out(host, RelType.BRANCH_OF)}
+        for street in city.out(host, RelType.REGISTERED_IN):
+            allowed |= {street, *city.into(street, RelType.IN_STREET)}
+        projects = city.out(host, RelType.OPERATES)
+    elif label is Label.OFFICE:
+        allowed = {host, *city.out(host, RelType.OFFICE_OF)}
+        projects = city.out(host, RelType.RUNS)
+    elif label is Label.PROJECT:
+        allowed = {host, *city.into(host, RelType.OPERATES)}
+        projects = [host]
+    else:
+        return None
+    return allowed | _places(city, [e for j in projects for e in _served_estates(city, j)])
+
+
+def _affiliation_verdicts(city: CityGraph) -> list[tuple[bool | None, str, str | None]]:
+    """(verdict, organisation, misaffiliation detail or None when unaffiliated)."""
+    out: list[tuple[bool | None, str, str | None]] = []
     for g, _, _ in city.nodes(Label.PARTY_ORG):
-        host = city.out(g, RelType.PARTY_ORG_OF)[0]
-        if city.label(host) is Label.PROPERTY_COMPANY:
-            allowed = set()
-            for street in city.out(host, RelType.REGISTERED_IN):
-                allowed |= {street, *city.into(street, RelType.IN_STREET)}
-            served = [e for j in city.out(host, RelType.OPERATES)
-                      for e in _served_estates(city, j)]
-            allowed |= _places(city, served)
-        elif city.label(host) is Label.PROJECT:
-            allowed = set(city.into(host, RelType.OPERATES))
-            allowed |= _places(city, _served_estates(city, host))
-        else:
+        allowed = _allowed_parents(city, city.out(g, RelType.PARTY_ORG_OF)[0])
+        if allowed is None:
             continue
-        parents = [p for p in city.out(g, RelType.AFFILIATED_TO)
-                   if city.label(p) is Label.PARTY_ORG]
+        parents = city.out(g, RelType.AFFILIATED_TO)
         if not parents:
-            rows.append(_breach("party-org-unaffiliated", Label.PARTY_ORG, g, city, None,
-                                "affiliated to no party organisation"))
+            out.append((None if _partial(city, g) else True, g, None))
             continue
         parent_host = city.out(parents[0], RelType.PARTY_ORG_OF)[0]
         if parent_host not in allowed:
-            rows.append(_breach("party-org-misaffiliated", Label.PARTY_ORG, g, city, None,
-                                f"affiliated to {parents[0]}, the party organisation of "
-                                f"{parent_host}"))
-    return rows
+            out.append((True, g, f"affiliated to {parents[0]}, the party organisation of "
+                                 f"{parent_host}"))
+    return out
 
 
 def _network_bodies(city: CityGraph, community: str) -> set[str]:

@@ -14,7 +14,8 @@ Definitions (``community`` is the estate's community):
   ``PropertyCompany`` that ``OPERATES`` it (an estate has at most one in generated
   cities; with several, the first by id is used); an estate whose project has no
   operating company has no serving company;
-- *company party organisation*: a ``PartyOrg`` that is ``PARTY_ORG_OF`` the company;
+- *company party organisation*: a ``PartyOrg`` that is ``PARTY_ORG_OF`` the company or,
+  built jointly with it, ``CO_HOSTED_BY`` it;
   *company instructor*: an ``INSTRUCTOR_OF`` the company or any of its projects;
 - ``secretary_instructor``: the serving project's instructor is the community party
   secretary;
@@ -96,11 +97,13 @@ def _community_facts(city: CityGraph, comm: str) -> dict[str, Any]:
 
 
 def company_posts(city: CityGraph, company: str) -> dict[str, bool]:
-    """A company's ``company_party_org`` (a ``PartyOrg`` is ``PARTY_ORG_OF`` it) and
-    ``company_instructor`` (an ``INSTRUCTOR_OF`` it or any of its projects): the one
-    definition, used by the linkage table, the coverage oracle and the breaches."""
+    """A company's ``company_party_org`` (a ``PartyOrg`` is ``PARTY_ORG_OF`` it or, a
+    joint organisation, ``CO_HOSTED_BY`` it) and ``company_instructor`` (an
+    ``INSTRUCTOR_OF`` it or any of its projects): the one definition, used by the linkage
+    table, the coverage oracle and the breaches."""
     return {
-        "company_party_org": _hosted_org(city, company) is not None,
+        "company_party_org": _hosted_org(city, company) is not None
+        or bool(city.into(company, RelType.CO_HOSTED_BY)),
         "company_instructor": bool(city.into(company, RelType.INSTRUCTOR_OF)) or any(
             city.into(p, RelType.INSTRUCTOR_OF) for p in city.out(company, RelType.OPERATES)),
     }
@@ -141,9 +144,9 @@ def estate_rows(city: CityGraph, estates: Iterable[str]) -> list[dict[str, Any]]
             "community": comm,
             "street": c["street"],
             "district": c["district"],
-            "households": props["households"],
-            "old": props["old"],
-            "fee_level": props["fee_level"],
+            "households": props.get("households"),
+            "old": props.get("old"),
+            "fee_level": props.get("fee_level"),
             "project": project,
             "company": company,
             "credit_grade": co.get("credit_grade"),

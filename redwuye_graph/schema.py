@@ -8,7 +8,7 @@ property, relationship type, role and enum value.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 __all__ = [
@@ -199,8 +199,13 @@ def _pairs(sources: set[Label], targets: set[Label]) -> frozenset[tuple[Label, L
 _BASE = {"id": PropType.STRING, "name": PropType.STRING}
 _L = Label
 
+#: Every label's ``partial`` flag: true when the roster records only some of the body's
+#: posts and links (a hand roster from a partial source); a rule that needs a missing
+#: link or an empty value then counts the body as not recorded, never as a breach.
+_PARTIAL = {"partial": PropType.BOOLEAN}
+
 NODE_SPECS: dict[Label, NodeSpec] = {
-    spec.label: spec
+    spec.label: replace(spec, props={**spec.props, **_PARTIAL})
     for spec in (
         NodeSpec(_L.DISTRICT, dict(_BASE)),
         NodeSpec(_L.STREET, dict(_BASE)),
@@ -211,7 +216,6 @@ NODE_SPECS: dict[Label, NodeSpec] = {
             _L.ESTATE,
             {**_BASE, "households": PropType.INT, "old": PropType.BOOLEAN,
              "fee_level": PropType.FLOAT},
-            required=frozenset({"id", "name", "households", "old", "fee_level"}),
             minimum={"households": 0, "fee_level": 0.0},
             maximum={"households": 100_000, "fee_level": 100.0},
         ),
@@ -246,9 +250,10 @@ NODE_SPECS: dict[Label, NodeSpec] = {
         NodeSpec(
             _L.OBSERVATION,
             {**_BASE, "period": PropType.STRING, "fee_collection": PropType.FLOAT,
-             "complaints": PropType.INT, "resolved": PropType.INT,
-             "source": PropType.STRING, "date": PropType.STRING},
+             "fee_collection_bound": PropType.STRING, "complaints": PropType.INT,
+             "resolved": PropType.INT, "source": PropType.STRING, "date": PropType.STRING},
             required=frozenset({"id", "period", "source"}),
+            choices={"fee_collection_bound": frozenset({"below", "above"})},
             minimum={"fee_collection": 0.0, "complaints": 0, "resolved": 0},
             maximum={"fee_collection": 1.0, "complaints": 10_000_000, "resolved": 10_000_000},
             at_most={"resolved": "complaints"},

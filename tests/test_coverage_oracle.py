@@ -37,6 +37,10 @@ def _pick(draw: st.DrawFn, items: list[str]) -> str:
     return items[draw(st.integers(0, len(items) - 1))]
 
 
+#: A body's ``partial`` flag: true, false or (mostly) not given.
+_partial = st.sampled_from([None, None, True, False])
+
+
 @st.composite
 def wild_cities(draw: st.DrawFn) -> CityGraph:
     """A small valid CityGraph with irregular structure."""
@@ -56,8 +60,9 @@ def wild_cities(draw: st.DrawFn) -> CityGraph:
         city.add_node(Label.COMMUNITY, c, name=f"community {c}")
         city.add_rel(RelType.IN_STREET, c, _pick(draw, streets))
     for e in estates:
-        city.add_node(Label.ESTATE, e, name=f"estate {e}", households=draw(st.integers(0, 900)),
-                      old=draw(st.booleans()), fee_level=1.5)
+        city.add_node(Label.ESTATE, e, name=f"estate {e}",
+                      households=draw(st.none() | st.integers(0, 900)),
+                      old=draw(st.booleans()), fee_level=1.5, partial=draw(_partial))
         city.add_rel(RelType.IN_COMMUNITY, e, _pick(draw, communities))
     committees = []
     for i, c in enumerate(draw(st.lists(st.sampled_from(communities), max_size=5))):
@@ -73,9 +78,10 @@ def wild_cities(draw: st.DrawFn) -> CityGraph:
     for f in companies:
         staff = draw(st.integers(0, 30))
         city.add_node(Label.PROPERTY_COMPANY, f, name=f"company {f}", staff=staff,
-                      party_members_on_staff=draw(st.integers(0, 6)),
-                      credit_grade=str(CreditGrade.A), blacklisted=draw(st.booleans()),
-                      star_rating=0)
+                      party_members_on_staff=draw(st.none() | st.integers(0, min(6, staff))),
+                      credit_grade=str(CreditGrade.A),
+                      blacklisted=draw(st.sampled_from([True, False, None])),
+                      star_rating=0, partial=draw(_partial))
         city.add_rel(RelType.REGISTERED_IN, f, _pick(draw, streets))
     for f in companies[1:]:
         if draw(st.booleans()):  # a branch company (分公司) of an earlier one
@@ -100,14 +106,15 @@ def wild_cities(draw: st.DrawFn) -> CityGraph:
     owners = []
     for i, e in enumerate(draw(st.lists(st.sampled_from(estates), max_size=6)) if estates else ()):
         o = f"O{i:02d}"
-        city.add_node(Label.OWNERS_COMMITTEE, o, name=f"oc {o}")
+        city.add_node(Label.OWNERS_COMMITTEE, o, name=f"oc {o}", partial=draw(_partial))
         city.add_rel(RelType.COMMITTEE_OF, o, e)
         owners.append(o)
     hosts = streets + communities + companies + projects + owners + offices
     orgs = _ids("G", draw(st.integers(0, 9)))
     for g in orgs:
         city.add_node(Label.PARTY_ORG, g, name=f"org {g}",
-                      level=str(draw(st.sampled_from(list(PartyOrgLevel)))))
+                      level=str(draw(st.sampled_from(list(PartyOrgLevel)))),
+                      partial=draw(_partial))
         city.add_rel(RelType.PARTY_ORG_OF, g, _pick(draw, hosts))
         for co_host in draw(st.sets(st.sampled_from(hosts), max_size=2)):
             city.add_rel(RelType.CO_HOSTED_BY, g, co_host)  # a joint organisation
@@ -177,10 +184,11 @@ def expected_tables(city: CityGraph) -> Iterator[tuple[str, dict[str, Any], pd.D
     yield "coverage/companies", {}, coverage.companies(city)
     yield "coverage/vacuum", {}, coverage.vacuum(city)
     yield "coverage/cross_appointment", {}, coverage.cross_appointment(city)
-    breaches = coverage.breaches(city)
-    for name, rules in COMPLIANCE_RULES.items():
-        rows = breaches[breaches["rule"].isin(rules)].sort_values(["subject", "detail"])
-        yield name, {}, rows.reset_index(drop=True)
+    for unrecorded in (False, True):
+        breaches = coverage.breaches(city, unrecorded=unrecorded)
+        for name, rules in COMPLIANCE_RULES.items():
+            rows = breaches[breaches["rule"].isin(rules)].sort_values(["subject", "detail"])
+            yield name, {"unrecorded": unrecorded}, rows.reset_index(drop=True)
     for community in sorted(n for n, _, _ in city.nodes(Label.COMMUNITY))[:2]:
         yield ("analysis/brokers", {"community": community},
                coverage.brokers(city, community))

@@ -48,7 +48,7 @@ WITH fid,
 OPTIONAL MATCH (f:PropertyCompany {id: fid})
 WITH served, f,
      [(f)<-[m4:MEMBER_OF]-(p4:Person) WHERE m4.role = 'head' | p4.id] AS heads,
-     size([(f)<-[:PARTY_ORG_OF]-(g5:PartyOrg) | g5.id]) > 0 AS company_party_org,
+     size([(f)<-[:PARTY_ORG_OF|CO_HOSTED_BY]-(g5:PartyOrg) | g5.id]) > 0 AS company_party_org,
      size([(f)<-[:INSTRUCTOR_OF]-(p6:Person) | p6.id])
        + size([(f)-[:OPERATES]->(:Project)<-[:INSTRUCTOR_OF]-(p7:Person) | p7.id]) > 0
        AS company_instructor
