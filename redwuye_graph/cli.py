@@ -476,6 +476,23 @@ def show_cmd(
 # -- coverage, breaches and the Cypher library ------------------------------------------------
 # Commands over the named queries in cypher/ (redwuye_graph/queries.py).
 
+#: Query parameters and options that name a node by id, and the node's label.
+_ID_PARAMS = {"district": "District", "street": "Street", "community": "Community",
+              "estate": "Estate", "company": "PropertyCompany", "project": "Project",
+              "person": "Person"}
+
+
+def _check_ids(db: Any, params: dict[str, Any]) -> None:
+    """ValueError (exit 1) for a parameter naming a node by an id the store does not hold."""
+    from redwuye_graph.schema import Label
+
+    for key, value in params.items():
+        if key in _ID_PARAMS and isinstance(value, str):
+            problem = db.unknown_id(Label(_ID_PARAMS[key]), value)
+            if problem is not None:
+                raise ValueError(f"{key}: {problem}")
+
+
 _COVERAGE_LEVELS = ("estate", "community", "street", "district", "city", "all")
 #: Columns the table format shows for roll-ups with many rows (csv and json show all).
 _SUMMARY_BRIEF = ["level", "area", "name", "estates", "households", "tripartite_share",
@@ -529,6 +546,7 @@ def coverage_cmd(
             raise ValueError(f"unknown level {level!r}; choose one of "
                              f"{', '.join(_COVERAGE_LEVELS)}")
         with open_store(store, must_exist=True) as db:
+            _check_ids(db, {"district": district})
             if level == "estate":
                 frame = run_query(db, "coverage/estate", {"district": district})
             else:
@@ -600,8 +618,9 @@ def query_cmd(
             if not sep or not key:
                 raise ValueError(f"--param {item!r} is not NAME=VALUE (e.g. --param level=city)")
             params[key.strip()] = value
-        bind(get_query(name), params)  # check before opening the store
+        bound = bind(get_query(name), params)  # check before opening the store
         with open_store(store, must_exist=True) as db:
+            _check_ids(db, {k: v for k, v in bound.items() if k in params})
             frame = run_query(db, name, params)
         _emit(frame, fmt)
 
