@@ -262,10 +262,13 @@ class _CsvFiles:
     def __init__(self, root: Path, builder: _Builder):
         self.root = root
         self.b = builder
+        self._names: dict[Path, str] = {}
 
     def name(self, path: Path) -> str:
         """The file's name relative to the roster directory, as problems show it."""
-        return path.relative_to(self.root).as_posix()
+        if path not in self._names:
+            self._names[path] = path.relative_to(self.root).as_posix()
+        return self._names[path]
 
     def text(self, path: Path) -> tuple[str, bool] | None:
         """The file's text (undecodable bytes replaced) and whether it decoded cleanly."""
