@@ -236,7 +236,9 @@ def _policies(sc: Scenario) -> str:
         values = "; ".join(f"{name} = {_fmt(value)} {cls.PARAMS[name].unit}"
                            for name, value in policy.values.items()) or "(none)"
         rows.append({"policy": cls.kind, "what": cls.summary,
-                     f"from day ({START_DAY.unit})": policy.start_day, "parameters": values})
+                     f"from day ({START_DAY.unit})": policy.start_day,
+                     "until day": "" if policy.end_day is None else policy.end_day,
+                     "roll-out (days)": policy.rollout_days, "parameters": values})
     return _html_table(pd.DataFrame(rows))
 
 
