@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 import json
+from importlib import metadata
 from pathlib import Path
 
 from typer.testing import CliRunner
 
 from redwuye_graph.cli import app
+from redwuye_graph.errors import StoreError
 from redwuye_graph.generate import generate
 from redwuye_graph.rosters import read_csv, read_json
 
@@ -15,7 +17,7 @@ runner = CliRunner()
 def test_generate_load_stats_export(tmp_path: Path) -> None:
     roster = tmp_path / "roster"
     store = f"embedded:{tmp_path / 'city.rdb'}"
-    result = runner.invoke(app, ["generate", "--preset", "tiny", "--seed", "2", "--out",
+    result = runner.invoke(app, ["generate", "--preset", "tiny", "--graph-seed", "2", "--out",
                                  str(roster)])
     assert result.exit_code == 0, result.output
     assert read_csv(roster) == generate("tiny", seed=2)
@@ -25,9 +27,20 @@ def test_generate_load_stats_export(tmp_path: Path) -> None:
     city = generate("tiny", seed=2)
     assert f"loaded {len(city)} nodes" in result.output
 
+    counts = generate("tiny", seed=2).counts()
+    result = runner.invoke(app, ["stats", "--store", store, "--format", "json"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    assert {(r["kind"], r["name"]): r["count"] for r in rows} == {
+        (kind, name): n for kind, table in counts.items() for name, n in table.items()}
+    result = runner.invoke(app, ["stats", "--store", store, "--format", "csv"])
+    assert result.stdout.splitlines()[0] == "kind,name,count"
+    assert len(result.stdout.splitlines()) == 1 + len(rows)
+    # the old spelling still works, with a warning
     result = runner.invoke(app, ["stats", "--store", store, "--json"])
     assert result.exit_code == 0, result.output
-    assert json.loads(result.output) == generate("tiny", seed=2).counts()
+    assert json.loads(result.stdout) == counts
+    assert "--json is deprecated; use --format json" in result.stderr
 
     out = tmp_path / "back.json"
     result = runner.invoke(app, ["export", "--store", store, "--format", "json", "--out",
@@ -38,7 +51,7 @@ def test_generate_load_stats_export(tmp_path: Path) -> None:
 
 def test_bad_rosters_give_every_problem_and_no_traceback(tmp_path: Path) -> None:
     roster = tmp_path / "roster"
-    runner.invoke(app, ["generate", "--out", str(roster)])
+    runner.invoke(app, ["generate", "--preset", "tiny", "--out", str(roster)])
     estates = roster / "nodes" / "Estate.csv"
     lines = estates.read_text(encoding="utf-8").splitlines()
     lines[2] = lines[2].replace(lines[2].split(",")[2], "many", 1)
@@ -76,3 +89,48 @@ def test_reading_a_missing_embedded_store_is_an_error(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert f"error: no store at {missing}; create one with 'redwuye load" in result.output
     assert not missing.exists()
+
+
+def test_global_options_come_anywhere(tmp_path: Path) -> None:
+    missing = f"embedded:{tmp_path / 'typo.rdb'}"
+    for args in (["--debug", "stats", "--store", missing], ["stats", "--store", missing,
+                                                            "--debug"]):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 1
+        assert isinstance(result.exception, StoreError)  # --debug lets it through
+    result = runner.invoke(app, ["stats", "--store", missing])
+    assert result.exit_code == 1 and not isinstance(result.exception, StoreError)
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0
+    assert result.stdout.startswith(f"redwuye-graph {metadata.version('redwuye-graph')}")
+
+
+def test_old_spellings_warn_and_still_work(tmp_path: Path) -> None:
+    roster = tmp_path / "roster"
+    result = runner.invoke(app, ["generate", "--preset", "tiny", "--seed", "2", "--out",
+                                 str(roster)])
+    assert result.exit_code == 0, result.output
+    assert "generate --seed is deprecated; use --graph-seed" in result.stderr
+    assert read_csv(roster) == generate("tiny", seed=2)
+
+
+def test_help_shows_readable_metavars() -> None:
+    for command in (["query"], ["simulate"], ["breaches"], ["neo4j", "start"], []):
+        text = runner.invoke(app, [*command, "--help"], env={"COLUMNS": "120"}).stdout
+        assert "<" not in text and "list[" not in text, text
+    text = runner.invoke(app, ["query", "--help"], env={"COLUMNS": "120"}).stdout
+    assert "NAME=VALUE" in text and "URI" in text and "table|csv|json" in text
+    assert "--install-completion" in runner.invoke(app, ["--help"]).stdout
+
+
+def test_every_data_command_takes_format() -> None:
+    for command in ("stats", "coverage", "breaches", "query", "queries", "compare", "show",
+                    "simulate", "sensitivity", "calibrate", "discover"):
+        text = runner.invoke(app, [command, "--help"], env={"COLUMNS": "120"}).stdout
+        assert "--format" in text, command
+
+
+def test_compare_names_a_folder_that_is_not_a_result(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["compare", str(tmp_path / "a"), str(tmp_path / "b")])
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"error: {tmp_path / 'a'}: no manifest.json")
