@@ -462,8 +462,7 @@ def _attribution(a: Path, b: Path, channels: str | None, method: str, permutatio
     sa, sb = rerun(ma)[0], rerun(mb)[0]
     pairs = ({(g, s) for g in ma["graph_seeds"] for s in ma["seeds"]}
              & {(g, s) for g in mb["graph_seeds"] for s in mb["seeds"]})
-    bar, update = _progress(0, "attribution")
-    bar.unit = "run"
+    bar, update = _progress(0, "attribution", "run")
 
     def plan(total: int) -> None:
         bar.total = total
@@ -480,18 +479,26 @@ def _names(text: str | None) -> list[str] | None:
     return None if text is None else [n.strip() for n in text.split(",") if n.strip()]
 
 
-@app.command("channels")
-def channels_cmd() -> None:
-    """List the mechanisms 'compare --attribute' can switch off, and how.
+@_command("channels")
+def channels_cmd(fmt: FormatOpt = "table") -> None:
+    """List the mechanisms 'compare --attribute' can switch off: name, meaning and how.
 
     Example: redwuye channels
     """
+    import pandas as pd
+
     from redwuye_graph.experiments.attribution import CHANNELS
 
-    for ch in CHANNELS.values():
-        off = [f"{k}={v}" for k, v in ch.overrides.items()]
-        off += [f"without policy {kind}" for kind in ch.policies]
-        typer.echo(f"{ch.name:<22} {ch.meaning}\n{'':<22} off: {', '.join(off)}")
+    with _errors():
+        _check_format(fmt)
+        rows = pd.DataFrame([{"channel": ch.name, "meaning": ch.meaning, "off": ", ".join(
+            [f"{k}={v}" for k, v in ch.overrides.items()]
+            + [f"without policy {kind}" for kind in ch.policies])} for ch in CHANNELS.values()])
+    if fmt != "table":
+        _emit(rows, fmt)
+        return
+    for row in rows.itertuples():
+        typer.echo(f"{row.channel:<22} {row.meaning}\n{'':<22} off: {row.off}")
 
 
 def _interval(low: float, high: float) -> str:
