@@ -24,6 +24,7 @@ import os
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -143,6 +144,8 @@ class _Builder:
         #: Relationship types whose source could not be read at all.
         self.lost_types: set[RelType] = set()
         self.incomplete: set[tuple[str, RelType]] = set()
+        #: Column headers of each file by property (``households`` -> ``households:int``).
+        self.headers: dict[str, dict[str, str]] = {}
         self._suggested = 0
 
     def problem(self, where: str, row: int | None, field: str | None, message: str) -> None:
@@ -235,7 +238,9 @@ class _Builder:
         def incomplete(node_id: str, rtype: RelType) -> bool:
             return rtype in self.lost_types or (node_id, rtype) in self.incomplete
 
-        problems = self.problems + self.city.validate(incomplete)
+        problems = self.problems + [
+            replace(p, field=self.headers.get(p.where, {}).get(p.field, p.field)) if p.field
+            else p for p in self.city.validate(incomplete)]
         if problems:
             raise ValidationError(problems)
         return self.city
@@ -330,6 +335,7 @@ class _CsvFiles:
                 ok = False
             else:
                 cols[i] = (prop, props[prop])
+                self.b.headers.setdefault(name, {})[prop] = col
         for col in (c for c in required if c not in first):
             self.b.problem(name, 1, col, "required column is missing")
             ok = False
