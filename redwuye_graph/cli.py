@@ -173,7 +173,7 @@ _MODE_NOTE = {"check": "", "merge": " (merged)", "replace": " (replacing what it
 @_command("load")
 def load_cmd(
     source: Annotated[Path, typer.Argument(
-        help="Roster: a CSV directory, or a .json or .graphml file.")],
+        help="Roster: a CSV directory, or a .json, .graphml or .xlsx file.")],
     store: StoreOpt = DEFAULT_URI,
     replace: Annotated[bool, typer.Option(
         "--replace", help="Make the store exactly this roster (what it held before and the "
@@ -204,6 +204,26 @@ def load_cmd(
                 report = db.load(city, progress=update, mode=mode)
         typer.echo(f"loaded {report.nodes:,} nodes and {report.relationships:,} relationships "
                    f"into {store} in {report.seconds:.1f} s{_MODE_NOTE[mode]}")
+
+
+@_command("template")
+def template_cmd(
+    out: Annotated[Path, typer.Option("--out", help="The workbook to write (.xlsx).")],
+) -> None:
+    """Write an empty roster workbook to fill in: one sheet per kind of body and of link,
+    Chinese and English headers, drop-down lists of allowed values.
+
+    Example: redwuye template --out roster.xlsx   (fill it in, then: redwuye load roster.xlsx)
+    """
+    from redwuye_graph.workbook import write_xlsx
+
+    with _errors():
+        if out.suffix.lower() != ".xlsx":
+            raise ValueError(f"--out {out} must end in .xlsx")
+        if out.is_dir():
+            raise ValueError(f"--out {out} is a folder; give a file name ending in .xlsx")
+        write_xlsx(None, out)
+        typer.echo(f"wrote the roster template -> {out}")
 
 
 @_command("export")
@@ -390,24 +410,50 @@ def compare_cmd(
     report: Annotated[Path | None, typer.Option(
         "--report", help="Also write this HTML page: a chart of the differences with their "
         "intervals and every table (self-contained, to mail).")] = None,
+    attribute: Annotated[bool, typer.Option(
+        "--attribute", help="Also split each outcome's gain by mechanism: run both "
+        "scenarios again on the same run pairs with channels switched off (one at a time "
+        "and Shapley); see docs/experiments.md.")] = False,
+    channels: Annotated[str | None, typer.Option(
+        "--channels", help="With --attribute: comma-separated channels (default: all; "
+        "'redwuye channels' lists them).")] = None,
+    method: Annotated[str, typer.Option(
+        "--method", help="With --attribute: both, one_at_a_time or shapley.")] = "both",
+    permutations: Annotated[int, typer.Option(
+        "--permutations", min=1, help="With --attribute: sampled orders for Shapley when "
+        "more than 5 channels are in play.")] = 8,
+    outcomes: Annotated[str | None, typer.Option(
+        "--outcomes", help="With --attribute: comma-separated outcomes (default: the "
+        "headline ones).")] = None,
+    executor: ExecutorOpt = "serial",
+    workers: WorkersOpt = None,
 ) -> None:
     """Paired differences b - a per outcome with 95% intervals: city, linkage groups
-    (day-0 cohorts of the base city) and districts.
+    (day-0 cohorts of the base city) and districts; with --attribute, what each mechanism
+    carries of them.
 
-    Example: redwuye compare build/baseline build/all_linkage --report build/compare.html
+    Example: redwuye compare build/baseline build/all_linkage --attribute --executor local \
+    --report build/compare.html
     """
     from redwuye_graph.experiments.compare import paired_comparison
 
     with _errors():
         _check_format(fmt)
         result = paired_comparison(a, b, different_cities=different_cities)
+        split = None
+        if attribute:
+            if not result.same_cities:
+                raise ValueError("--attribute needs the same base cities (it reruns the "
+                                 "scenarios on them); drop --different-cities")
+            split = _attribution(a, b, channels, method, permutations, outcomes, executor,
+                                 workers)
         if report is not None:
             from redwuye_graph.report import write_comparison_report
 
-            page = write_comparison_report(result, a, b, report)
+            page = write_comparison_report(result, a, b, report, attribution=split)
             typer.echo(f"report -> {page}", err=True)
         if fmt != "table":
-            _emit(result.table, fmt)
+            _emit(result.table if split is None else split.table, fmt)
             return
         typer.echo(f"a = {result.a} ({a}), b = {result.b} ({b})")
         typer.echo(result.describe())
@@ -426,6 +472,69 @@ def compare_cmd(
                 cols.insert(0, "unit")
             typer.echo(view[cols].to_string(index=False,
                                             float_format=lambda v: f"{v:,.3f}"))
+        if split is not None:
+            typer.echo(f"\nattribution: {split.describe()}")
+            for outcome in split.table["outcome"].unique():
+                wide = split.wide(str(outcome))
+                view = wide[["part"]].copy()
+                for how in split.table["method"].unique():
+                    view[str(how)] = wide[f"{how}_value"]
+                    view[f"{how} interval"] = [_interval(lo, hi) for lo, hi in zip(
+                        wide[f"{how}_low"], wide[f"{how}_high"], strict=True)]
+                    view[f"{how} share"] = [f"{v:.0%}" if v == v else "" for v in
+                                            wide[f"{how}_share"]]
+                typer.echo(f"\n{outcome}:")
+                typer.echo(view.to_string(index=False, float_format=lambda v: f"{v:,.3f}"))
+
+
+def _attribution(a: Path, b: Path, channels: str | None, method: str, permutations: int,
+                 outcomes: str | None, executor: str, workers: int | None) -> Any:
+    """The attribution of folder ``b``'s gain over ``a`` on the run pairs both ran."""
+    from redwuye_graph.experiments import make_executor
+    from redwuye_graph.experiments.attribution import attribute
+    from redwuye_graph.provenance import read_manifest, rerun
+
+    ma, mb = read_manifest(a), read_manifest(b)
+    sa, sb = rerun(ma)[0], rerun(mb)[0]
+    pairs = ({(g, s) for g in ma["graph_seeds"] for s in ma["seeds"]}
+             & {(g, s) for g in mb["graph_seeds"] for s in mb["seeds"]})
+    bar, update = _progress(0, "attribution", "run")
+
+    def plan(total: int) -> None:
+        bar.total = total
+        bar.refresh()
+
+    with make_executor(executor, workers) as ex, bar:
+        return attribute(sa, sb, channels=_names(channels), method=method,
+                         permutations=permutations,
+                         outcomes=_names(outcomes) or HEADLINE, pairs=pairs, executor=ex,
+                         progress=update, on_plan=plan)
+
+
+def _names(text: str | None) -> list[str] | None:
+    return None if text is None else [n.strip() for n in text.split(",") if n.strip()]
+
+
+@_command("channels")
+def channels_cmd(fmt: FormatOpt = "table") -> None:
+    """List the mechanisms 'compare --attribute' can switch off: name, meaning and how.
+
+    Example: redwuye channels
+    """
+    import pandas as pd
+
+    from redwuye_graph.experiments.attribution import CHANNELS
+
+    with _errors():
+        _check_format(fmt)
+        rows = pd.DataFrame([{"channel": ch.name, "meaning": ch.meaning, "off": ", ".join(
+            [f"{k}={v}" for k, v in ch.overrides.items()]
+            + [f"without policy {kind}" for kind in ch.policies])} for ch in CHANNELS.values()])
+    if fmt != "table":
+        _emit(rows, fmt)
+        return
+    for row in rows.itertuples():
+        typer.echo(f"{row.channel:<22} {row.meaning}\n{'':<22} off: {row.off}")
 
 
 def _interval(low: float, high: float) -> str:
@@ -475,6 +584,23 @@ def show_cmd(
 
 # -- coverage, breaches and the Cypher library ------------------------------------------------
 # Commands over the named queries in cypher/ (redwuye_graph/queries.py).
+
+#: Query parameters and options that name a node by id, and the node's label.
+_ID_PARAMS = {"district": "District", "street": "Street", "community": "Community",
+              "estate": "Estate", "company": "PropertyCompany", "project": "Project",
+              "person": "Person"}
+
+
+def _check_ids(db: Any, params: dict[str, Any]) -> None:
+    """ValueError (exit 1) for a parameter naming a node by an id the store does not hold."""
+    from redwuye_graph.schema import Label
+
+    for key, value in params.items():
+        if key in _ID_PARAMS and isinstance(value, str):
+            problem = db.unknown_id(Label(_ID_PARAMS[key]), value)
+            if problem is not None:
+                raise ValueError(f"{key}: {problem}")
+
 
 _COVERAGE_LEVELS = ("estate", "community", "street", "district", "city", "all")
 #: Columns the table format shows for roll-ups with many rows (csv and json show all).
@@ -529,6 +655,7 @@ def coverage_cmd(
             raise ValueError(f"unknown level {level!r}; choose one of "
                              f"{', '.join(_COVERAGE_LEVELS)}")
         with open_store(store, must_exist=True) as db:
+            _check_ids(db, {"district": district})
             if level == "estate":
                 frame = run_query(db, "coverage/estate", {"district": district})
             else:
@@ -606,8 +733,9 @@ def query_cmd(
             if not sep or not key:
                 raise ValueError(f"--param {item!r} is not NAME=VALUE (e.g. --param level=city)")
             params[key.strip()] = value
-        bind(get_query(name), params)  # check before opening the store
+        bound = bind(get_query(name), params)  # check before opening the store
         with open_store(store, must_exist=True) as db:
+            _check_ids(db, {k: v for k, v in bound.items() if k in params})
             frame = run_query(db, name, params)
         _emit(frame, fmt)
 

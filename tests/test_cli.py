@@ -10,6 +10,7 @@ from redwuye_graph.cli import app
 from redwuye_graph.errors import StoreError
 from redwuye_graph.generate import generate
 from redwuye_graph.rosters import read_csv, read_json, read_roster
+from redwuye_graph.store import open_store
 
 runner = CliRunner()
 
@@ -165,3 +166,27 @@ def test_load_modes_and_every_export_loads_back(tmp_path: Path) -> None:
         assert read_roster(out) == expected, fmt
         again = runner.invoke(app, ["load", str(out), "--store", store])
         assert again.exit_code == 0, (fmt, again.output)
+
+
+def test_an_unknown_id_in_a_parameter_or_filter_is_an_error(tmp_path: Path) -> None:
+    store = f"embedded:{tmp_path / 'city.rdb'}"
+    city = generate("tiny", seed=4)
+    with open_store(store) as db:
+        db.load(city)
+    community = next(n for n, _, _ in city.nodes("Community"))
+    name = city.props(community)["name"]
+    result = runner.invoke(app, ["query", "analysis/brokers", "--store", store,
+                                 "--param", f"community={name}"])
+    assert result.exit_code == 1
+    assert f"that is the name of {community}: give its id" in result.output
+    result = runner.invoke(app, ["query", "analysis/brokers", "--store", store,
+                                 "--param", f"community={community[:-1]}9"])
+    assert result.exit_code == 1 and "did you mean C0000" in result.output
+    district = next(n for n, _, _ in city.nodes("District"))
+    result = runner.invoke(app, ["coverage", "--store", store, "--district",
+                                 city.props(district)["name"]])
+    assert result.exit_code == 1
+    assert f"no District with id {city.props(district)['name']!r}" in result.output
+    ok = runner.invoke(app, ["query", "analysis/brokers", "--store", store,
+                             "--param", f"community={community}"])
+    assert ok.exit_code == 0, ok.output

@@ -8,6 +8,7 @@ from :mod:`redwuye_graph.schema`, never from user input; every value is a parame
 
 from __future__ import annotations
 
+import difflib
 import time
 from abc import ABC, abstractmethod
 from collections import defaultdict
@@ -247,6 +248,27 @@ class GraphStore(ABC):
                                 "RETURN a.id AS start, b.id AS end, properties(r) AS p"):
                 city.add_rel(rtype, row["start"], row["end"], **dict(row["p"]))
         return city
+
+    def unknown_id(self, label: Label, node_id: str) -> str | None:
+        """None if a ``label`` node has id ``node_id``; else why not, with the node a
+        person probably meant (``did you mean C00012 路砦社区?``)."""
+        if self.run(f"MATCH (n:{label} {{id: $id}}) RETURN count(n) AS n", {"id": node_id}
+                    )[0]["n"]:
+            return None
+        rows = self.run(f"MATCH (n:{label}) RETURN n.id AS id, n.name AS name")
+        message = f"no {label} with id {node_id!r}"
+        named = sorted(r["id"] for r in rows if r["name"] == node_id)
+        if named:
+            return f"{message}; that is the name of {', '.join(named[:3])}: give its id"
+        by_name = {r["name"]: r["id"] for r in rows if isinstance(r["name"], str)}
+        names = {r["id"]: r["name"] for r in rows}
+        close = difflib.get_close_matches(node_id, list(names), n=1, cutoff=0.6)
+        if not close:
+            close = [by_name[n] for n in difflib.get_close_matches(node_id, list(by_name), n=1,
+                                                                   cutoff=0.5)]
+        if close:
+            return f"{message}; did you mean {close[0]} {names[close[0]]}?"
+        return f"{message} ({len(rows):,} in the store)"
 
     def stats(self) -> dict[str, dict[str, int]]:
         """Counts per node label and relationship type, zeros included."""
