@@ -5,15 +5,18 @@ queries are tested against it and the simulation reads each estate's links from 
 
 Definitions (``community`` is the estate's community):
 
+- *community party organisation*: the highest-level ``PartyOrg`` that is
+  ``PARTY_ORG_OF`` the community (:data:`~redwuye_graph.schema.LEVEL_RANK`; between
+  organisations of one level, the smallest id), e.g. 路砦社区's 党总支 rather than one
+  of the three 党支部 under it;
 - *two-committee member*: a person who is ``MEMBER_OF`` the community's residents'
-  committee or the community's party organisation (the ``PartyOrg`` that is
-  ``PARTY_ORG_OF`` the community);
+  committee or the community party organisation;
 - *community party secretary*: ``MEMBER_OF`` that party organisation with role
   ``secretary``;
-- *serving project / company*: the ``Project`` that ``SERVES`` the estate and the
-  ``PropertyCompany`` that ``OPERATES`` it (an estate has at most one in generated
-  cities; with several, the first by id is used); an estate whose project has no
-  operating company has no serving company;
+- *serving project / company*: a ``Project`` that ``SERVES`` the estate and has a
+  ``PropertyCompany`` that ``OPERATES`` it (with several, the smallest id of each); an
+  estate none of whose projects has an operator has no serving company (a vacuum), and
+  its project is then the smallest-id one, if any;
 - *company party organisation*: a ``PartyOrg`` that is ``PARTY_ORG_OF`` the company or,
   built jointly with it, ``CO_HOSTED_BY`` it;
   *company instructor*: an ``INSTRUCTOR_OF`` the company or any of its projects;
@@ -23,10 +26,12 @@ Definitions (``community`` is the estate's community):
   two-committee member;
 - ``head_on_regional_committee``: a ``head`` of the serving company is ``MEMBER_OF`` the
   community's regional party committee;
-- ``owners_on_regional_committee``: a member of the estate's owners' committee is
-  ``MEMBER_OF`` that regional party committee;
-- ``community_member_on_owners_committee``: a two-committee member sits on the estate's
-  owners' committee;
+- *owners' committees*: every ``OwnersCommittee`` ``COMMITTEE_OF`` the estate counts
+  (``owners_committee`` names the smallest id; sizes and party members are summed);
+- ``owners_on_regional_committee``: a member of one of the estate's owners' committees
+  is ``MEMBER_OF`` that regional party committee;
+- ``community_member_on_owners_committee``: a two-committee member sits on one of the
+  estate's owners' committees;
 - **tripartite linkage**: the estate has a serving company and an owners' committee,
   ``community_member_on_owners_committee`` holds (residents' committee ↔ owners'
   committee), and at least one of ``secretary_instructor``, ``quality_supervisor`` or
@@ -50,7 +55,7 @@ from typing import Any
 import pandas as pd
 
 from redwuye_graph.citygraph import CityGraph
-from redwuye_graph.schema import Label, RelType
+from redwuye_graph.schema import LEVEL_RANK, Label, RelType
 
 __all__ = ["LINKAGE_COLUMNS", "company_posts", "estate_linkage", "estate_rows"]
 
@@ -81,8 +86,25 @@ def _hosted_org(city: CityGraph, host: str) -> str | None:
     return orgs[0] if orgs else None
 
 
+def _community_org(city: CityGraph, comm: str) -> str | None:
+    """The community party organisation: the highest-level one it hosts, then by id."""
+    orgs = sorted(city.into(comm, RelType.PARTY_ORG_OF),
+                  key=lambda g: (LEVEL_RANK[city.props(g)["level"]], g))
+    return orgs[0] if orgs else None
+
+
+def _serving(city: CityGraph, estate: str) -> tuple[str | None, str | None]:
+    """The estate's serving project and company (see the module docstring)."""
+    projects = sorted(city.into(estate, RelType.SERVES))
+    for project in projects:
+        operators = sorted(city.into(project, RelType.OPERATES))
+        if operators:
+            return project, operators[0]
+    return (projects[0] if projects else None), None
+
+
 def _community_facts(city: CityGraph, comm: str) -> dict[str, Any]:
-    org = _hosted_org(city, comm)
+    org = _community_org(city, comm)
     rc = city.committee(comm, Label.RESIDENTS_COMMITTEE)
     rpc = city.committee(comm, Label.REGIONAL_PARTY_COMMITTEE)
     street = city.out(comm, RelType.IN_STREET)[0]
@@ -128,15 +150,14 @@ def estate_rows(city: CityGraph, estates: Iterable[str]) -> list[dict[str, Any]]
         if comm not in communities:
             communities[comm] = _community_facts(city, comm)
         c = communities[comm]
-        projects = sorted(city.into(estate, RelType.SERVES))
-        project = projects[0] if projects else None
-        operators = sorted(city.into(project, RelType.OPERATES)) if project else []
-        company = operators[0] if operators else None
+        project, company = _serving(city, estate)
         if company is not None and company not in companies:
             companies[company] = _company_facts(city, company)
         co = companies[company] if company else {}
-        oc = city.committee(estate, Label.OWNERS_COMMITTEE)
-        oc_members = city.members(oc) if oc else set()
+        ocs = sorted(city.into(estate, RelType.COMMITTEE_OF))
+        oc = ocs[0] if ocs else None
+        seats = [p for o in ocs for p in city.members(o)]
+        oc_members = set(seats)
         instructors = set(city.into(project, RelType.INSTRUCTOR_OF)) if project else set()
         supervisors = set(city.into(project, RelType.QUALITY_SUPERVISOR_OF)) if project else set()
         row: dict[str, Any] = {
@@ -155,9 +176,9 @@ def estate_rows(city: CityGraph, estates: Iterable[str]) -> list[dict[str, Any]]
             "staff": co.get("staff"),
             "party_members_on_staff": co.get("party_members_on_staff"),
             "owners_committee": oc,
-            "owners_committee_size": len(oc_members),
+            "owners_committee_size": len(seats),
             "owners_committee_party_members": sum(
-                bool(city.props(p).get("party_member")) for p in oc_members),
+                bool(city.props(p).get("party_member")) for p in seats),
             "has_company": company is not None,
             "company_party_org": bool(co.get("company_party_org", False)),
             "company_instructor": bool(co.get("company_instructor", False)),

@@ -60,7 +60,8 @@ def test_rel_to_unknown_node_is_refused() -> None:
 
 def test_tables_and_networkx_round_trip(tiny_city: CityGraph) -> None:
     nodes, rels = tiny_city.to_tables()
-    assert set(nodes[Label.ESTATE].columns) == {"id", "name", "households", "old", "fee_level"}
+    assert set(nodes[Label.ESTATE].columns) == {"id", "name", "households", "old", "fee_level",
+                                                 "partial"}
     assert CityGraph.from_tables(nodes, rels) == tiny_city
     g = tiny_city.to_networkx()
     assert isinstance(g, nx.MultiDiGraph)

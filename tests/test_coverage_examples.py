@@ -173,3 +173,36 @@ def test_affiliation_network_brokers_and_cores() -> None:
         {"person_a": "V", "person_b": "W", "shared": 1}]
     with pytest.raises(ValueError, match="'E1' is not a community"):
         coverage.affiliation_network(CITY, "E1")
+
+
+def test_definitions_follow_meaning_not_id_spelling(embedded: GraphStore) -> None:
+    """The community secretary is the highest-level organisation's, whatever the ids; an
+    estate is vacant only when no project of it has an operator; every owners' committee
+    of an estate counts."""
+    city = example_city()
+    # a branch with a smaller id than the community's committee GC, its secretary X
+    city.add_node(Label.PARTY_ORG, "GA", name="branch", level=str(PartyOrgLevel.BRANCH))
+    city.add_rel(RelType.PARTY_ORG_OF, "GA", "C")
+    city.add_node(Label.PERSON, "X", name="X", party_member=True)
+    city.add_rel(RelType.MEMBER_OF, "X", "GA", role="secretary")
+    # E2: an operator-less project J0 and a served project J2 (ids after and before)
+    for project in ("J0", "J2"):
+        city.add_node(Label.PROJECT, project, name=project)
+        city.add_rel(RelType.SERVES, project, "E2")
+    city.add_rel(RelType.OPERATES, "F1", "J2")
+    city.add_rel(RelType.INSTRUCTOR_OF, "S", "J2")
+    # E2's owners' committees: O2 (nobody from the community), O3 (the director S)
+    for oc in ("O2", "O3"):
+        city.add_node(Label.OWNERS_COMMITTEE, oc, name=oc)
+        city.add_rel(RelType.COMMITTEE_OF, oc, "E2")
+    city.add_rel(RelType.MEMBER_OF, "V", "O2", role="chair")
+    city.add_rel(RelType.MEMBER_OF, "S", "O3", role="member")
+    city.check()
+    want = {"project": "J2", "company": "F1", "has_company": True,
+            "secretary_instructor": True, "owners_committee": "O2",
+            "owners_committee_size": 2, "community_member_on_owners_committee": True}
+    embedded.load(city)
+    for table in (coverage.estate_coverage(city), run_query(embedded, "coverage/estate")):
+        e2 = table.set_index("estate").loc["E2"]
+        assert {k: e2[k] for k in want if k != "estate"} == want
+    assert run_query(embedded, "coverage/vacuum").empty and coverage.vacuum(city).empty

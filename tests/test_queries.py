@@ -65,8 +65,9 @@ def test_bind_fills_defaults_and_converts_text() -> None:
     summary = get_query("coverage/summary")
     assert bind(summary, {"level": "city"}) == {"level": "city", "district": None}
     rule = get_query("compliance/company_without_party_org")
-    assert bind(rule, {}) == {"min_party_members": 3}
-    assert bind(rule, {"min_party_members": "5"}) == {"min_party_members": 5}
+    assert bind(rule, {}) == {"min_party_members": 3, "unrecorded": False}
+    assert bind(rule, {"min_party_members": "5", "unrecorded": "true"}) == {
+        "min_party_members": 5, "unrecorded": True}
 
 
 @pytest.mark.parametrize(("name", "params", "message"), [

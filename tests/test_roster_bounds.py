@@ -223,12 +223,12 @@ def test_a_rejected_relationship_file_or_row_does_not_cascade(roster: Path) -> N
 def test_wrong_kinds_say_what_is_allowed_and_names_point_to_ids(roster: Path) -> None:
     path = roster / "relationships" / "SERVES.csv"
     rows = _table(path)
-    unit = _table(roster / "nodes" / "ResidentUnit.csv")[1][0]
+    community = _table(roster / "nodes" / "Community.csv")[1][0]
     estate_row = _table(roster / "nodes" / "Estate.csv")[1]
-    _save(path, [rows[0], [rows[1][0], unit, rows[1][2]],
+    _save(path, [rows[0], [rows[1][0], community, rows[1][2]],
                  [rows[2][0], estate_row[1], rows[2][2]], *rows[3:]])
     found = "\n".join(_problems(roster))
-    assert f"to ResidentUnit {unit}; it joins Project → Estate" in found
+    assert f"to Community {community}; it joins Project → Estate" in found
     assert f"that is the name of {estate_row[0]} - use the id, not the name" in found
 
 

@@ -7,10 +7,7 @@
 // rule: vacuum-without-interim-management: the estate is in a vacuum as in coverage/vacuum
 //   and nobody INTERIM_MANAGES it. Not recorded instead: the estate is partial.
 MATCH (c:Community)<-[:IN_COMMUNITY]-(e:Estate)
-OPTIONAL MATCH (e)<-[:SERVES]-(j0:Project)
-WITH c, e, min(j0.id) AS jid
-OPTIONAL MATCH (j:Project {id: jid})
-OPTIONAL MATCH (j)<-[:OPERATES]-(f:PropertyCompany)
+OPTIONAL MATCH (e)<-[:SERVES]-(:Project)<-[:OPERATES]-(f:PropertyCompany)
 WITH c, e, count(f) AS operators
 WHERE operators = 0
 OPTIONAL MATCH (e)<-[:INTERIM_MANAGES]-(h)

@@ -26,9 +26,12 @@ MATCH (c:Community)-[:IN_STREET]->(s:Street)-[:IN_DISTRICT]->(d:District)
 WHERE $district IS NULL OR d.id = $district
 OPTIONAL MATCH (c)<-[:PARTY_ORG_OF|COMMITTEE_OF]-(b0)
 WITH c,
-     min(CASE WHEN b0:PartyOrg THEN b0.id END) AS gid,
+     min(CASE WHEN b0:PartyOrg THEN CASE b0.level WHEN 'leading_group' THEN '1'
+           WHEN 'committee' THEN '2' WHEN 'general_branch' THEN '3' WHEN 'branch' THEN '4'
+           ELSE '5' END + b0.id END) AS gkey,
      min(CASE WHEN b0:ResidentsCommittee THEN b0.id END) AS rcid,
      min(CASE WHEN b0:RegionalPartyCommittee THEN b0.id END) AS qid
+WITH c, substring(gkey, 1) AS gid, rcid, qid
 OPTIONAL MATCH (c)<-[:PARTY_ORG_OF|COMMITTEE_OF]-(b1)<-[m1:MEMBER_OF]-(p1:Person)
 WITH c,
      collect(CASE WHEN b1.id = gid OR b1.id = rcid THEN p1.id END) AS two,
@@ -36,10 +39,13 @@ WITH c,
      collect(CASE WHEN b1.id = qid THEN p1.id END) AS regional
 OPTIONAL MATCH (c)<-[:IN_COMMUNITY]-(e:Estate)
 OPTIONAL MATCH (e)<-[r2:SERVES|COMMITTEE_OF|INTERIM_MANAGES]-(x2)
+OPTIONAL MATCH (x2)<-[r2b:OPERATES]-(:PropertyCompany)
 WITH c, two, secretaries, regional, e,
-     min(CASE WHEN type(r2) = 'SERVES' THEN x2.id END) AS jid,
+     min(CASE WHEN type(r2) = 'SERVES'
+           THEN CASE WHEN r2b IS NULL THEN '1' ELSE '0' END + x2.id END) AS jkey,
      min(CASE WHEN type(r2) = 'COMMITTEE_OF' THEN x2.id END) AS oid,
      count(CASE WHEN type(r2) = 'INTERIM_MANAGES' THEN 1 END) > 0 AS interim_managed
+WITH c, two, secretaries, regional, e, substring(jkey, 1) AS jid, oid, interim_managed
 OPTIONAL MATCH (j:Project {id: jid})
 OPTIONAL MATCH (j)<-[r3:OPERATES|INSTRUCTOR_OF|QUALITY_SUPERVISOR_OF]-(x3)
 WITH c, two, secretaries, regional, e, oid, interim_managed, j,
@@ -63,7 +69,8 @@ WITH row[0] AS e, row[1] AS c, row[2] AS j, row[3] AS oid, row[4] AS interim_man
      row[8] AS regional, f, company_party_org, company_instructor,
      any(x IN heads WHERE x IN row[8]) AS head_on_regional_committee
 OPTIONAL MATCH (o:OwnersCommittee {id: oid})
-OPTIONAL MATCH (o)<-[:MEMBER_OF]-(p8:Person)
+OPTIONAL MATCH (e)<-[:COMMITTEE_OF]-(o8:OwnersCommittee)
+OPTIONAL MATCH (o8)<-[:MEMBER_OF]-(p8:Person)
 WITH e, c, j, f, o, interim_managed, secretary_instructor, quality_supervisor, two,
      regional, company_party_org, company_instructor, head_on_regional_committee,
      collect(p8.id) AS owners,

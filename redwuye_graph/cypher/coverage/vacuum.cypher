@@ -3,16 +3,12 @@
 // param: district: string = null - only estates in this district (id)
 // returns: estate, name, community, street, district, households, holder, holder_label
 // rule: an estate is in a vacuum when it has no serving company as defined in
-//   coverage/estate (no project SERVES it, or its first project has no operating
-//   company). One row per body (Street or Community) that INTERIM_MANAGES it; holder
+//   coverage/estate: no project that SERVES it has an operating company. One row per body (Street or Community) that INTERIM_MANAGES it; holder
 //   and holder_label are null when nobody holds it.
 MATCH (c:Community)-[:IN_STREET]->(s:Street)-[:IN_DISTRICT]->(d:District)
 WHERE $district IS NULL OR d.id = $district
 MATCH (c)<-[:IN_COMMUNITY]-(e:Estate)
-OPTIONAL MATCH (e)<-[:SERVES]-(j0:Project)
-WITH c, s, d, e, min(j0.id) AS jid
-OPTIONAL MATCH (j:Project {id: jid})
-OPTIONAL MATCH (j)<-[:OPERATES]-(f:PropertyCompany)
+OPTIONAL MATCH (e)<-[:SERVES]-(:Project)<-[:OPERATES]-(f:PropertyCompany)
 WITH c, s, d, e, count(f) AS operators
 WHERE operators = 0
 OPTIONAL MATCH (e)<-[:INTERIM_MANAGES]-(h)
