@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: install
-	$(BIN)/redwuye generate --preset district --seed 1 --out $(DEMO_DIR)/district
+	$(BIN)/redwuye generate --preset district --graph-seed 1 --out $(DEMO_DIR)/district
 	rm -f $(DEMO_DIR)/district.rdb
 	$(BIN)/redwuye load $(DEMO_DIR)/district --store embedded:$(DEMO_DIR)/district.rdb
 	$(BIN)/redwuye stats --store embedded:$(DEMO_DIR)/district.rdb

@@ -3,42 +3,121 @@
 from __future__ import annotations
 
 import json
+import shlex
 import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from tqdm import tqdm
+from typer.core import TyperCommand, TyperGroup
 
 from redwuye_graph.errors import StoreError, ValidationError
-from redwuye_graph.generate import PRESETS, generate
+from redwuye_graph.generate import DEFAULT_PRESET, PRESETS, generate
 from redwuye_graph.outcomes import HEADLINE, SENSITIVITY_OUTCOMES, check_outcomes, describe
-from redwuye_graph.rosters import FORMATS, export, read_csv, read_json, write_csv
+from redwuye_graph.rosters import FORMATS, export, write_csv
 from redwuye_graph.store import DEFAULT_URI, open_store
 
 __all__ = ["app"]
 
+#: Options of the whole program, accepted before or after the subcommand.
+GLOBAL_FLAGS = ("--debug",)
+#: Metavars for options whose upper-cased name would not say what they take.
+_METAVARS = {"store": "URI", "param": "NAME=VALUE", "fmt": "table|csv|json", "cache": "DIR",
+             "out": "PATH", "report": "FILE"}
+
+
+def _readable(params: list[Any]) -> list[Any]:
+    """Give every parameter a readable metavar (``--store URI``, ``--seeds SEEDS``; flags
+    none), instead of the Python type (``<str>``, ``<bool>``, ``<list[str]>``)."""
+    for p in params:
+        option = hasattr(p, "is_flag")
+        if p.metavar is None:
+            flag = option and (p.is_flag or p.count)
+            p.metavar = "" if flag else _METAVARS.get(p.name or "", (p.name or "").upper())
+        # an argument's name is its metavar already: no second column
+        shown = p.metavar if p.metavar and option else None
+        # typer draws its own type label unless display_type_rich says otherwise
+        p.display_type_rich = lambda ctx, shown=shown: shown
+    return params
+
+
+class _Command(TyperCommand):
+    """A command whose help shows readable metavars."""
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        """The command's parameters, with readable metavars."""
+        return _readable(super().get_params(ctx))
+
+
+class _Group(TyperGroup):
+    """A command group whose global options may come anywhere, whose subcommands show
+    readable metavars."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        """Move the global flags (``--debug``) in front of the subcommand."""
+        end = args.index("--") if "--" in args else len(args)
+        flags = [a for a in args[:end] if a in GLOBAL_FLAGS]
+        rest = [a for a in args[:end] if a not in GLOBAL_FLAGS] + args[end:]
+        return super().parse_args(ctx, flags + rest)
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        """The group's parameters, with readable metavars."""
+        return _readable(super().get_params(ctx))
+
+
+def _version(value: bool) -> None:
+    if value:
+        from redwuye_graph.provenance import code_version
+
+        code = code_version()
+        commit = f", commit {code['git_commit']}" if code.get("git_commit") else ""
+        typer.echo(f"redwuye-graph {code['package']}{commit}")
+        raise typer.Exit()
+
+
 app = typer.Typer(help="Red Property organisation graphs: generate, load, query, simulate.",
-                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+                  no_args_is_help=True, pretty_exceptions_enable=False, cls=_Group)
 neo4j_app = typer.Typer(help="A local Neo4j 5 Community server for tests and trials "
-                             "(needs Java 17 and Maven).", no_args_is_help=True)
+                             "(needs Java 17 and Maven).", no_args_is_help=True, cls=_Group)
 app.add_typer(neo4j_app, name="neo4j")
+_command = partial(app.command, cls=_Command)
+_neo4j_command = partial(neo4j_app.command, cls=_Command)
 
 _state = {"debug": False}
 #: Exit status of ``calibrate`` when no trial meets every target (results are written).
 NOT_FITTED = 3
+#: Exit status of ``breaches --fail-on-breach`` when there is at least one breach.
+BREACHES_FOUND = 4
 
 StoreOpt = Annotated[str, typer.Option("--store", help="Store URI: embedded:PATH, "
                                        "neo4j://HOST:PORT or bolt://HOST:PORT.")]
+FormatOpt = Annotated[str, typer.Option("--format", help="table, csv or json.")]
+_FORMATS = ("table", "csv", "json")
 
 
 @app.callback()
-def _main(debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False
-          ) -> None:
+def _main(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks (before or after "
+                                        "the command).")] = False,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
+) -> None:
     _state["debug"] = debug
+
+
+def _deprecated(old: str, new: str) -> None:
+    """Warn on stderr that an old spelling of an option still works but is going away."""
+    typer.echo(f"warning: {old} is deprecated; use {new}", err=True)
+
+
+def _check_format(fmt: str) -> None:
+    if fmt not in _FORMATS:
+        raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(_FORMATS)}")
 
 
 @contextmanager
@@ -53,8 +132,9 @@ def _errors() -> Iterator[None]:
         raise typer.Exit(1) from None
 
 
-def _progress(total: int, desc: str) -> tuple[tqdm[Any], Callable[[int], None]]:
-    bar: tqdm[Any] = tqdm(total=total, desc=desc, unit="el", disable=None, file=sys.stderr)
+def _progress(total: int, desc: str, unit: str) -> tuple[tqdm[Any], Callable[[int], None]]:
+    bar: tqdm[Any] = tqdm(total=total, desc=desc, unit=unit, unit_scale=True, disable=None,
+                          file=sys.stderr)
 
     def update(n: int) -> None:
         bar.update(n)
@@ -62,57 +142,71 @@ def _progress(total: int, desc: str) -> tuple[tqdm[Any], Callable[[int], None]]:
     return bar, update
 
 
-def _print_counts(counts: dict[str, dict[str, int]]) -> None:
-    for kind, table in counts.items():
-        typer.echo(f"{kind}:")
-        for name, n in table.items():
-            typer.echo(f"  {name:<24} {n:>9,}")
-        typer.echo(f"  {'total':<24} {sum(table.values()):>9,}")
-
-
-@app.command("generate")
+@_command("generate")
 def generate_cmd(
     out: Annotated[Path, typer.Option("--out", help="Roster directory to write.")],
-    preset: Annotated[str, typer.Option("--preset", help=f"One of {', '.join(PRESETS)}.")] = "tiny",
-    seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 0,
+    preset: Annotated[str, typer.Option("--preset", help=f"One of {', '.join(PRESETS)}.")]
+        = DEFAULT_PRESET,
+    graph_seed: Annotated[int, typer.Option("--graph-seed", help="Seed of the city.")] = 0,
+    seed: Annotated[int | None, typer.Option("--seed", hidden=True,
+                                             help="Deprecated: --graph-seed.")] = None,
 ) -> None:
     """Generate a synthetic city and write its rosters (CSV).
 
-    Example: redwuye generate --preset district --seed 1 --out build/district
+    Example: redwuye generate --preset district --graph-seed 1 --out build/district
     """
+    if seed is not None:
+        _deprecated("generate --seed", "--graph-seed")
+        graph_seed = seed
     with _errors():
         started = time.perf_counter()
-        city = generate(preset, seed=seed)
+        city = generate(preset, seed=graph_seed)
         write_csv(city, out)
         n_rels = city.graph.number_of_edges()
-        typer.echo(f"generated {preset} (seed {seed}): {len(city):,} nodes, {n_rels:,} "
-                   f"relationships in {time.perf_counter() - started:.1f} s -> {out}")
+        typer.echo(f"generated {preset} (graph seed {graph_seed}): {len(city):,} nodes, "
+                   f"{n_rels:,} relationships in {time.perf_counter() - started:.1f} s -> {out}")
 
 
-@app.command("load")
+_MODE_NOTE = {"check": "", "merge": " (merged)", "replace": " (replacing what it held)"}
+
+
+@_command("load")
 def load_cmd(
-    source: Annotated[Path, typer.Argument(help="Roster directory (CSV) or .json file.")],
+    source: Annotated[Path, typer.Argument(
+        help="Roster: a CSV directory, or a .json or .graphml file.")],
     store: StoreOpt = DEFAULT_URI,
+    replace: Annotated[bool, typer.Option(
+        "--replace", help="Make the store exactly this roster (what it held before and the "
+        "roster does not name is removed); all or nothing.")] = False,
+    merge: Annotated[bool, typer.Option(
+        "--merge", help="MERGE into what the store holds: nodes and relationships the "
+        "roster names are added or overwritten, nothing is removed.")] = False,
 ) -> None:
-    """Validate rosters and load them into a store (MERGE: safe to rerun).
+    """Validate a roster and load it into a store.
 
-    Example: redwuye load build/district --store embedded:build/district.rdb
+    By default a roster that disagrees with what the store holds about its nodes is
+    refused, naming the ids that differ; --replace or --merge say what to do instead.
+
+    Example: redwuye load build/district --store embedded:build/district.rdb --replace
     """
+    from redwuye_graph.rosters import read_roster
+    from redwuye_graph.store import LoadMode
+
     with _errors():
-        if not source.exists():
-            raise FileNotFoundError(f"{source} does not exist; give a roster directory or "
-                                    ".json file written by 'redwuye generate' or 'export'")
-        city = read_json(source) if source.suffix == ".json" else read_csv(source)
+        if replace and merge:
+            raise ValueError("give --replace or --merge, not both")
+        mode = LoadMode.REPLACE if replace else LoadMode.MERGE if merge else LoadMode.CHECK
+        city = read_roster(source)
         total = len(city) + city.graph.number_of_edges()
         with open_store(store) as db:
-            bar, update = _progress(total, "loading")
+            bar, update = _progress(total, "loading", " rows")
             with bar:
-                report = db.load(city, progress=update)
+                report = db.load(city, progress=update, mode=mode)
         typer.echo(f"loaded {report.nodes:,} nodes and {report.relationships:,} relationships "
-                   f"into {store} in {report.seconds:.1f} s")
+                   f"into {store} in {report.seconds:.1f} s{_MODE_NOTE[mode]}")
 
 
-@app.command("export")
+@_command("export")
 def export_cmd(
     out: Annotated[Path, typer.Option("--out", help="Output directory (csv) or file.")],
     store: StoreOpt = DEFAULT_URI,
@@ -131,48 +225,71 @@ def export_cmd(
         typer.echo(f"exported {len(city):,} nodes as {fmt} -> {out}")
 
 
-@app.command("stats")
+@_command("stats")
 def stats_cmd(
     store: StoreOpt = DEFAULT_URI,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    fmt: FormatOpt = "table",
+    as_json: Annotated[bool, typer.Option("--json", hidden=True,
+                                          help="Deprecated: --format json.")] = False,
 ) -> None:
-    """Counts per node label and relationship type.
+    """Counts per node label and relationship type (csv and json: kind, name, count).
 
-    Example: redwuye stats --store embedded:build/district.rdb
+    Example: redwuye stats --store embedded:build/district.rdb --format csv
     """
-    with _errors(), open_store(store, must_exist=True) as db:
-        counts = db.stats()
+    import pandas as pd
+
+    with _errors():
+        _check_format(fmt)
+        with open_store(store, must_exist=True) as db:
+            counts = db.stats()
     if as_json:
+        _deprecated("stats --json", "--format json (one row per label or type)")
         typer.echo(json.dumps(counts, indent=1))
-    else:
-        _print_counts(counts)
+        return
+    if fmt != "table":
+        _emit(pd.DataFrame([{"kind": kind, "name": name, "count": n}
+                            for kind, table in counts.items() for name, n in table.items()]),
+              fmt)
+        return
+    for kind, table in counts.items():
+        typer.echo(f"{kind}:")
+        for name, n in table.items():
+            typer.echo(f"  {name:<24} {n:>9,}")
+        typer.echo(f"  {'total':<24} {sum(table.values()):>9,}")
 
 
 CacheOpt = Annotated[Path | None, typer.Option("--cache", help="Cache directory "
                      "(default: $REDWUYE_CACHE or .cache/redwuye).")]
 
 
-@neo4j_app.command("start")
+@_neo4j_command("start")
 def neo4j_start(
-    port: Annotated[int, typer.Option("--port", help="Bolt port on 127.0.0.1.")] = 7687,
+    bolt_port: Annotated[int, typer.Option("--bolt-port", help="Bolt port on 127.0.0.1.")]
+        = 7687,
+    port: Annotated[int | None, typer.Option("--port", hidden=True,
+                                             help="Deprecated: --bolt-port.")] = None,
     cache: CacheOpt = None,
 ) -> None:
     """Fetch (once) and start a local Neo4j 5 Community; prints its Bolt URI.
 
-    Example: redwuye neo4j start --port 7687
+    Example: redwuye neo4j start --bolt-port 7687
     """
     from redwuye_graph import neo4j_local
 
+    if port is not None:
+        _deprecated("neo4j start --port", "--bolt-port")
+        bolt_port = port
     with _errors():
         try:
-            server = neo4j_local.start(cache, bolt_port=port, detach=True)
+            server = neo4j_local.start(cache, bolt_port=bolt_port, detach=True)
         except neo4j_local.Neo4jLocalError as exc:
             raise StoreError(str(exc)) from exc
+    where = "" if cache is None else f" --cache {shlex.quote(str(cache))}"
     typer.echo(f"Neo4j running at {server.uri} (pid {server.pid}); "
-               "stop it with 'redwuye neo4j stop'")
+               f"stop it with 'redwuye neo4j stop{where}'")
 
 
-@neo4j_app.command("stop")
+@_neo4j_command("stop")
 def neo4j_stop(cache: CacheOpt = None) -> None:
     """Stop the local Neo4j started by 'redwuye neo4j start'."""
     from redwuye_graph import neo4j_local
@@ -180,7 +297,7 @@ def neo4j_stop(cache: CacheOpt = None) -> None:
     typer.echo("stopped" if neo4j_local.stop(cache) else "not running")
 
 
-@neo4j_app.command("status")
+@_neo4j_command("status")
 def neo4j_status(cache: CacheOpt = None) -> None:
     """Say whether the local Neo4j runs, and where."""
     from redwuye_graph import neo4j_local
@@ -200,7 +317,7 @@ WorkersOpt = Annotated[int | None, typer.Option(
     "--workers", min=1, help="Processes of local or of a dask LocalCluster (default: cores).")]
 
 
-@app.command("simulate")
+@_command("simulate")
 def simulate_cmd(
     scenario: Annotated[Path, typer.Argument(help="Scenario file (simulations/*.toml).")],
     out: Annotated[Path, typer.Option("--out", help="Output directory (Parquet, plot.png, "
@@ -215,6 +332,8 @@ def simulate_cmd(
     report: Annotated[bool, typer.Option("--report", help="Also write OUT/report.html: one "
                                          "self-contained page (plots, parameters, policies, "
                                          "outcome tables) to mail.")] = False,
+    fmt: Annotated[str, typer.Option("--format", help="table (one line), csv or json (the "
+                                     "outcomes of each run, city-wide).")] = "table",
 ) -> None:
     """Run a scenario over base cities × run seeds; write per-day tables (Parquet), a plot
     with bands and OUT/manifest.json (what produced them).
@@ -228,18 +347,24 @@ def simulate_cmd(
     from redwuye_graph.sim.scenario import load_scenario, simulate
 
     with _errors():
+        _check_format(fmt)
         sc = load_scenario(scenario)
         runs = len(sc.graph_seed_list(graph_seeds)) * len(sc.seed_list(seeds))
         started = time.perf_counter()
-        bar, update = _progress(runs, f"simulating {sc.name}")
+        bar, update = _progress(runs, f"simulating {sc.name}", " runs")
         with make_executor(executor, workers) as ex, bar:
-            bar.unit = "run"
             tables = simulate(sc, out, seeds=seeds, graph_seeds=graph_seeds, executor=ex,
                               progress=update)
-        row = tables["summary"].query("group == 'all'").mean(numeric_only=True)
-        typer.echo(f"{sc.name}: {runs} run(s) of {sc.days} days in "
-                   f"{time.perf_counter() - started:.1f} s -> {out}")
-        typer.echo(f"  {describe(row)} (mean of runs)")
+        city_wide = tables["summary"].query("group == 'all'")
+        row = city_wide.mean(numeric_only=True)
+        done = (f"{sc.name}: {runs} run(s) of {sc.days} days in "
+                f"{time.perf_counter() - started:.1f} s -> {out}")
+        if fmt == "table":
+            typer.echo(done)
+            typer.echo(f"  {describe(row)} (mean of runs)")
+        else:
+            typer.echo(done, err=True)
+            _emit(city_wide.drop(columns="group").reset_index(drop=True), fmt)
         if report:
             from redwuye_graph.report import ESTATE_COLUMNS, write_report
 
@@ -248,10 +373,10 @@ def simulate_cmd(
                 tables["estate"] = pd.read_parquet(estate, columns=list(ESTATE_COLUMNS))
             page = write_report(sc, tables, out / "report.html",
                                 seconds=time.perf_counter() - started)
-            typer.echo(f"  report -> {page}")
+            typer.echo(f"  report -> {page}", err=fmt != "table")
 
 
-@app.command("compare")
+@_command("compare")
 def compare_cmd(
     a: Annotated[Path, typer.Argument(help="Result folder of 'redwuye simulate'.")],
     b: Annotated[Path, typer.Argument(help="Another result folder, on the same base cities.")],
@@ -260,30 +385,55 @@ def compare_cmd(
         "difference then mixes the policy with the cities).")] = False,
     districts: Annotated[bool, typer.Option("--districts", help="Also print each "
                                             "district's differences.")] = False,
-    fmt: Annotated[str, typer.Option("--format", help="table, csv or json (all rows).")
-                   ] = "table",
+    fmt: Annotated[str, typer.Option("--format", help="table, csv or json (csv and json: "
+                                     "all rows, districts too).")] = "table",
     report: Annotated[Path | None, typer.Option(
         "--report", help="Also write this HTML page: a chart of the differences with their "
         "intervals and every table (self-contained, to mail).")] = None,
+    attribute: Annotated[bool, typer.Option(
+        "--attribute", help="Also split each outcome's gain by mechanism: run both "
+        "scenarios again on the same run pairs with channels switched off (one at a time "
+        "and Shapley); see docs/experiments.md.")] = False,
+    channels: Annotated[str | None, typer.Option(
+        "--channels", help="With --attribute: comma-separated channels (default: all; "
+        "'redwuye channels' lists them).")] = None,
+    method: Annotated[str, typer.Option(
+        "--method", help="With --attribute: both, one_at_a_time or shapley.")] = "both",
+    permutations: Annotated[int, typer.Option(
+        "--permutations", min=1, help="With --attribute: sampled orders for Shapley when "
+        "more than 5 channels are in play.")] = 8,
+    outcomes: Annotated[str | None, typer.Option(
+        "--outcomes", help="With --attribute: comma-separated outcomes (default: the "
+        "headline ones).")] = None,
+    executor: ExecutorOpt = "serial",
+    workers: WorkersOpt = None,
 ) -> None:
     """Paired differences b - a per outcome with 95% intervals: city, linkage groups
-    (day-0 cohorts of the base city) and districts.
+    (day-0 cohorts of the base city) and districts; with --attribute, what each mechanism
+    carries of them.
 
-    Example: redwuye compare build/baseline build/all_linkage --report build/compare.html
+    Example: redwuye compare build/baseline build/all_linkage --attribute --executor local \
+    --report build/compare.html
     """
     from redwuye_graph.experiments.compare import paired_comparison
 
     with _errors():
-        if fmt not in _FORMATS:
-            raise ValueError(f"--format {fmt!r}: use one of {', '.join(_FORMATS)}")
+        _check_format(fmt)
         result = paired_comparison(a, b, different_cities=different_cities)
+        split = None
+        if attribute:
+            if not result.same_cities:
+                raise ValueError("--attribute needs the same base cities (it reruns the "
+                                 "scenarios on them); drop --different-cities")
+            split = _attribution(a, b, channels, method, permutations, outcomes, executor,
+                                 workers)
         if report is not None:
             from redwuye_graph.report import write_comparison_report
 
-            page = write_comparison_report(result, a, b, report)
+            page = write_comparison_report(result, a, b, report, attribution=split)
             typer.echo(f"report -> {page}", err=True)
         if fmt != "table":
-            _emit(result.table, fmt)
+            _emit(result.table if split is None else split.table, fmt)
             return
         typer.echo(f"a = {result.a} ({a}), b = {result.b} ({b})")
         typer.echo(result.describe())
@@ -302,24 +452,101 @@ def compare_cmd(
                 cols.insert(0, "unit")
             typer.echo(view[cols].to_string(index=False,
                                             float_format=lambda v: f"{v:,.3f}"))
+        if split is not None:
+            typer.echo(f"\nattribution: {split.describe()}")
+            for outcome in split.table["outcome"].unique():
+                wide = split.wide(str(outcome))
+                view = wide[["part"]].copy()
+                for how in split.table["method"].unique():
+                    view[str(how)] = wide[f"{how}_value"]
+                    view[f"{how} interval"] = [_interval(lo, hi) for lo, hi in zip(
+                        wide[f"{how}_low"], wide[f"{how}_high"], strict=True)]
+                    view[f"{how} share"] = [f"{v:.0%}" if v == v else "" for v in
+                                            wide[f"{how}_share"]]
+                typer.echo(f"\n{outcome}:")
+                typer.echo(view.to_string(index=False, float_format=lambda v: f"{v:,.3f}"))
+
+
+def _attribution(a: Path, b: Path, channels: str | None, method: str, permutations: int,
+                 outcomes: str | None, executor: str, workers: int | None) -> Any:
+    """The attribution of folder ``b``'s gain over ``a`` on the run pairs both ran."""
+    from redwuye_graph.experiments import make_executor
+    from redwuye_graph.experiments.attribution import attribute
+    from redwuye_graph.provenance import read_manifest, rerun
+
+    ma, mb = read_manifest(a), read_manifest(b)
+    sa, sb = rerun(ma)[0], rerun(mb)[0]
+    pairs = ({(g, s) for g in ma["graph_seeds"] for s in ma["seeds"]}
+             & {(g, s) for g in mb["graph_seeds"] for s in mb["seeds"]})
+    bar, update = _progress(0, "attribution", "run")
+
+    def plan(total: int) -> None:
+        bar.total = total
+        bar.refresh()
+
+    with make_executor(executor, workers) as ex, bar:
+        return attribute(sa, sb, channels=_names(channels), method=method,
+                         permutations=permutations,
+                         outcomes=_names(outcomes) or HEADLINE, pairs=pairs, executor=ex,
+                         progress=update, on_plan=plan)
+
+
+def _names(text: str | None) -> list[str] | None:
+    return None if text is None else [n.strip() for n in text.split(",") if n.strip()]
+
+
+@_command("channels")
+def channels_cmd(fmt: FormatOpt = "table") -> None:
+    """List the mechanisms 'compare --attribute' can switch off: name, meaning and how.
+
+    Example: redwuye channels
+    """
+    import pandas as pd
+
+    from redwuye_graph.experiments.attribution import CHANNELS
+
+    with _errors():
+        _check_format(fmt)
+        rows = pd.DataFrame([{"channel": ch.name, "meaning": ch.meaning, "off": ", ".join(
+            [f"{k}={v}" for k, v in ch.overrides.items()]
+            + [f"without policy {kind}" for kind in ch.policies])} for ch in CHANNELS.values()])
+    if fmt != "table":
+        _emit(rows, fmt)
+        return
+    for row in rows.itertuples():
+        typer.echo(f"{row.channel:<22} {row.meaning}\n{'':<22} off: {row.off}")
 
 
 def _interval(low: float, high: float) -> str:
     return "n/a (one run)" if low != low else f"[{low:,.3f}, {high:,.3f}]"
 
 
-@app.command("show")
+@_command("show")
 def show_cmd(
     folder: Annotated[Path, typer.Argument(help="Result folder of 'redwuye simulate'.")],
+    fmt: Annotated[str, typer.Option("--format", help="table, csv (key, value) or json (the "
+                                     "manifest).")] = "table",
 ) -> None:
     """Print what produced a result folder (its manifest.json).
 
-    Example: redwuye show build/demo/baseline
+    Example: redwuye show build/demo/baseline --format json
     """
+    import pandas as pd
+
     from redwuye_graph.provenance import read_manifest
 
     with _errors():
+        _check_format(fmt)
         m = read_manifest(folder)
+        if fmt == "json":
+            typer.echo(json.dumps(m, ensure_ascii=False, indent=1))
+            return
+        if fmt == "csv":
+            flat = pd.json_normalize(m, sep=".").iloc[0]
+            _emit(pd.DataFrame({"key": flat.index, "value": [json.dumps(v, ensure_ascii=False)
+                                                              if isinstance(v, list | dict)
+                                                              else v for v in flat]}), "csv")
+            return
         code = m["code"]
         typer.echo(f"{m['scenario']['name']} ({m['scenario']['path']}): {m['days']} days, "
                    f"graph seeds {m['graph_seeds']}, run seeds {m['seeds']}")
@@ -338,8 +565,24 @@ def show_cmd(
 # -- coverage, breaches and the Cypher library ------------------------------------------------
 # Commands over the named queries in cypher/ (redwuye_graph/queries.py).
 
+#: Query parameters and options that name a node by id, and the node's label.
+_ID_PARAMS = {"district": "District", "street": "Street", "community": "Community",
+              "estate": "Estate", "company": "PropertyCompany", "project": "Project",
+              "person": "Person"}
+
+
+def _check_ids(db: Any, params: dict[str, Any]) -> None:
+    """ValueError (exit 1) for a parameter naming a node by an id the store does not hold."""
+    from redwuye_graph.schema import Label
+
+    for key, value in params.items():
+        if key in _ID_PARAMS and isinstance(value, str):
+            problem = db.unknown_id(Label(_ID_PARAMS[key]), value)
+            if problem is not None:
+                raise ValueError(f"{key}: {problem}")
+
+
 _COVERAGE_LEVELS = ("estate", "community", "street", "district", "city", "all")
-_FORMATS = ("table", "csv", "json")
 #: Columns the table format shows for roll-ups with many rows (csv and json show all).
 _SUMMARY_BRIEF = ["level", "area", "name", "estates", "households", "tripartite_share",
                   "secretary_instructor_share", "quality_supervisor_share",
@@ -349,13 +592,10 @@ _ESTATE_BRIEF = ["estate", "name", "community", "households", "company", "owners
                  "secretary_instructor", "quality_supervisor", "head_on_regional_committee",
                  "community_member_on_owners_committee", "tripartite"]
 
-FormatOpt = Annotated[str, typer.Option("--format", help="table, csv or json.")]
-
 
 def _emit(frame: Any, fmt: str, brief: list[str] | None = None) -> None:
     """Print a table as text (wide tables with one to three rows transposed), CSV or JSON."""
-    if fmt not in _FORMATS:
-        raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(_FORMATS)}")
+    _check_format(fmt)
     if fmt == "csv":
         typer.echo(frame.to_csv(index=False), nl=False)
     elif fmt == "json":
@@ -370,7 +610,7 @@ def _emit(frame: Any, fmt: str, brief: list[str] | None = None) -> None:
         typer.echo(shown.to_string(index=False))
 
 
-@app.command("coverage")
+@_command("coverage")
 def coverage_cmd(
     store: StoreOpt = DEFAULT_URI,
     level: Annotated[str, typer.Option(
@@ -395,6 +635,7 @@ def coverage_cmd(
             raise ValueError(f"unknown level {level!r}; choose one of "
                              f"{', '.join(_COVERAGE_LEVELS)}")
         with open_store(store, must_exist=True) as db:
+            _check_ids(db, {"district": district})
             if level == "estate":
                 frame = run_query(db, "coverage/estate", {"district": district})
             else:
@@ -409,7 +650,7 @@ def coverage_cmd(
         _emit(frame, fmt, _ESTATE_BRIEF if level == "estate" else _SUMMARY_BRIEF)
 
 
-@app.command("breaches")
+@_command("breaches")
 def breaches_cmd(
     store: StoreOpt = DEFAULT_URI,
     fmt: FormatOpt = "table",
@@ -417,17 +658,22 @@ def breaches_cmd(
         "--min-party-members", min=1,
         help="Party members on staff from which a company must have a party organisation.")]
         = 3,
+    fail_on_breach: Annotated[bool, typer.Option(
+        "--fail-on-breach", help=f"Exit with status {BREACHES_FOUND} when there is any breach "
+        "(a CI gate).")] = False,
 ) -> None:
     """Every compliance breach, one row each with the rule it breaks.
 
-    Example: redwuye breaches --store embedded:city.rdb --format csv
+    Example: redwuye breaches --store embedded:city.rdb --format csv --fail-on-breach
     """
     import pandas as pd
 
     from redwuye_graph.queries import run_group
 
-    with _errors(), open_store(store, must_exist=True) as db:
-        tables = run_group(db, "compliance", {"min_party_members": min_party_members})
+    with _errors():
+        _check_format(fmt)
+        with open_store(store, must_exist=True) as db:
+            tables = run_group(db, "compliance", {"min_party_members": min_party_members})
     frame = pd.concat(tables.values(), ignore_index=True).sort_values(
         ["rule", "subject", "detail"], kind="stable")
     _emit(frame.reset_index(drop=True), fmt)
@@ -435,9 +681,12 @@ def breaches_cmd(
         counts = frame.groupby("rule").size()
         typer.echo("\n" + "\n".join(f"{n:>7,}  {rule}" for rule, n in counts.items())
                    + f"\n{len(frame):>7,}  breaches")
+    if fail_on_breach and len(frame):
+        typer.echo(f"{len(frame):,} breach(es)", err=True)
+        raise typer.Exit(BREACHES_FOUND)
 
 
-@app.command("query")
+@_command("query")
 def query_cmd(
     name: Annotated[str, typer.Argument(help="Query name, e.g. coverage/summary.")],
     store: StoreOpt = DEFAULT_URI,
@@ -458,25 +707,37 @@ def query_cmd(
             if not sep or not key:
                 raise ValueError(f"--param {item!r} is not NAME=VALUE (e.g. --param level=city)")
             params[key.strip()] = value
-        bind(get_query(name), params)  # check before opening the store
+        bound = bind(get_query(name), params)  # check before opening the store
         with open_store(store, must_exist=True) as db:
+            _check_ids(db, {k: v for k, v in bound.items() if k in params})
             frame = run_query(db, name, params)
         _emit(frame, fmt)
 
 
-@app.command("queries")
+@_command("queries")
 def queries_cmd(
     verbose: Annotated[bool, typer.Option("--verbose", "-v",
                                           help="Also list parameters and columns.")] = False,
+    fmt: Annotated[str, typer.Option("--format", help="table, csv or json (name, purpose, "
+                                     "params, returns).")] = "table",
 ) -> None:
     """List the Cypher library: each query's name and purpose.
 
     Example: redwuye queries --verbose
     """
+    import pandas as pd
+
     from redwuye_graph.queries import load_library
 
     with _errors():
+        _check_format(fmt)
         library = load_library()
+    if fmt != "table":
+        _emit(pd.DataFrame([{"name": name, "purpose": q.purpose,
+                             "params": "; ".join(p.describe() for p in q.params),
+                             "returns": ", ".join(q.returns)} for name, q in library.items()]),
+              fmt)
+        return
     width = max(map(len, library))
     for name, query in library.items():
         typer.echo(f"{name:<{width}}  {query.purpose}")
@@ -507,7 +768,7 @@ def _sweep(file: Path, out: Path, executor: str, workers: int | None) -> Any:
     return sweep
 
 
-@app.command("sweep")
+@_command("sweep")
 def sweep_cmd(
     file: Annotated[Path, typer.Argument(help="Sweep file (simulations/sweep_*.toml).")],
     out: Annotated[Path, typer.Option("--out", help="Output folder; a rerun skips "
@@ -523,7 +784,7 @@ def sweep_cmd(
         _sweep(file, out, executor, workers)
 
 
-@app.command("sensitivity")
+@_command("sensitivity")
 def sensitivity_cmd(
     file: Annotated[Path, typer.Argument(help="Sweep file with design = \"sobol\" (indices "
                                          "with CIs) or \"morris\" (cheap screening).")],
@@ -534,6 +795,7 @@ def sensitivity_cmd(
         f"{', '.join(SENSITIVITY_OUTCOMES)}).")] = None,
     executor: ExecutorOpt = "serial",
     workers: WorkersOpt = None,
+    fmt: FormatOpt = "table",
 ) -> None:
     """Sobol first-order and total indices (or Morris mu*) of outcomes: table and bar plot.
 
@@ -544,6 +806,7 @@ def sensitivity_cmd(
     from redwuye_graph.experiments.sensitivity import METHODS, sensitivity
 
     with _errors():
+        _check_format(fmt)
         sweep = load_sweep(file)
         names = check_outcomes(outcome or SENSITIVITY_OUTCOMES)
         if sweep.design not in METHODS:
@@ -553,11 +816,15 @@ def sensitivity_cmd(
         table = sensitivity(sweep, read_runs(out), names)
         table.to_csv(out / "sensitivity.csv", index=False)
         plot_sensitivity(table, sweep.design, out / "sensitivity.png")
-        typer.echo(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
-        typer.echo(f"-> {out / 'sensitivity.csv'}, {out / 'sensitivity.png'}")
+        if fmt == "table":
+            typer.echo(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+        else:
+            _emit(table, fmt)
+        typer.echo(f"-> {out / 'sensitivity.csv'}, {out / 'sensitivity.png'}",
+                   err=fmt != "table")
 
 
-@app.command("calibrate")
+@_command("calibrate")
 def calibrate_cmd(
     targets: Annotated[Path, typer.Option("--targets", help="Targets file "
                                           "(simulations/targets_*.toml).")],
@@ -567,6 +834,8 @@ def calibrate_cmd(
         "[[regime]] tables names a scenario per regime).")] = None,
     executor: ExecutorOpt = "serial",
     workers: WorkersOpt = None,
+    fmt: Annotated[str, typer.Option("--format", help="table, csv (the fit per target) or "
+                                     "json (best, fit, spread, verdict).")] = "table",
 ) -> None:
     """Fit parameters to observed targets (optuna; each trial averaged over seeds).
 
@@ -586,6 +855,7 @@ def calibrate_cmd(
     from redwuye_graph.sim.scenario import load_scenario
 
     with _errors():
+        _check_format(fmt)
         spec = load_targets(targets)
         sc = load_scenario(scenario) if scenario is not None else None
         out.mkdir(parents=True, exist_ok=True)
@@ -593,18 +863,26 @@ def calibrate_cmd(
             result = calibrate(sc, spec, ex, storage=out / "study.db")
         result.write(out, targets.name)
         plot_calibration(result.trials, list(result.best), result.fit, out / "calibration.png")
-        typer.echo("best: " + ", ".join(f"{k} = {v:.4g}" for k, v in result.best.items()))
-        for title, table in (("fit per target", result.fit),
-                             (f"spread over {result.good}", result.spread)):
-            typer.echo(f"{title}:\n"
-                       + table.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
-        typer.echo(f"-> {out} ({result.params_file})")
-        typer.echo(result.verdict, err=not result.fitted)
+        if fmt == "table":
+            typer.echo("best: " + ", ".join(f"{k} = {v:.4g}" for k, v in result.best.items()))
+            for title, table in (("fit per target", result.fit),
+                                 (f"spread over {result.good}", result.spread)):
+                typer.echo(f"{title}:\n"
+                           + table.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+        elif fmt == "csv":
+            _emit(result.fit, fmt)
+        else:
+            records = {name: json.loads(t.to_json(orient="records", force_ascii=False))
+                       for name, t in (("fit", result.fit), ("spread", result.spread))}
+            typer.echo(json.dumps({"best": result.best, **records, "fitted": result.fitted,
+                                   "verdict": result.verdict}, ensure_ascii=False, indent=1))
+        typer.echo(f"-> {out} ({result.params_file})", err=fmt != "table")
+        typer.echo(result.verdict, err=not result.fitted or fmt != "table")
     if not result.fitted:
         raise typer.Exit(NOT_FITTED)
 
 
-@app.command("discover")
+@_command("discover")
 def discover_cmd(
     folder: Annotated[Path, typer.Argument(help="Output folder of 'redwuye sweep'.")],
     outcome: Annotated[str, typer.Option("--outcome", help="Outcome (e.g. collection_12m).")],
@@ -613,6 +891,8 @@ def discover_cmd(
     min_density: Annotated[float, typer.Option(
         "--min-density", min=0.0, max=1.0, help="Least share of passing points in the box; "
         "the box with the highest coverage among those is chosen.")] = 0.8,
+    fmt: Annotated[str, typer.Option("--format", help="table (the box, described), csv or "
+                                     "json (the box's limits).")] = "table",
 ) -> None:
     """Scenario discovery: the parameter box where an outcome passes a threshold (PRIM).
 
@@ -624,35 +904,47 @@ def discover_cmd(
     from redwuye_graph.experiments.sweep import read_factors
 
     with _errors():
+        _check_format(fmt)
         found = discover(read_runs(folder), read_factors(folder), outcome, threshold,
                          above=not below, min_density=min_density)
         found.box.to_csv(folder / "discovery.csv", index=False)
         plot_discovery(found.trajectory, found.chosen, f"PRIM: {outcome} "
                        f"{'<=' if below else '>='} {threshold:g}", folder / "discovery.png")
-        typer.echo(found.describe())
-        typer.echo(f"-> {folder / 'discovery.csv'}, {folder / 'discovery.png'}")
+        if fmt == "table":
+            typer.echo(found.describe())
+        else:
+            _emit(found.box, fmt)
+        typer.echo(f"-> {folder / 'discovery.csv'}, {folder / 'discovery.png'}",
+                   err=fmt != "table")
 
 
 # -- dashboard (owner: redwuye_graph/dashboard) ----------------------------------------------
-@app.command("dashboard")
+@_command("dashboard")
 def dashboard_cmd(
     preset: Annotated[str | None, typer.Option(
-        "--preset", help=f"Generated city: one of {', '.join(PRESETS)} (default district).")]
-        = None,
+        "--preset", help=f"Generated city: one of {', '.join(PRESETS)} (default "
+        f"{DEFAULT_PRESET}).")] = None,
     store: Annotated[str | None, typer.Option(
         "--store", help="Simulate the city in this store instead (embedded:PATH, "
         "neo4j://HOST:PORT).")] = None,
     graph_seed: Annotated[int, typer.Option("--graph-seed", help="Seed of the generated "
                                             "city.")] = 1,
     host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8765,
+    http_port: Annotated[int, typer.Option("--http-port", help="HTTP port to listen on.")]
+        = 8765,
+    port: Annotated[int | None, typer.Option("--port", hidden=True,
+                                             help="Deprecated: --http-port.")] = None,
 ) -> None:
     """Serve the interactive dashboard: policy controls, live plots, the worst estates.
 
-    Example: redwuye dashboard --preset district --port 8765   (then open http://127.0.0.1:8765)
+    Example: redwuye dashboard --preset district --http-port 8765   (then open
+    http://127.0.0.1:8765)
     """
     from redwuye_graph.dashboard import serve
 
+    if port is not None:
+        _deprecated("dashboard --port", "--http-port")
+    port = http_port if port is None else port
     with _errors():
         typer.echo(f"dashboard on http://{host}:{port} (Ctrl-C stops it)", err=True)
         serve(preset=preset, store=store, graph_seed=graph_seed, host=host, port=port)

@@ -26,8 +26,8 @@ from redwuye_graph.citygraph import CityGraph
 from redwuye_graph.schema import CreditGrade, Label, PartyOrgLevel, RelType
 from redwuye_graph.vocabulary import canonical, check_share
 
-__all__ = ["LEVELS", "PRESETS", "STREAMS", "PolicyLevels", "Preset", "check_level",
-           "check_preset", "generate", "level_name", "preset"]
+__all__ = ["DEFAULT_PRESET", "LEVELS", "PRESETS", "STREAMS", "PolicyLevels", "Preset",
+           "check_level", "check_preset", "generate", "level_name", "preset"]
 
 
 @dataclass(frozen=True)
@@ -101,6 +101,8 @@ PRESETS: dict[str, Preset] = {
                companies=2000, mean_households=600),
     )
 }
+#: The preset the command line and the dashboard use when none is given.
+DEFAULT_PRESET = "district"
 
 
 def check_preset(name: Any, where: str = "preset") -> str:

@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from redwuye_graph import coverage
-from redwuye_graph.cli import app
+from redwuye_graph.cli import BREACHES_FOUND, app
 from redwuye_graph.generate import generate
 from redwuye_graph.queries import QueryError, load_library
 from redwuye_graph.store import open_store
@@ -71,6 +71,10 @@ def test_breaches_are_the_oracles(store: str) -> None:
     assert json.loads(out) == want
     code, out, _ = invoke("breaches", "--store", store)
     assert code == 0 and f"{len(want):>7,}  breaches" in out
+    assert want  # tiny seed 5 breaks rules: a gate fails on it
+    code, out, err = invoke("breaches", "--store", store, "--format", "csv", "--fail-on-breach")
+    assert code == BREACHES_FOUND and f"{len(want):,} breach(es)" in err
+    assert len(out.splitlines()) == 1 + len(want)
 
 
 def test_query_with_params(store: str) -> None:

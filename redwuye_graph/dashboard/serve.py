@@ -15,7 +15,7 @@ from pathlib import Path
 
 from redwuye_graph.citygraph import CityGraph
 from redwuye_graph.errors import StoreError
-from redwuye_graph.generate import check_preset, generate
+from redwuye_graph.generate import DEFAULT_PRESET, check_preset, generate
 
 __all__ = ["ENV", "city", "serve", "served"]
 
@@ -44,7 +44,7 @@ def city() -> CityGraph:
                              f"'redwuye load ROSTERS --store {store}'")
         with open_store(store) as db:
             return db.read()
-    name = check_preset(os.environ.get(ENV["preset"], "district"), "--preset")
+    name = check_preset(os.environ.get(ENV["preset"], DEFAULT_PRESET), "--preset")
     return generate(name, seed=int(os.environ.get(ENV["graph_seed"], "1")))
 
 
@@ -54,14 +54,15 @@ def serve(preset: str | None = None, store: str | None = None, graph_seed: int =
 
     Parameters
     ----------
-    preset : a generator preset (default ``district`` when no store is given).
+    preset : a generator preset (default
+        :data:`~redwuye_graph.generate.DEFAULT_PRESET` when no store is given).
     store : a store URI to read the city from, instead of a preset.
     graph_seed : seed of the generated city.
     host, port : where the server listens.
     """
     if preset is not None and store is not None:
         raise ValueError("give --preset or --store, not both")
-    os.environ[ENV["preset"]] = preset or "district"
+    os.environ[ENV["preset"]] = preset or DEFAULT_PRESET
     os.environ[ENV["graph_seed"]] = str(graph_seed)
     os.environ.pop(ENV["store"], None)
     if store is not None:
@@ -75,7 +76,7 @@ def serve(preset: str | None = None, store: str | None = None, graph_seed: int =
 
 
 @contextmanager
-def served(preset: str = "district", timeout: float = 120) -> Iterator[str]:
+def served(preset: str = DEFAULT_PRESET, timeout: float = 120) -> Iterator[str]:
     """Run ``redwuye dashboard --preset PRESET`` in a child process on a free port.
 
     Yields the page's URL once the server accepts connections; stops the server on
@@ -85,7 +86,7 @@ def served(preset: str = "district", timeout: float = 120) -> Iterator[str]:
         s.bind(("127.0.0.1", 0))
         port = int(s.getsockname()[1])
     command = [str(Path(sys.executable).with_name("redwuye")), "dashboard", "--preset", preset,
-               "--port", str(port)]
+               "--http-port", str(port)]
     # The log is a file, not a pipe, so a chatty server never blocks on a full pipe.
     with tempfile.TemporaryFile() as log:
         server = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT,

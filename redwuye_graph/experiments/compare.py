@@ -102,6 +102,10 @@ def district_outcomes(district: pd.DataFrame) -> pd.DataFrame:
 
 def _runs(folder: Path) -> dict[str, pd.DataFrame]:
     """Per-run outcomes of a folder by scope: ``group`` (summary) and ``district``."""
+    for table in ("summary.parquet", "district.parquet"):
+        if not (folder / table).is_file():
+            raise FileNotFoundError(f"{folder}: no {table}: not a finished result of "
+                                    "'redwuye simulate' (run it again)")
     summary = pd.read_parquet(folder / "summary.parquet")
     district = pd.read_parquet(folder / "district.parquet")
     return {"group": summary[[*_RUN, "group", *COMPARED]].rename(columns={"group": "unit"}),
