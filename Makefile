@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DIR := build/demo
 
-.PHONY: install demo check test lint cypher-lint browser bench clean
+.PHONY: install demo check test lint cypher-lint browser fonts bench clean
 
 install: $(STAMP)
 
@@ -47,12 +47,19 @@ browser:
 	test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 	  apt-get install -y -qq chromium; }
 
+# Debian's Noto CJK fonts: Chinese names on the charts draw as text, not boxes
+# (redwuye_graph/plotting.py picks them; tests/test_plotting.py checks every figure).
+CJK_FONT := /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
+fonts:
+	test -e $(CJK_FONT) || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	  apt-get install -y -qq fonts-noto-cjk; }
+
 # The fast suite (pyproject's addopts leave out the `slow` and `neo4j` markers): ≤ 2 min.
-check: lint
+check: lint fonts
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 # The whole suite (CI, .ci/run): the empty marker expression selects every test.
-test: lint browser
+test: lint browser fonts
 	$(BIN)/python -m pytest -n 2 --dist loadgroup -m ""
 
 bench: install
