@@ -22,8 +22,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
+import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 import networkx as nx
@@ -31,6 +33,10 @@ import pandas as pd
 
 from redwuye_graph.errors import Problem, ValidationError
 from redwuye_graph.schema import (
+    INT64_MAX,
+    INT64_MIN,
+    MAX_ID_CHARS,
+    MAX_TEXT_CHARS,
     MEMBER_ROLES,
     NODE_SPECS,
     REL_SPECS,
@@ -39,10 +45,11 @@ from redwuye_graph.schema import (
     RelType,
 )
 
-__all__ = ["CityGraph", "Origin", "check_value"]
+__all__ = ["CityGraph", "Origin", "check_value", "id_problem", "joins", "text_problem",
+           "value_problem"]
 
 #: Where an element came from: (file, row), used to locate problems.
-Origin = tuple[str, int]
+Origin = tuple[str, int | None]
 
 _PY_TYPES: dict[PropType, tuple[type, ...]] = {
     PropType.STRING: (str,),
@@ -203,27 +210,35 @@ class CityGraph:
         origin = self.origins.get(key)
         return (origin[0], origin[1]) if origin else (fallback, None)
 
-    def validate(self) -> list[Problem]:
+    def validate(self, incomplete: Callable[[str, RelType], bool] | None = None
+                 ) -> list[Problem]:
         """Every schema problem in the graph (empty list when valid).
 
-        Checks required and typed properties, value choices and bounds, which labels
-        each relationship type may join, roles on ``MEMBER_OF``, and cardinality
-        (e.g. each estate lies in exactly one community).
+        Checks ids, required and typed properties and their bounds (:mod:`schema`),
+        value choices, which labels each relationship type may join, roles on
+        ``MEMBER_OF``, and cardinality (e.g. each estate lies in exactly one community).
+        ``incomplete(node, type)`` says where a reader already reported a rejected
+        relationship, so a missing one is not reported again.
         """
         problems: list[Problem] = []
         for node_id, label, props in self.nodes():
             where, row = self._where(node_id, f"{label} {node_id}")
-            problems += _check_props(NODE_SPECS[label].props, NODE_SPECS[label].required,
-                                     props, where, row)
-            node_spec = NODE_SPECS[label]
-            for prop, allowed in node_spec.choices.items():
-                if prop in props and props[prop] not in allowed:
+            spec = NODE_SPECS[label]
+            if (bad := id_problem(node_id)) is not None:
+                problems.append(Problem(where, row, "id", bad))
+            problems += _check_props(spec.props, spec.required, props, where, row,
+                                     spec.minimum, spec.maximum)
+            for prop, allowed in spec.choices.items():
+                if isinstance(props.get(prop), str) and props[prop] not in allowed:
                     problems.append(Problem(where, row, prop,
-                                            f"{props[prop]!r} is not one of {sorted(allowed)}"))
-            for prop, low in node_spec.minimum.items():
-                value = props.get(prop)
-                if isinstance(value, int | float) and value < low:
-                    problems.append(Problem(where, row, prop, f"{value} is below {low}"))
+                                            f"{_show(props[prop])} is not one of "
+                                            f"{', '.join(sorted(allowed))}"))
+            for prop, cap in spec.at_most.items():
+                value, top = props.get(prop), props.get(cap)
+                if (isinstance(value, int | float) and isinstance(top, int | float)
+                        and _is_number(value) and _is_number(top) and value > top):
+                    problems.append(Problem(where, row, prop,
+                                            f"{value} is more than {cap} ({top})"))
 
         out_counts: dict[tuple[str, RelType], int] = defaultdict(int)
         for start, end, rtype, props in self.rels():
@@ -233,13 +248,15 @@ class CityGraph:
             if pair not in rel_spec.pairs:
                 problems.append(Problem(where, row, None,
                                         f"{rtype} cannot join {pair[0]} {start} to "
-                                        f"{pair[1]} {end}"))
-            problems += _check_props(rel_spec.props, rel_spec.required_props, props, where, row)
+                                        f"{pair[1]} {end}; it joins {joins(rtype)}"))
+            problems += _check_props(rel_spec.props, rel_spec.required_props, props, where, row,
+                                     rel_spec.minimum, rel_spec.maximum)
             if rtype is RelType.MEMBER_OF and pair[1] in MEMBER_ROLES:
                 role = props.get("role")
-                if role is not None and role not in MEMBER_ROLES[pair[1]]:
+                if isinstance(role, str) and role not in MEMBER_ROLES[pair[1]]:
                     problems.append(Problem(where, row, "role",
-                                            f"unknown role {role!r} for {pair[1]}; allowed: "
+                                            f"unknown role {_show(role)} for {pair[1]}; "
+                                            "allowed: "
                                             f"{', '.join(sorted(MEMBER_ROLES[pair[1]]))}"))
             out_counts[(start, rtype)] += 1
 
@@ -252,7 +269,8 @@ class CityGraph:
                                         "relationships; at most one is allowed"))
         for node_id, label, _ in self.nodes():
             for rtype in _REQUIRED_OUT[label]:
-                if (node_id, rtype) not in out_counts:
+                if (node_id, rtype) not in out_counts and not (
+                        incomplete and incomplete(node_id, rtype)):
                     where, row = self._where(node_id, f"{label} {node_id}")
                     problems.append(Problem(where, row, None,
                                             f"{label} {node_id} has no {rtype} relationship"))
@@ -340,14 +358,86 @@ def _is_missing(value: Any) -> bool:
     return value is None or (isinstance(value, float) and value != value)
 
 
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _show(value: Any) -> str:
+    """A value as a person reads it: text quoted, booleans as true/false."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        text = value if len(value) <= 60 else value[:57] + "..."
+        return repr(text)
+    return repr(value) if not isinstance(value, list | dict) else type(value).__name__
+
+
+_TYPE_WORDS = {PropType.STRING: "text", PropType.INT: "a whole number",
+               PropType.FLOAT: "a number", PropType.BOOLEAN: "true or false"}
+
+
+def joins(rtype: RelType) -> str:
+    """What a relationship type may join, in words: ``Project → Estate``."""
+    by_target: dict[Label, list[Label]] = defaultdict(list)
+    for source, target in REL_SPECS[rtype].pairs:
+        by_target[target].append(source)
+    groups: dict[tuple[Label, ...], list[Label]] = defaultdict(list)
+    for target, sources in by_target.items():
+        groups[tuple(sorted(sources))].append(target)
+    return "; ".join(f"{', '.join(sources)} → {', '.join(sorted(targets))}"
+                     for sources, targets in sorted(groups.items()))
+
+
+def text_problem(value: str, limit: int = MAX_TEXT_CHARS) -> str | None:
+    """Why a text value is refused (too long, control characters), or None."""
+    if len(value) > limit:
+        return f"text of {len(value):,} characters; at most {limit:,} are allowed"
+    for ch in value:
+        if unicodedata.category(ch) in ("Cc", "Cs"):
+            return (f"contains the control character U+{ord(ch):04X}; remove it "
+                    "(tabs, line breaks and NUL are not allowed in values)")
+    return None
+
+
+def id_problem(node_id: Any) -> str | None:
+    """Why an id is refused (not text, empty, spaces around it, too long, controls), or None."""
+    if not isinstance(node_id, str):
+        return f"id {_show(node_id)} is not text"
+    if not node_id.strip():
+        return "empty id"
+    if node_id != node_id.strip():
+        return f"id {node_id!r} has spaces around it"
+    return text_problem(node_id, MAX_ID_CHARS)
+
+
+def value_problem(ptype: PropType, value: Any, low: float | None = None,
+                  high: float | None = None) -> str | None:
+    """Why ``value`` is not a valid ``ptype`` value within ``[low, high]``, or None."""
+    if not check_value(ptype, value):
+        return f"{_show(value)} is not {_TYPE_WORDS[ptype]}"
+    if ptype is PropType.STRING:
+        return text_problem(value)
+    if ptype is PropType.FLOAT and not math.isfinite(value):
+        return f"{value!r} is not a finite number"
+    if ptype is PropType.INT and not INT64_MIN <= value <= INT64_MAX:
+        return f"{value} is beyond the 64-bit integer range"
+    if low is not None and value < low:
+        return f"{value} is below the minimum {low:g}"
+    if high is not None and value > high:
+        return f"{value} is above the maximum {high:,g}"
+    return None
+
+
 def _check_props(types: Mapping[str, PropType], required: Iterable[str], props: Mapping[str, Any],
-                 where: str, row: int | None) -> list[Problem]:
+                 where: str, row: int | None, minimum: Mapping[str, float],
+                 maximum: Mapping[str, float]) -> list[Problem]:
     problems = [Problem(where, row, name, "required value is missing")
                 for name in sorted(required) if name != "id" and props.get(name) in (None, "")]
     for name, value in props.items():
         if name not in types:
-            problems.append(Problem(where, row, name, "unknown property"))
-        elif not check_value(types[name], value):
-            problems.append(Problem(where, row, name,
-                                    f"{value!r} is not of type {types[name]}"))
+            allowed = ", ".join(p for p in types if p != "id") or "(none)"
+            problems.append(Problem(where, row, name, f"unknown property; allowed: {allowed}"))
+        elif (bad := value_problem(types[name], value, minimum.get(name),
+                                   maximum.get(name))) is not None:
+            problems.append(Problem(where, row, name, bad))
     return problems

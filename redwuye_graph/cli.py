@@ -19,7 +19,7 @@ from typer.core import TyperCommand, TyperGroup
 from redwuye_graph.errors import StoreError, ValidationError
 from redwuye_graph.generate import DEFAULT_PRESET, PRESETS, generate
 from redwuye_graph.outcomes import HEADLINE, SENSITIVITY_OUTCOMES, check_outcomes, describe
-from redwuye_graph.rosters import FORMATS, export, read_csv, read_json, write_csv
+from redwuye_graph.rosters import FORMATS, export, write_csv
 from redwuye_graph.store import DEFAULT_URI, open_store
 
 __all__ = ["app"]
@@ -167,27 +167,43 @@ def generate_cmd(
                    f"{n_rels:,} relationships in {time.perf_counter() - started:.1f} s -> {out}")
 
 
+_MODE_NOTE = {"check": "", "merge": " (merged)", "replace": " (replacing what it held)"}
+
+
 @_command("load")
 def load_cmd(
-    source: Annotated[Path, typer.Argument(help="Roster directory (CSV) or .json file.")],
+    source: Annotated[Path, typer.Argument(
+        help="Roster: a CSV directory, or a .json or .graphml file.")],
     store: StoreOpt = DEFAULT_URI,
+    replace: Annotated[bool, typer.Option(
+        "--replace", help="Make the store exactly this roster (what it held before and the "
+        "roster does not name is removed); all or nothing.")] = False,
+    merge: Annotated[bool, typer.Option(
+        "--merge", help="MERGE into what the store holds: nodes and relationships the "
+        "roster names are added or overwritten, nothing is removed.")] = False,
 ) -> None:
-    """Validate rosters and load them into a store (MERGE: safe to rerun).
+    """Validate a roster and load it into a store.
 
-    Example: redwuye load build/district --store embedded:build/district.rdb
+    By default a roster that disagrees with what the store holds about its nodes is
+    refused, naming the ids that differ; --replace or --merge say what to do instead.
+
+    Example: redwuye load build/district --store embedded:build/district.rdb --replace
     """
+    from redwuye_graph.rosters import read_roster
+    from redwuye_graph.store import LoadMode
+
     with _errors():
-        if not source.exists():
-            raise FileNotFoundError(f"{source} does not exist; give a roster directory or "
-                                    ".json file written by 'redwuye generate' or 'export'")
-        city = read_json(source) if source.suffix == ".json" else read_csv(source)
+        if replace and merge:
+            raise ValueError("give --replace or --merge, not both")
+        mode = LoadMode.REPLACE if replace else LoadMode.MERGE if merge else LoadMode.CHECK
+        city = read_roster(source)
         total = len(city) + city.graph.number_of_edges()
         with open_store(store) as db:
             bar, update = _progress(total, "loading", " rows")
             with bar:
-                report = db.load(city, progress=update)
+                report = db.load(city, progress=update, mode=mode)
         typer.echo(f"loaded {report.nodes:,} nodes and {report.relationships:,} relationships "
-                   f"into {store} in {report.seconds:.1f} s")
+                   f"into {store} in {report.seconds:.1f} s{_MODE_NOTE[mode]}")
 
 
 @_command("export")
@@ -460,6 +476,23 @@ def show_cmd(
 # -- coverage, breaches and the Cypher library ------------------------------------------------
 # Commands over the named queries in cypher/ (redwuye_graph/queries.py).
 
+#: Query parameters and options that name a node by id, and the node's label.
+_ID_PARAMS = {"district": "District", "street": "Street", "community": "Community",
+              "estate": "Estate", "company": "PropertyCompany", "project": "Project",
+              "person": "Person"}
+
+
+def _check_ids(db: Any, params: dict[str, Any]) -> None:
+    """ValueError (exit 1) for a parameter naming a node by an id the store does not hold."""
+    from redwuye_graph.schema import Label
+
+    for key, value in params.items():
+        if key in _ID_PARAMS and isinstance(value, str):
+            problem = db.unknown_id(Label(_ID_PARAMS[key]), value)
+            if problem is not None:
+                raise ValueError(f"{key}: {problem}")
+
+
 _COVERAGE_LEVELS = ("estate", "community", "street", "district", "city", "all")
 #: Columns the table format shows for roll-ups with many rows (csv and json show all).
 _SUMMARY_BRIEF = ["level", "area", "name", "estates", "households", "tripartite_share",
@@ -513,6 +546,7 @@ def coverage_cmd(
             raise ValueError(f"unknown level {level!r}; choose one of "
                              f"{', '.join(_COVERAGE_LEVELS)}")
         with open_store(store, must_exist=True) as db:
+            _check_ids(db, {"district": district})
             if level == "estate":
                 frame = run_query(db, "coverage/estate", {"district": district})
             else:
@@ -584,8 +618,9 @@ def query_cmd(
             if not sep or not key:
                 raise ValueError(f"--param {item!r} is not NAME=VALUE (e.g. --param level=city)")
             params[key.strip()] = value
-        bind(get_query(name), params)  # check before opening the store
+        bound = bind(get_query(name), params)  # check before opening the store
         with open_store(store, must_exist=True) as db:
+            _check_ids(db, {k: v for k, v in bound.items() if k in params})
             frame = run_query(db, name, params)
         _emit(frame, fmt)
 

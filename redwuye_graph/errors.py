@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["Problem", "StoreError", "ValidationError"]
+__all__ = ["ConflictError", "Problem", "StoreError", "ValidationError"]
 
 
 @dataclass(frozen=True, order=True)
@@ -42,3 +42,17 @@ class ValidationError(ValueError):
 
 class StoreError(RuntimeError):
     """A store cannot be opened or reached; the message says what would be right."""
+
+
+class ConflictError(ValueError):
+    """The store holds other versions of the roster's nodes; ``differences`` says which."""
+
+    def __init__(self, uri: str, differences: list[str]):
+        self.differences = differences
+        shown = "\n".join(f"  {d}" for d in differences[:20])
+        more = f"\n  … and {len(differences) - 20} more" if len(differences) > 20 else ""
+        super().__init__(
+            f"{uri} already holds other versions of this roster's nodes; nothing was written. "
+            f"Load with --replace to make the store exactly this roster, or --merge to add "
+            f"it and overwrite what it names (stale relationships stay). "
+            f"{len(differences)} difference(s):\n{shown}{more}")

@@ -12,6 +12,10 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 __all__ = [
+    "INT64_MAX",
+    "INT64_MIN",
+    "MAX_ID_CHARS",
+    "MAX_TEXT_CHARS",
     "MEMBER_ROLES",
     "NODE_SPECS",
     "REL_SPECS",
@@ -22,6 +26,7 @@ __all__ = [
     "PropType",
     "RelSpec",
     "RelType",
+    "bounds_table",
 ]
 
 
@@ -69,6 +74,13 @@ class RelType(StrEnum):
     CO_BUILDS_WITH = "CO_BUILDS_WITH"
 
 
+#: Integers the stores hold exactly (both keep 64-bit signed integers).
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+#: Longest id, and longest other text value, in characters.
+MAX_ID_CHARS = 100
+MAX_TEXT_CHARS = 1000
+
+
 class PropType(StrEnum):
     """Property value types, named as in the neo4j-admin import header."""
 
@@ -101,8 +113,10 @@ class CreditGrade(StrEnum):
 class NodeSpec:
     """Properties of one label: name -> type; ``required`` must be present and non-empty.
 
-    ``choices`` restricts string properties to a fixed vocabulary, ``minimum`` bounds
-    numeric properties from below.
+    ``choices`` restricts string properties to a fixed vocabulary; ``minimum`` and
+    ``maximum`` bound every numeric property (both are required for each, see
+    :func:`bounds_table`); ``at_most`` caps a property by another one of the same node
+    (party members on staff by staff).
     """
 
     label: Label
@@ -110,6 +124,8 @@ class NodeSpec:
     required: frozenset[str] = frozenset({"id", "name"})
     choices: dict[str, frozenset[str]] = field(default_factory=dict)
     minimum: dict[str, float] = field(default_factory=dict)
+    maximum: dict[str, float] = field(default_factory=dict)
+    at_most: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -119,6 +135,7 @@ class RelSpec:
     ``one_per_source``: each source node has at most one relationship of this type.
     ``required_for``: labels whose nodes must have one such outgoing relationship.
     ``required_props``: relationship properties that must be present.
+    ``minimum`` / ``maximum``: bounds of numeric properties, as on :class:`NodeSpec`.
     """
 
     type: RelType
@@ -127,6 +144,8 @@ class RelSpec:
     one_per_source: bool = False
     required_for: frozenset[Label] = frozenset()
     required_props: frozenset[str] = frozenset()
+    minimum: dict[str, float] = field(default_factory=dict)
+    maximum: dict[str, float] = field(default_factory=dict)
 
     @property
     def sources(self) -> frozenset[Label]:
@@ -155,6 +174,7 @@ NODE_SPECS: dict[Label, NodeSpec] = {
              "fee_level": PropType.FLOAT},
             required=frozenset({"id", "name", "households", "old", "fee_level"}),
             minimum={"households": 0, "fee_level": 0.0},
+            maximum={"households": 100_000, "fee_level": 100.0},
         ),
         NodeSpec(
             _L.PROPERTY_COMPANY,
@@ -165,6 +185,8 @@ NODE_SPECS: dict[Label, NodeSpec] = {
                                 "credit_grade", "blacklisted", "star_rating"}),
             choices={"credit_grade": frozenset(CreditGrade)},
             minimum={"staff": 0, "party_members_on_staff": 0, "star_rating": 0},
+            maximum={"staff": 1_000_000, "party_members_on_staff": 1_000_000, "star_rating": 5},
+            at_most={"party_members_on_staff": "staff"},
         ),
         NodeSpec(_L.PROJECT, dict(_BASE)),
         NodeSpec(_L.OWNERS_COMMITTEE, dict(_BASE)),
@@ -227,6 +249,28 @@ REL_SPECS: dict[RelType, RelSpec] = {
         RelSpec(RelType.QUALITY_SUPERVISOR_OF, _pairs({_L.PERSON}, {_L.PROJECT})),
         RelSpec(RelType.CO_BUILDS_WITH, _pairs({_L.RESIDENT_UNIT}, {_L.COMMUNITY}),
                 props={"resource_hours": PropType.INT},
-                required_props=frozenset({"resource_hours"})),
+                required_props=frozenset({"resource_hours"}),
+                minimum={"resource_hours": 0}, maximum={"resource_hours": 10_000}),
     )
 }
+
+
+def _number(value: float) -> str:
+    return f"{value:,}" if isinstance(value, int) else f"{value:g}"
+
+
+def bounds_table() -> str:
+    """The bounds of every numeric property, as the markdown table in ``docs/schema.md``."""
+    lines = ["| property | of | type | from | to |", "|---|---|---|---|---|"]
+    specs: list[tuple[str, dict[str, PropType], dict[str, float], dict[str, float],
+                      dict[str, str]]] = [
+        (str(n.label), n.props, n.minimum, n.maximum, n.at_most) for n in NODE_SPECS.values()]
+    specs += [(str(r.type), r.props, r.minimum, r.maximum, {}) for r in REL_SPECS.values()]
+    for owner, props, low, high, at_most in specs:
+        for prop, ptype in props.items():
+            if ptype in (PropType.INT, PropType.FLOAT):
+                top = _number(high[prop])
+                if prop in at_most:
+                    top += f", and at most `{at_most[prop]}`"
+                lines.append(f"| `{prop}` | {owner} | {ptype} | {_number(low[prop])} | {top} |")
+    return "\n".join(lines)

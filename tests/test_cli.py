@@ -9,7 +9,8 @@ from typer.testing import CliRunner
 from redwuye_graph.cli import app
 from redwuye_graph.errors import StoreError
 from redwuye_graph.generate import generate
-from redwuye_graph.rosters import read_csv, read_json
+from redwuye_graph.rosters import read_csv, read_json, read_roster
+from redwuye_graph.store import open_store
 
 runner = CliRunner()
 
@@ -60,7 +61,7 @@ def test_bad_rosters_give_every_problem_and_no_traceback(tmp_path: Path) -> None
     store = f"embedded:{tmp_path / 'city.rdb'}"
     result = runner.invoke(app, ["load", str(roster), "--store", store])
     assert result.exit_code == 1
-    assert ("nodes/Estate.csv, row 3, field 'households:int': 'many' is not of type int"
+    assert ("nodes/Estate.csv, row 3, field 'households:int': 'many' is not a whole number"
             in result.output)
     assert "nodes/Estate.csv, row 4, field 'id:ID': missing id" in result.output
     assert "Traceback" not in result.output
@@ -134,3 +135,58 @@ def test_compare_names_a_folder_that_is_not_a_result(tmp_path: Path) -> None:
     result = runner.invoke(app, ["compare", str(tmp_path / "a"), str(tmp_path / "b")])
     assert result.exit_code == 1
     assert result.stderr.startswith(f"error: {tmp_path / 'a'}: no manifest.json")
+
+
+def test_load_modes_and_every_export_loads_back(tmp_path: Path) -> None:
+    roster = tmp_path / "roster"
+    store = f"embedded:{tmp_path / 'city.rdb'}"
+    runner.invoke(app, ["generate", "--preset", "tiny", "--graph-seed", "3", "--out", str(roster)])
+    assert runner.invoke(app, ["load", str(roster), "--store", store]).exit_code == 0
+    estates = roster / "nodes" / "Estate.csv"
+    lines = estates.read_text(encoding="utf-8").splitlines()
+    first = lines[1].split(",")
+    first[2] = str(int(first[2]) + 1)
+    lines[1] = ",".join(first)
+    estates.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    refused = runner.invoke(app, ["load", str(roster), "--store", store])
+    assert refused.exit_code == 1
+    assert f"{first[0]}: households" in refused.output and "--replace" in refused.output
+    both = runner.invoke(app, ["load", str(roster), "--store", store, "--replace", "--merge"])
+    assert both.exit_code == 1 and "not both" in both.output
+    replaced = runner.invoke(app, ["load", str(roster), "--store", store, "--replace"])
+    assert replaced.exit_code == 0, replaced.output
+    assert "replacing what it held" in replaced.output
+    expected = read_roster(roster)
+    for fmt, name in (("csv", "back"), ("json", "back.json"), ("graphml", "back.graphml")):
+        out = tmp_path / name
+        result = runner.invoke(app, ["export", "--store", store, "--format", fmt,
+                                     "--out", str(out)])
+        assert result.exit_code == 0, result.output
+        assert read_roster(out) == expected, fmt
+        again = runner.invoke(app, ["load", str(out), "--store", store])
+        assert again.exit_code == 0, (fmt, again.output)
+
+
+def test_an_unknown_id_in_a_parameter_or_filter_is_an_error(tmp_path: Path) -> None:
+    store = f"embedded:{tmp_path / 'city.rdb'}"
+    city = generate("tiny", seed=4)
+    with open_store(store) as db:
+        db.load(city)
+    community = next(n for n, _, _ in city.nodes("Community"))
+    name = city.props(community)["name"]
+    result = runner.invoke(app, ["query", "analysis/brokers", "--store", store,
+                                 "--param", f"community={name}"])
+    assert result.exit_code == 1
+    assert f"that is the name of {community}: give its id" in result.output
+    result = runner.invoke(app, ["query", "analysis/brokers", "--store", store,
+                                 "--param", f"community={community[:-1]}9"])
+    assert result.exit_code == 1 and "did you mean C0000" in result.output
+    district = next(n for n, _, _ in city.nodes("District"))
+    result = runner.invoke(app, ["coverage", "--store", store, "--district",
+                                 city.props(district)["name"]])
+    assert result.exit_code == 1
+    assert f"no District with id {city.props(district)['name']!r}" in result.output
+    ok = runner.invoke(app, ["query", "analysis/brokers", "--store", store,
+                             "--param", f"community={community}"])
+    assert ok.exit_code == 0, ok.output

@@ -2,7 +2,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from redwuye_graph.schema import MEMBER_ROLES, NODE_SPECS, REL_SPECS, CreditGrade, PartyOrgLevel
+from redwuye_graph.schema import (
+    MEMBER_ROLES,
+    NODE_SPECS,
+    REL_SPECS,
+    CreditGrade,
+    PartyOrgLevel,
+    PropType,
+    bounds_table,
+)
 
 DOC = (Path(__file__).resolve().parents[1] / "docs" / "schema.md").read_text(encoding="utf-8")
 
@@ -16,3 +24,16 @@ def test_every_label_property_type_and_role_is_documented() -> None:
         missing += [f"`{r}`" for r in roles if f"`{r}`" not in DOC]
     missing += [str(v) for v in [*CreditGrade, *PartyOrgLevel] if str(v) not in DOC]
     assert missing == []
+
+
+def test_every_number_has_bounds_and_the_doc_shows_them() -> None:
+    numeric = (PropType.INT, PropType.FLOAT)
+    unbounded = [f"{spec.label}.{p}" for spec in NODE_SPECS.values()
+                 for p, t in spec.props.items()
+                 if t in numeric and (p not in spec.minimum or p not in spec.maximum)]
+    unbounded += [f"{spec.type}.{p}" for spec in REL_SPECS.values()
+                  for p, t in spec.props.items()
+                  if t in numeric and (p not in spec.minimum or p not in spec.maximum)]
+    assert unbounded == []
+    shown = DOC.split("<!-- bounds: generated -->\n", 1)[1].split("\n<!-- /bounds -->", 1)[0]
+    assert shown == bounds_table()

@@ -29,6 +29,14 @@ def test_bad_graph_writes_nothing(embedded: GraphStore) -> None:
     contract.bad_graph_writes_nothing(embedded)
 
 
+def test_load_modes(embedded: GraphStore) -> None:
+    contract.load_modes(embedded)
+
+
+def test_failed_replace_keeps_the_old_graph(embedded: GraphStore) -> None:
+    contract.failed_replace_keeps_old_graph(embedded)
+
+
 def test_persists_across_reopen(tmp_path: Path) -> None:
     city = generate("tiny", seed=3)
     uri = f"embedded:{tmp_path / 'city.rdb'}"
@@ -58,7 +66,7 @@ def test_failed_write_midway_rolls_back(embedded: GraphStore, monkeypatch: pytes
 
     monkeypatch.setattr(type(embedded), "_write_batch", flaky)
     with pytest.raises(ConnectionError):
-        embedded.load(generate("tiny", seed=2))
+        embedded.load(generate("tiny", seed=2), mode="merge")
     monkeypatch.undo()
     contract.expect_city(embedded, before)
 

@@ -27,6 +27,14 @@ def test_bad_graph_writes_nothing(neo4j_store: GraphStore) -> None:
     contract.bad_graph_writes_nothing(neo4j_store)
 
 
+def test_load_modes(neo4j_store: GraphStore) -> None:
+    contract.load_modes(neo4j_store)
+
+
+def test_failed_replace_keeps_the_old_graph(neo4j_store: GraphStore) -> None:
+    contract.failed_replace_keeps_old_graph(neo4j_store)
+
+
 def test_constraint_refuses_a_duplicate_id(neo4j_store: GraphStore) -> None:
     import neo4j.exceptions
 

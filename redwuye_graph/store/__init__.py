@@ -8,9 +8,9 @@
 from __future__ import annotations
 
 from redwuye_graph.errors import StoreError
-from redwuye_graph.store.base import GraphStore, LoadReport
+from redwuye_graph.store.base import GraphStore, LoadMode, LoadReport
 
-__all__ = ["DEFAULT_URI", "GraphStore", "LoadReport", "open_store"]
+__all__ = ["DEFAULT_URI", "GraphStore", "LoadMode", "LoadReport", "open_store"]
 
 DEFAULT_URI = "embedded:redwuye.rdb"
 _NEO4J_SCHEMES = ("neo4j://", "neo4j+s://", "neo4j+ssc://", "bolt://", "bolt+s://", "bolt+ssc://")

@@ -167,10 +167,15 @@ class EmbeddedStore(GraphStore):
             if label not in existing:
                 self.run(f"CREATE INDEX FOR (n:{label}) ON (n.id)")
 
-    def clear(self) -> None:
-        """Delete the graph and save the now-empty store."""
+    def _delete_all(self) -> None:
+        """Delete the graph in memory; the file keeps it until the load saves."""
         if self._graph is not None and GRAPH_NAME in self._db.list_graphs():
             self._graph.delete()
+            self._graph = self._db.select_graph(GRAPH_NAME)
+
+    def clear(self) -> None:
+        """Delete the graph and save the now-empty store."""
+        self._delete_all()
         self.save()
 
     def _end_load(self, ok: bool) -> None:

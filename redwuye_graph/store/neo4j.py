@@ -1,9 +1,9 @@
 """Neo4j over Bolt with the official ``neo4j`` driver; all driver calls live here.
 
 Credentials come from ``NEO4J_USER`` / ``NEO4J_PASSWORD`` (never logged); the database
-from ``NEO4J_DATABASE`` (default ``neo4j``). Each load batch is one managed write
-transaction, retried by the driver on transient errors; loads MERGE on ``id`` so an
-interrupted load, rerun, converges to the same graph.
+from ``NEO4J_DATABASE`` (default ``neo4j``). A load is one managed write
+transaction, retried by the driver on transient errors: it is written whole or not at
+all, and loads MERGE on ``id`` so a rerun converges to the same graph.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 
 from redwuye_graph.errors import StoreError
 from redwuye_graph.schema import Label
-from redwuye_graph.store.base import GraphStore
+from redwuye_graph.store.base import Batch, GraphStore, Progress
 
 __all__ = ["Neo4jStore"]
 
@@ -49,9 +49,15 @@ class Neo4jStore(GraphStore):
                                                    database_=self.database)
         return [record.data() for record in records]
 
-    def _write_batch(self, query: str, rows: list[dict[str, Any]]) -> None:
+    def _write_all(self, batches: list[Batch], replace: bool, progress: Progress) -> None:
+        """Every batch in one write transaction (retried whole on transient errors), so a
+        load that fails or is killed leaves the database as it was."""
         def work(tx: Any) -> None:
-            tx.run(query, rows=rows).consume()
+            if replace:
+                tx.run("MATCH (n) DETACH DELETE n").consume()
+            for query, rows in batches:
+                tx.run(query, rows=rows).consume()
+                progress(len(rows))
 
         with self._driver.session(database=self.database) as session:
             session.execute_write(work)
