@@ -390,24 +390,50 @@ def compare_cmd(
     report: Annotated[Path | None, typer.Option(
         "--report", help="Also write this HTML page: a chart of the differences with their "
         "intervals and every table (self-contained, to mail).")] = None,
+    attribute: Annotated[bool, typer.Option(
+        "--attribute", help="Also split each outcome's gain by mechanism: run both "
+        "scenarios again on the same run pairs with channels switched off (one at a time "
+        "and Shapley); see docs/experiments.md.")] = False,
+    channels: Annotated[str | None, typer.Option(
+        "--channels", help="With --attribute: comma-separated channels (default: all; "
+        "'redwuye channels' lists them).")] = None,
+    method: Annotated[str, typer.Option(
+        "--method", help="With --attribute: both, one_at_a_time or shapley.")] = "both",
+    permutations: Annotated[int, typer.Option(
+        "--permutations", min=1, help="With --attribute: sampled orders for Shapley when "
+        "more than 5 channels are in play.")] = 8,
+    outcomes: Annotated[str | None, typer.Option(
+        "--outcomes", help="With --attribute: comma-separated outcomes (default: the "
+        "headline ones).")] = None,
+    executor: ExecutorOpt = "serial",
+    workers: WorkersOpt = None,
 ) -> None:
     """Paired differences b - a per outcome with 95% intervals: city, linkage groups
-    (day-0 cohorts of the base city) and districts.
+    (day-0 cohorts of the base city) and districts; with --attribute, what each mechanism
+    carries of them.
 
-    Example: redwuye compare build/baseline build/all_linkage --report build/compare.html
+    Example: redwuye compare build/baseline build/all_linkage --attribute --executor local \
+    --report build/compare.html
     """
     from redwuye_graph.experiments.compare import paired_comparison
 
     with _errors():
         _check_format(fmt)
         result = paired_comparison(a, b, different_cities=different_cities)
+        split = None
+        if attribute:
+            if not result.same_cities:
+                raise ValueError("--attribute needs the same base cities (it reruns the "
+                                 "scenarios on them); drop --different-cities")
+            split = _attribution(a, b, channels, method, permutations, outcomes, executor,
+                                 workers)
         if report is not None:
             from redwuye_graph.report import write_comparison_report
 
-            page = write_comparison_report(result, a, b, report)
+            page = write_comparison_report(result, a, b, report, attribution=split)
             typer.echo(f"report -> {page}", err=True)
         if fmt != "table":
-            _emit(result.table, fmt)
+            _emit(result.table if split is None else split.table, fmt)
             return
         typer.echo(f"a = {result.a} ({a}), b = {result.b} ({b})")
         typer.echo(result.describe())
@@ -426,6 +452,69 @@ def compare_cmd(
                 cols.insert(0, "unit")
             typer.echo(view[cols].to_string(index=False,
                                             float_format=lambda v: f"{v:,.3f}"))
+        if split is not None:
+            typer.echo(f"\nattribution: {split.describe()}")
+            for outcome in split.table["outcome"].unique():
+                wide = split.wide(str(outcome))
+                view = wide[["part"]].copy()
+                for how in split.table["method"].unique():
+                    view[str(how)] = wide[f"{how}_value"]
+                    view[f"{how} interval"] = [_interval(lo, hi) for lo, hi in zip(
+                        wide[f"{how}_low"], wide[f"{how}_high"], strict=True)]
+                    view[f"{how} share"] = [f"{v:.0%}" if v == v else "" for v in
+                                            wide[f"{how}_share"]]
+                typer.echo(f"\n{outcome}:")
+                typer.echo(view.to_string(index=False, float_format=lambda v: f"{v:,.3f}"))
+
+
+def _attribution(a: Path, b: Path, channels: str | None, method: str, permutations: int,
+                 outcomes: str | None, executor: str, workers: int | None) -> Any:
+    """The attribution of folder ``b``'s gain over ``a`` on the run pairs both ran."""
+    from redwuye_graph.experiments import make_executor
+    from redwuye_graph.experiments.attribution import attribute
+    from redwuye_graph.provenance import read_manifest, rerun
+
+    ma, mb = read_manifest(a), read_manifest(b)
+    sa, sb = rerun(ma)[0], rerun(mb)[0]
+    pairs = ({(g, s) for g in ma["graph_seeds"] for s in ma["seeds"]}
+             & {(g, s) for g in mb["graph_seeds"] for s in mb["seeds"]})
+    bar, update = _progress(0, "attribution", "run")
+
+    def plan(total: int) -> None:
+        bar.total = total
+        bar.refresh()
+
+    with make_executor(executor, workers) as ex, bar:
+        return attribute(sa, sb, channels=_names(channels), method=method,
+                         permutations=permutations,
+                         outcomes=_names(outcomes) or HEADLINE, pairs=pairs, executor=ex,
+                         progress=update, on_plan=plan)
+
+
+def _names(text: str | None) -> list[str] | None:
+    return None if text is None else [n.strip() for n in text.split(",") if n.strip()]
+
+
+@_command("channels")
+def channels_cmd(fmt: FormatOpt = "table") -> None:
+    """List the mechanisms 'compare --attribute' can switch off: name, meaning and how.
+
+    Example: redwuye channels
+    """
+    import pandas as pd
+
+    from redwuye_graph.experiments.attribution import CHANNELS
+
+    with _errors():
+        _check_format(fmt)
+        rows = pd.DataFrame([{"channel": ch.name, "meaning": ch.meaning, "off": ", ".join(
+            [f"{k}={v}" for k, v in ch.overrides.items()]
+            + [f"without policy {kind}" for kind in ch.policies])} for ch in CHANNELS.values()])
+    if fmt != "table":
+        _emit(rows, fmt)
+        return
+    for row in rows.itertuples():
+        typer.echo(f"{row.channel:<22} {row.meaning}\n{'':<22} off: {row.off}")
 
 
 def _interval(low: float, high: float) -> str:

@@ -73,7 +73,7 @@ def scenario_manifest(sc: Scenario, seeds: list[int], graph_seeds: list[int],
         "warmup_days": sc.warmup_days,
         "levels": sc.levels,
         "params": asdict(sc.params),
-        "policies": [{"kind": p.kind, "start_day": p.start_day, **p.values}
+        "policies": [{"kind": p.kind, **p.timing(), **p.values}
                      for p in sc.make_policies()],
         "base_cities": {str(g): sc.base_identity(g) for g in graph_seeds},
         "graph_seeds": graph_seeds, "seeds": seeds,

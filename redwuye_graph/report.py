@@ -59,6 +59,7 @@ from redwuye_graph.sim.params import PARAMS, Params
 from redwuye_graph.sim.policies import POLICIES, START_DAY
 
 if TYPE_CHECKING:
+    from redwuye_graph.experiments.attribution import Attribution
     from redwuye_graph.sim.scenario import Scenario
 
 __all__ = ["AT_OUTCOMES", "ESTATE_COLUMNS", "REPORT_OUTCOMES", "outcome_table", "outcomes_at",
@@ -249,7 +250,9 @@ def _policies(sc: Scenario) -> str:
         values = "; ".join(f"{name} = {_fmt(value)} {cls.PARAMS[name].unit}"
                            for name, value in policy.values.items()) or "(none)"
         rows.append({"policy": cls.kind, "what": cls.summary,
-                     f"from day ({START_DAY.unit})": policy.start_day, "parameters": values})
+                     f"from day ({START_DAY.unit})": policy.start_day,
+                     "until day": "" if policy.end_day is None else policy.end_day,
+                     "roll-out (days)": policy.rollout_days, "parameters": values})
     return _html_table(pd.DataFrame(rows))
 
 
@@ -385,9 +388,63 @@ def _comparison_png(result: Comparison) -> bytes:
     return _png(fig)
 
 
-def render_comparison(result: Comparison, a: Path, b: Path) -> str:
+def _attribution_png(split: Attribution) -> bytes:
+    """Each outcome's gain split by channel (Shapley if computed, else one at a time)."""
+    from redwuye_graph.plotting import subplots
+
+    method = "shapley" if "shapley" in set(split.table["method"]) else "one_at_a_time"
+    table = split.table[(split.table["method"] == method) & (split.table["kind"] != "idle")]
+    names = list(table["outcome"].unique())
+    fig, axes = subplots(1, len(names), figsize=(3.2 * len(names), 0.8 + 0.32 * len(
+        table["part"].unique())), squeeze=False)
+    for ax, outcome in zip(axes[0], names, strict=True):
+        part = table[table["outcome"] == outcome]
+        errors = [part["value"] - part["low"], part["high"] - part["value"]]
+        colours = ["#424242" if k == "total" else "#b71c1c" for k in part["kind"]]
+        ax.barh(part["part"], part["value"], xerr=errors, color=colours, alpha=0.8,
+                capsize=2)
+        ax.axvline(0, color="#424242", linewidth=0.8)
+        ax.set_title(outcome, fontsize=10)
+        ax.grid(axis="x", alpha=0.3)
+        ax.invert_yaxis()
+        if ax is not axes[0][0]:
+            ax.set_yticklabels([])
+    fig.suptitle(f"{split.b} − {split.a} by channel ({method.replace('_', ' ')}), 95% "
+                 "interval")
+    fig.tight_layout()
+    return _png(fig)
+
+
+def _attribution_html(split: Attribution) -> list[str]:
+    """The attribution section: what was switched, a chart, a table per outcome."""
+    png = base64.b64encode(_attribution_png(split)).decode("ascii")
+    parts = ["<h2>What each mechanism carries</h2>", f"<p>{_e(split.describe())}.</p>",
+             f"<figure><img alt=\"attribution\" src=\"data:image/png;base64,{png}\">"
+             "<figcaption>Each channel's part of the gain; the residual is the gain left "
+             "with every channel switched off; the parts sum to the total.</figcaption>"
+             "</figure>"]
+    meaning = split.table.drop_duplicates("part").set_index("part")["meaning"]
+    for outcome in split.table["outcome"].unique():
+        wide = split.wide(str(outcome))
+        view = pd.DataFrame({"part": wide["part"]})
+        for how in split.table["method"].unique():
+            label = str(how).replace("_", " ")
+            view[label] = wide[f"{how}_value"]
+            view[f"{label}: 95% interval"] = [
+                "–" if lo != lo else f"[{_fmt(lo)}, {_fmt(hi)}]"
+                for lo, hi in zip(wide[f"{how}_low"], wide[f"{how}_high"], strict=True)]
+            view[f"{label}: share"] = [f"{v:.0%}" if v == v else "–"
+                                       for v in wide[f"{how}_share"]]
+        view["meaning"] = view["part"].map(meaning)
+        parts += [f"<h3>{_e(outcome)}</h3>", _html_table(view)]
+    return parts
+
+
+def render_comparison(result: Comparison, a: Path, b: Path,
+                      attribution: Attribution | None = None) -> str:
     """A paired comparison (:func:`~redwuye_graph.experiments.compare.paired_comparison`)
-    as one self-contained HTML page: what was paired, a chart and the tables."""
+    as one self-contained HTML page: what was paired, a chart and the tables; with an
+    :class:`~redwuye_graph.experiments.attribution.Attribution`, its split by channel."""
     png = base64.b64encode(_comparison_png(result)).decode("ascii")
     table = result.table.assign(meaning=[OUTCOMES.get(o, "") for o in result.table["outcome"]])
     parts = [
@@ -407,13 +464,16 @@ def render_comparison(result: Comparison, a: Path, b: Path) -> str:
         if scope == "city":
             part = part.drop(columns="unit")
         parts += [f"<h2>{title}</h2>", _html_table(part)]
+        if scope == "city" and attribution is not None:
+            parts += _attribution_html(attribution)
     parts += [f"<p class=\"muted\">redwuye-graph report, {datetime.now():%Y-%m-%d %H:%M}.</p>",
               "</body></html>"]
     return "\n".join(parts)
 
 
-def write_comparison_report(result: Comparison, a: Path, b: Path, target: Path) -> Path:
+def write_comparison_report(result: Comparison, a: Path, b: Path, target: Path,
+                            attribution: Attribution | None = None) -> Path:
     """Write :func:`render_comparison` to ``target`` (its folder is created)."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(render_comparison(result, a, b), encoding="utf-8")
+    target.write_text(render_comparison(result, a, b, attribution), encoding="utf-8")
     return target

@@ -16,7 +16,7 @@ from redwuye_graph.citygraph import CityGraph
 from redwuye_graph.cli import app
 from redwuye_graph.generate import generate, preset
 from redwuye_graph.linkage import LINKAGE_COLUMNS, estate_linkage
-from redwuye_graph.schema import Label
+from redwuye_graph.schema import Label, RelType
 from redwuye_graph.sim import (
     PARAMS,
     POLICIES,
@@ -58,6 +58,10 @@ def test_every_registered_parameter_is_read(monkeypatch: pytest.MonkeyPatch) -> 
     city = generate("tiny", seed=2)
     for _, _, props in city.nodes(Label.PROPERTY_COMPANY):
         props["credit_grade"] = "C"
+    # one vacant estate no firm would take (its fee cannot cover a project): a failed
+    # tender, and the one after it
+    vacant = sorted(e for e, _, _ in city.nodes(Label.ESTATE) if not city.into(e, RelType.SERVES))
+    city.props(vacant[0])["fee_level"] = 0.01
     read: set[str] = set()
     get = Params.__getattribute__
 
@@ -166,7 +170,7 @@ def test_linkage_raises_resolution_and_collection() -> None:
 
 def test_broke_companies_exit_and_vacuums_get_interim_then_tender(city: CityGraph) -> None:
     params = Params.from_mapping({"wage": 20000.0, "reserve_months": 0.0, "interim_days": 5,
-                                  "tender_days": 40})
+                                  "tender_days": 40, "bid_margin": -1.0})
     model = CityModel(city, params=params, seed=3)
     model.run(200)
     out = model.tables()["city"]
@@ -178,7 +182,7 @@ def test_broke_companies_exit_and_vacuums_get_interim_then_tender(city: CityGrap
 
 def test_links_changed_by_exits_and_tenders_match_a_full_read(city: CityGraph) -> None:
     params = Params.from_mapping({"wage": 20000.0, "reserve_months": 0.0, "interim_days": 5,
-                                  "tender_days": 40})
+                                  "tender_days": 40, "bid_margin": -1.0})
     fast = CityModel(city, params=params, seed=3)
     full = CityModel(city, params=params, seed=3)
     full._refresh_pending = full.refresh_links  # type: ignore[method-assign]

@@ -65,7 +65,7 @@ from redwuye_graph.experiments.results import RunTable
 from redwuye_graph.generate import level_name
 from redwuye_graph.outcomes import run_outcomes
 from redwuye_graph.sim.params import PARAMS
-from redwuye_graph.sim.policies import POLICIES, START_DAY
+from redwuye_graph.sim.policies import POLICIES, TIMING
 from redwuye_graph.sim.scenario import Scenario, ScenarioError, load_scenario
 from redwuye_graph.sim.scenario import read_toml as scenario_toml
 
@@ -297,7 +297,7 @@ def _policy_factors(path: Path, kind: str, table: Any, policies: list[dict[str, 
     if count != 1:
         raise file_error(path, where, f"the base scenario has {count} {kind} policies; a sweep "
                          "varies the parameters of exactly one")
-    specs = {"start_day": START_DAY, **POLICIES[kind].PARAMS}
+    specs = {**TIMING, **POLICIES[kind].PARAMS}
     factors = []
     for name, value in table.items():
         if name not in specs:

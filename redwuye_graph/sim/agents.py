@@ -27,10 +27,13 @@ GRADES = [CreditGrade.C, CreditGrade.B, CreditGrade.A, CreditGrade.AA, CreditGra
 
 
 class Company(mesa.Agent):  # type: ignore[misc]
-    """A property-service company: cash, credit grade, blacklist, stars, served estates.
+    """A property-service company: cash, credit grade, blacklist, stars, served estates,
+    and its standing at the last review: ``score`` over all its estates (its reputation,
+    which tenders weigh) and ``rank`` among the companies.
 
     Rating policies (:mod:`redwuye_graph.sim.policies`) change the grade, the blacklist
-    flag and the stars at reviews.
+    flag and the stars at reviews; what a company stands to win or lose there moves its
+    effort.
     """
 
     def __init__(self, model: CityModel, company_id: str, grade: str, blacklisted: bool,
@@ -41,6 +44,8 @@ class Company(mesa.Agent):  # type: ignore[misc]
         self.blacklisted = blacklisted
         self.stars = stars
         self.cash = 0.0
+        self.score = 0.5
+        self.rank = 0.5
         self.estates: set[int] = set()
 
     def settle_accounts(self) -> None:

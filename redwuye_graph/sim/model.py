@@ -18,7 +18,7 @@ Examples
 >>> model.run(60)
 >>> tables = model.tables()
 >>> sorted(tables)
-['city', 'district', 'estate', 'summary']
+['city', 'company', 'district', 'estate', 'log', 'summary', 'tender']
 >>> int(tables["city"]["day"].max())
 60
 """
@@ -40,7 +40,7 @@ from redwuye_graph.sim.agents import Community, Company
 from redwuye_graph.sim.households import VectorHouseholds
 from redwuye_graph.sim.layer import DayControl, HouseholdLayer
 from redwuye_graph.sim.params import CATEGORIES, Params
-from redwuye_graph.sim.policies import Policy, RunPolicies
+from redwuye_graph.sim.policies import PROJECT_POSTS, Policy, RunPolicies, furnish_project
 from redwuye_graph.sim.records import Recorder
 
 __all__ = ["MONTH_DAYS", "STREAMS", "CityModel"]
@@ -95,6 +95,9 @@ class CityModel(mesa.Model):  # type: ignore[misc]
         rates = np.tile(np.asarray(self.p.rates()) / 365.0, (n, 1))
         rates[self.old, 0] *= self.p.old_repairs_factor
 
+        #: Changes whenever estates change company or companies their standing.
+        self.firm_version = 0
+        self._firms_changed = True
         self.companies: dict[str, Company] = {}
         for _, row in links.dropna(subset=["company"]).drop_duplicates("company").iterrows():
             self.companies[row["company"]] = Company(self, row["company"], row["credit_grade"],
@@ -107,6 +110,9 @@ class CityModel(mesa.Model):  # type: ignore[misc]
         self.vacated = np.full(n, -1, np.int64)
         self.meeting_estates = np.zeros(n, bool)
         self._read_links(links)
+        #: Share of new projects that get each post from the city's own practice: the
+        #: day-0 coverage (policies in force add theirs).
+        self.post_shares = _coverage(self._flags)
         self.collection = np.full(n, np.nan)
         peer0 = self._budget_share()
         self.staff = np.where(self.served, self._target_staff(peer0 * self.fee * self.households),
@@ -119,6 +125,12 @@ class CityModel(mesa.Model):  # type: ignore[misc]
             company.cash = self.p.reserve_months * float(
                 (self.staff[mine] * self.p.wage + self.p.overhead * self.households[mine]).sum())
         self.vacated[~self.served] = 0
+        #: Day of each vacant estate's next tender (-1: served).
+        self.tender_due = np.where(self.served, -1, self.p.tender_days).astype(np.int64)
+        #: Community-side posts of each vacant estate's last project, kept for the next.
+        self._kept_posts: dict[int, list[tuple[str, RelType]]] = {}
+        for company in self.companies.values():
+            company.score = peer0
         self.refresh_cobuilding()
 
         layer_rngs = {k: self.rngs[k] for k in ("arrivals", "escalation", "households",
@@ -187,6 +199,8 @@ class CityModel(mesa.Model):  # type: ignore[misc]
             if cid is not None and cid in self.companies:
                 self.companies[cid].estates.add(i)
         self._dirty = False
+        self.firm_version += 1
+        self._firms_changed = True
 
     def reorganise(self, city: CityGraph) -> None:
         """Adopt ``city`` as the organisation from now on: the same estates, companies and
@@ -200,6 +214,7 @@ class CityModel(mesa.Model):  # type: ignore[misc]
                              "vacancies as the model's city")
         self.city = city.copy()
         self._read_links(links)
+        self.post_shares = _coverage(self._flags)
         self.refresh_cobuilding()
 
     def refresh_links(self) -> None:
@@ -247,6 +262,11 @@ class CityModel(mesa.Model):  # type: ignore[misc]
         return np.maximum(floor, (1.0 - p.margin) * (revenue - p.overhead * self.households)
                           / p.wage)
 
+    def per_estate(self, by_company: dict[str, float]) -> np.ndarray:
+        """Each estate's value of its serving company in ``by_company`` (0 if none)."""
+        return np.array([by_company.get(c, 0.0) if isinstance(c, str) else 0.0
+                         for c in self.company_of], float)
+
     def effort(self) -> np.ndarray:
         """Per-estate company effort multiplier (responsiveness, supervision, policies)."""
         p = self.p
@@ -259,18 +279,19 @@ class CityModel(mesa.Model):  # type: ignore[misc]
     def add_policy(self, policy: Policy) -> None:
         """Add ``policy`` to the run; it starts on its start day.
 
-        Policies given to the constructor start as Mesa one-off events, in the order
-        given; one added later starts at once if its start day has come.
+        Policies given to the constructor start, roll out and end as Mesa one-off events,
+        in the order given; for one added later, the steps whose day has come happen at
+        once.
 
         Parameters
         ----------
         policy : a policy (:func:`~redwuye_graph.sim.policies.make_policy`).
         """
-        start = self.policies.add(policy, self)
-        if self._built and policy.start_day <= self.time:
-            start()
-        else:
-            self.schedule_event(start, at=float(policy.start_day))
+        for day, call in self.policies.add(policy, self):
+            if self._built and day <= self.time:
+                call()
+            else:
+                self.schedule_event(call, at=float(day))
 
     def end_policy(self, kind: str) -> bool:
         """End the policy of ``kind`` in force, if any; whether there was one."""
@@ -279,6 +300,10 @@ class CityModel(mesa.Model):  # type: ignore[misc]
     def policy_rng(self, policy: Policy) -> np.random.Generator:
         """The random stream of ``policy`` in this run."""
         return self.policies.rng(policy)
+
+    def policy_state(self, policy: Policy) -> dict[str, Any]:
+        """What ``policy`` keeps in this run while in force."""
+        return self.policies.state(policy)
 
     def new_serial(self) -> int:
         """A new serial number for a node the model adds (project, committee, person)."""
@@ -328,6 +353,9 @@ class CityModel(mesa.Model):  # type: ignore[misc]
         report = self.layer.day(self.control(day))
         self.recorder.day(day, report)
         self._vacuums(day)
+        if self._firms_changed:
+            self.recorder.companies(day)
+            self._firms_changed = False
 
     def run(self, days: int) -> None:
         """Run ``days`` daily steps."""
@@ -369,35 +397,51 @@ class CityModel(mesa.Model):  # type: ignore[misc]
                               self.staff + p.staff_adjust * (target_staff - self.staff), 0.0)
         if self._dirty:
             self._refresh_pending()
+        self.recorder.companies(day)
+        self._firms_changed = False
 
     def _review(self) -> None:
-        reviewers = self.policies.hooked("review")
-        if not reviewers or Company not in self.agents_by_type:
+        """Company reviews: each company's score over all its estates (its reputation, in
+        tenders whatever the policies) and rank; rating policies act on them."""
+        if Company not in self.agents_by_type:
             return
         score = self.recorder.review_scores()
         firms = [c for c in self.agents_by_type[Company] if c.estates]
         values = np.array([float(np.nanmean(score[list(c.estates)])) for c in firms])
         values = np.nan_to_num(values, nan=0.5)
         ranks = (np.argsort(np.argsort(values)) + 0.5) / max(len(values), 1)
+        reviewers = self.policies.hooked("review")
         for firm, value, rank in zip(firms, values, ranks, strict=True):
+            firm.score, firm.rank = float(value), float(rank)
             for policy in reviewers:
                 policy.review(self, firm, float(value), float(rank))
+        self.firm_version += 1
+        self.recorder.companies(round(self.time))
 
     # -- exits, vacuums, tenders -------------------------------------------------------------
     def withdraw(self, estate: int) -> None:
-        """The serving company leaves ``estate``: its project ends, the estate is vacant."""
+        """The serving company leaves ``estate``: its project ends, the estate is vacant.
+
+        The project's community-side posts (its instructor and quality supervisor, people
+        of the community) are kept for the estate's next project."""
         project = self.project_of[estate]
         company = self.company_of[estate]
         self._pending.add(estate)
         self._pending_firms.add(company)
         if project is not None and project in self.city:
+            self._kept_posts[estate] = [
+                (person, rel) for rel in (RelType.INSTRUCTOR_OF, RelType.QUALITY_SUPERVISOR_OF)
+                for person in sorted(self.city.into(project, rel))]
             self.city.graph.remove_node(project)
         self.companies[company].estates.discard(estate)
         self.served[estate] = False
         self.staff[estate] = 0.0
-        self.vacated[estate] = round(self.time)
-        self.recorder.exit(round(self.time), estate)
+        day = round(self.time)
+        self.vacated[estate] = day
+        self.tender_due[estate] = day + self.p.tender_days
+        self.recorder.exit(day, estate)
         self._dirty = True
+        self._firms_changed = True
 
     def _vacuums(self, day: int) -> None:
         waited = np.where(~self.served & (self.vacated >= 0), day - self.vacated, -1)
@@ -407,39 +451,98 @@ class CityModel(mesa.Model):  # type: ignore[misc]
             self.city.add_rel(RelType.INTERIM_MANAGES, str(self.community[e]),
                               self.estate_ids[e])
             self._pending.add(int(e))
-        tendered = [self._tender(int(e)) for e in np.flatnonzero(waited >= self.p.tender_days)]
-        if len(interim) or any(tendered):
+        due = np.flatnonzero(~self.served & (self.tender_due >= 0) & (self.tender_due <= day))
+        tendered = False
+        if len(due):
+            sat = self.layer.satisfaction().total / np.maximum(self.households, 1)
+            tendered = any([self._tender(int(e), float(sat[e])) for e in due])
+        if len(interim) or tendered:
             self._refresh_pending()
 
-    def _tender(self, estate: int) -> bool:
-        """Choose a new company for a vacant estate; whether one was found."""
+    def expected_margin(self, estate: int, satisfaction: float) -> tuple[float, float]:
+        """What a bidder expects of ``estate`` at mean ``satisfaction``: the collection
+        rate (the payment rule at that satisfaction, peers alike) and the margin of that
+        fee income over the cost of a minimum-staffed project (share of the cost)."""
+        p = self.p
+        rate = 1.0 / (1.0 + np.exp(-(p.pay_intercept + p.pay_satisfaction
+                                      * (satisfaction - 0.5))))
+        cost = p.min_staff * p.wage / 1000.0 + p.overhead
+        return float(rate), float(rate * self.fee[estate] / cost - 1.0)
+
+    def _tender(self, estate: int, satisfaction: float) -> bool:
+        """Tender a vacant estate: solvent firms of the pool bid if they expect a margin of
+        at least ``bid_margin``; the winner is drawn by tender weight (reputation, and the
+        policies' grades and stars). Without a bid the estate stays vacant and is
+        tendered again after ``retender_days``. Whether a company took it over."""
+        p, day = self.p, round(self.time)
         pool = [c for c in self.companies.values() if c.estates]
         for policy in self.policies.hooked("tender_pool"):
             pool = policy.tender_pool(self, pool)
-        if not pool:
+        rate, margin = self.expected_margin(estate, satisfaction)
+        bidders = [c for c in pool if c.cash > 0.0] if margin >= p.bid_margin else []
+        record = {"estate": self.estate_ids[estate], "expected_collection": rate,
+                  "expected_margin": margin, "bidders": len(bidders)}
+        if not bidders:
+            self.tender_due[estate] = day + p.retender_days
+            reason = (f"expected margin {margin:+.2f} below bid_margin {p.bid_margin:+.2f}"
+                      if margin < p.bid_margin else "no solvent firm in the pool")
+            self.recorder.tender(day, estate, {**record, "company": None, "chance": np.nan,
+                                               "reputation": np.nan, "reason": reason})
             return False
-        weight = np.zeros(len(pool))
+        reputation = np.array([c.score for c in bidders])
+        base = p.tender_reputation * (reputation - 0.5)
+        weight = base.copy()
         for policy in self.policies.hooked("tender_weights"):
-            weight = policy.tender_weights(self, pool, weight)
+            weight = policy.tender_weights(self, bidders, weight)
         chance = np.exp(weight - weight.max())
-        winner = pool[int(self.rngs["tenders"].choice(len(pool), p=chance / chance.sum()))]
+        chance /= chance.sum()
+        won = int(self.rngs["tenders"].choice(len(bidders), p=chance))
+        winner = bidders[won]
         estate_id = self.estate_ids[estate]
         serial = self.new_serial()
         project = f"JSIM{serial:06d}"
         self.city.add_node(Label.PROJECT, project, name=f"{estate_id} project {serial}")
         self.city.add_rel(RelType.OPERATES, winner.company_id, project)
         self.city.add_rel(RelType.SERVES, project, estate_id)
+        for person, rel in self._kept_posts.pop(estate, []):
+            if person in self.city:
+                self.city.add_rel(rel, person, project)
         for manager in self.city.into(estate_id, RelType.INTERIM_MANAGES):
             self.city.graph.remove_edge(manager, estate_id, key=RelType.INTERIM_MANAGES)
-        self.staff[estate] = self.p.min_staff * self.households[estate] / 1000.0
+        posts = furnish_project(self, estate, self.post_shares, self.rngs["tenders"])
+        for policy in self.policies.hooked("new_project"):
+            posts += policy.new_project(self, estate)
+        self.staff[estate] = p.min_staff * self.households[estate] / 1000.0
         self.vacated[estate] = -1
-        self.recorder.tender(round(self.time), estate)
+        self.tender_due[estate] = -1
+        reason = (f"{len(bidders)} bidder(s); weight {weight[won]:+.2f} (reputation "
+                  f"{base[won]:+.2f}, policies {weight[won] - base[won]:+.2f})"
+                  + (f"; new posts: {', '.join(posts)}" if posts else ""))
+        self.recorder.tender(day, estate, {**record, "company": winner.company_id,
+                                           "chance": float(chance[won]),
+                                           "reputation": float(reputation[won]),
+                                           "reason": reason})
         self._pending.add(estate)
         self._pending_firms.add(winner.company_id)
         return True
 
     # -- results ----------------------------------------------------------------------------
     def tables(self) -> dict[str, pd.DataFrame]:
-        """Tidy result tables: ``estate``, ``district``, ``city`` per day and ``summary``."""
+        """Tidy result tables: ``estate``, ``district``, ``city`` and ``company`` per day,
+        ``summary``, ``tender`` (one row per tender) and ``log`` (the run log)."""
         return self.recorder.tables()
 
+
+
+def _coverage(flags: dict[str, np.ndarray]) -> dict[str, float]:
+    """Share of estates with each of :data:`PROJECT_POSTS` among those that can have it
+    (served estates; estates with an owners' committee for the committee's posts)."""
+    among = {"owners_committee": "has_company",
+             "community_member_on_owners_committee": "has_owners_committee",
+             "owners_on_regional_committee": "has_owners_committee"}
+    out = {}
+    for post in PROJECT_POSTS:
+        base = flags[among.get(post, "has_company")]
+        has = flags["has_owners_committee" if post == "owners_committee" else post]
+        out[post] = float((has & base).sum() / base.sum()) if base.any() else 0.0
+    return out

@@ -118,11 +118,20 @@ class Params:
     party_effort: float = _p(0.2, 0.0, 2.0, "share",
                              "Extra effort of a company with a party organisation or a "
                              "party-building instructor.", _SEED + "; " + _ASSUMED)
-    credit_effort: float = _p(0.15, 0.0, 2.0, "share",
-                              "Extra effort while credit rating with blacklist is in force.",
-                              _ASSUMED)
-    star_effort: float = _p(0.1, 0.0, 2.0, "share",
-                            "Extra effort while star rating is in force.", _ASSUMED)
+    credit_effort: float = _p(0.3, 0.0, 2.0, "share per unit at stake",
+                              "Extra effort of a rated company per unit of tender weight "
+                              "(or blacklist) it stands to win or lose at its next credit "
+                              "review (at most one unit counts).", _ASSUMED)
+    star_effort: float = _p(0.3, 0.0, 2.0, "share per unit at stake",
+                            "Extra effort of a rated company per unit of tender weight it "
+                            "stands to win or lose in stars at its next review.", _ASSUMED)
+    stake_width: float = _p(0.15, 0.01, 1.0, "score",
+                            "How far from a review threshold (score or rank) a company still "
+                            "sees its grade or stars at stake (width of the fall-off).",
+                            _ASSUMED)
+    stake_blacklist: float = _p(1.0, 0.0, 5.0, "log-weight",
+                                "What a grade-C company stands to lose by blacklisting, in "
+                                "units of tender weight.", _ASSUMED)
     # -- escalation -------------------------------------------------------------------
     escalation_days: int = _p(10, 1, 90, "days",
                               "Age at which an unresolved complaint escalates, where a path "
@@ -235,8 +244,19 @@ class Params:
     interim_staff: float = _p(3.0, 0.0, 100.0, "staff/1000 households",
                               "Complaint-handling staff of interim management.", _ASSUMED)
     tender_days: int = _p(120, 1, 1000, "days",
-                          "Days from an exit until a new company takes over.", _ASSUMED,
-                          integer=True)
+                          "Days from an exit (or day 0, for an estate vacant then) to its "
+                          "tender.", _ASSUMED, integer=True)
+    retender_days: int = _p(180, 1, 1000, "days",
+                            "Days from a tender without a bid to the next tender.", _ASSUMED,
+                            integer=True)
+    bid_margin: float = _p(0.0, -1.0, 5.0, "share of cost",
+                           "Margin a firm must expect (fee income at the collection the "
+                           "estate's satisfaction promises, over the cost of a "
+                           "minimum-staffed project) to bid; -1: firms always bid.",
+                           "Wuhan 2021: 2,074 old estates without management; " + _ASSUMED)
+    tender_reputation: float = _p(2.0, 0.0, 10.0, "log-weight/score",
+                                  "Tender preference per unit of a company's last review "
+                                  "score over all its estates (its reputation).", _ASSUMED)
     tender_credit: float = _p(0.5, 0.0, 5.0, "log-weight/grade",
                               "Tender preference per credit grade step while credit rating "
                               "is in force.", _ASSUMED)

@@ -21,6 +21,11 @@ Linkage groups (``tripartite``, ``partial`` — some escalation path — and ``n
 0, a fixed cohort, so a policy's effect shows inside the group it started in; the estate
 table's ``linkage_today`` column follows the links as policies and company turnover change
 them.
+
+Besides them: ``company``, one row per company and day (cash, grade, stars, blacklist,
+estates, review score; :data:`COMPANY_COLUMNS`); ``tender``, one row per tender, who won
+and why, or why nobody bid (:data:`TENDER_COLUMNS`); ``log``, the run log (a policy with
+nothing to act on, a withdrawal).
 """
 
 from __future__ import annotations
@@ -43,7 +48,17 @@ from redwuye_graph.sim.layer import COMPANY, ESCALATION, MEETING, DayReport, Set
 if TYPE_CHECKING:
     from redwuye_graph.sim.model import CityModel
 
-__all__ = ["Recorder"]
+__all__ = ["COMPANY_COLUMNS", "TENDER_COLUMNS", "Recorder"]
+
+#: Columns of the ``company`` table after ``company, day``: cash (yuan), credit grade
+#: (0 = C .. 4 = AAA), stars, blacklisted, estates served and the last review's score.
+COMPANY_COLUMNS = ("cash", "grade", "stars", "blacklisted", "estates", "score")
+COMPANY_TYPES = {"grade": np.int64, "stars": np.int64, "blacklisted": bool,
+                 "estates": np.int64}
+#: Columns of the ``tender`` table after ``day``: the estate, what bidders expected of it,
+#: how many bid, the winner (empty: no bid), its chance in the draw and reputation, why.
+TENDER_COLUMNS = ("estate", "expected_collection", "expected_margin", "bidders", "company",
+                  "chance", "reputation", "reason")
 
 
 class Recorder:
@@ -60,6 +75,10 @@ class Recorder:
         #: Last day of the warm-up: tables count the days after it (0: no warm-up).
         self.origin = 0
         self._since_review = np.zeros((2, self.n))
+        #: Company states (:data:`COMPANY_COLUMNS`) on the days they changed.
+        self._firm_days: list[int] = []
+        self._firm_states: list[np.ndarray] = []
+        self._tenders: list[dict[str, Any]] = []
         self.reserve(0)
 
     def reserve(self, days: int) -> None:
@@ -123,9 +142,23 @@ class Recorder:
         """Record a company leaving an estate."""
         self.a["exits"][day, estate] += 1
 
-    def tender(self, day: int, estate: int) -> None:
-        """Record a new company taking over an estate."""
-        self.a["tenders"][day, estate] += 1
+    def tender(self, day: int, estate: int, row: dict[str, Any]) -> None:
+        """Record a tender: who won and why (``company`` None: no bid, the estate stays
+        vacant)."""
+        if row["company"] is not None:
+            self.a["tenders"][day, estate] += 1
+        self._tenders.append({"day": day, **row})
+
+    def companies(self, day: int) -> None:
+        """Record every company's state today (:data:`COMPANY_COLUMNS`)."""
+        firms = self.m.companies.values()
+        state = np.array([(c.cash, c.grade, c.stars, c.blacklisted, len(c.estates), c.score)
+                          for c in firms], float).reshape(len(firms), len(COMPANY_COLUMNS))
+        if self._firm_days and self._firm_days[-1] == day:
+            self._firm_states[-1] = state
+        else:
+            self._firm_days.append(day)
+            self._firm_states.append(state)
 
     def restart(self) -> None:
         """End a warm-up today: tables count only the days after it, numbered from 1
@@ -190,7 +223,31 @@ class Recorder:
             out["estate"] = _finish(frame, np.repeat(m.households, len(days)), last,
                                     m.p.window_days, ["estate", "day"], blocks=n)
         out["summary"] = self._summary(a, last)
+        out["company"] = self._company_table(start, now)
+        out["tender"] = pd.DataFrame(
+            [{**r, "day": r["day"] - start} for r in self._tenders if r["day"] > start],
+            columns=["day", *TENDER_COLUMNS]).astype({"day": np.int64, "bidders": np.int64})
+        out["log"] = pd.DataFrame(
+            [(d - start, k, text) for d, k, text in self.m.policies.log if d > start],
+            columns=["day", "policy", "message"]).astype({"day": np.int64})
         return out
+
+    def _company_table(self, start: int, now: int) -> pd.DataFrame:
+        """One row per company and day: its state as last recorded on or before the day."""
+        ids = np.asarray(list(self.m.companies))
+        days = np.arange(start + 1, now + 1)
+        if not len(ids) or not len(days):
+            return pd.DataFrame(columns=["company", "day", *COMPANY_COLUMNS])
+        at = np.searchsorted(np.asarray(self._firm_days), days, side="right") - 1
+        states = np.stack(self._firm_states)[np.maximum(at, 0)]  # days x firms x columns
+        order = np.argsort(ids, kind="stable")
+        states = states[:, order].transpose(1, 0, 2)  # firms x days x columns
+        frame = pd.DataFrame({"company": np.repeat(ids[order], len(days)),
+                              "day": np.tile(days - start, len(ids))})
+        for k, name in enumerate(COMPANY_COLUMNS):
+            column = states[:, :, k].ravel()
+            frame[name] = column.astype(COMPANY_TYPES[name]) if name in COMPANY_TYPES else column
+        return frame
 
     def _summary(self, a: dict[str, np.ndarray], last: int) -> pd.DataFrame:
         m = self.m

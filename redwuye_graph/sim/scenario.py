@@ -175,6 +175,8 @@ class Scenario:
         policies = self.make_policies()
         for policy in policies:
             policy.start_day += self.warmup_days
+            if policy.end_day is not None:
+                policy.end_day += self.warmup_days
         model = CityModel(base, params=self.params, policies=policies, seed=seed)
         if changed is not None:
             model.reorganise(changed)
