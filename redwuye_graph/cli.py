@@ -365,6 +365,10 @@ def simulate_cmd(
         else:
             typer.echo(done, err=True)
             _emit(city_wide.drop(columns="group").reset_index(drop=True), fmt)
+        log = tables["log"]
+        for (day, policy, message), group in log.groupby(["day", "policy", "message"]):
+            typer.echo(f"  log: day {day}: {policy}: {message} ({len(group)} of {runs} "
+                       "run(s))", err=fmt != "table")
         if report:
             from redwuye_graph.report import ESTATE_COLUMNS, write_report
 
