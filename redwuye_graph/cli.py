@@ -173,7 +173,7 @@ _MODE_NOTE = {"check": "", "merge": " (merged)", "replace": " (replacing what it
 @_command("load")
 def load_cmd(
     source: Annotated[Path, typer.Argument(
-        help="Roster: a CSV directory, or a .json or .graphml file.")],
+        help="Roster: a CSV directory, or a .json, .graphml or .xlsx file.")],
     store: StoreOpt = DEFAULT_URI,
     replace: Annotated[bool, typer.Option(
         "--replace", help="Make the store exactly this roster (what it held before and the "
@@ -204,6 +204,26 @@ def load_cmd(
                 report = db.load(city, progress=update, mode=mode)
         typer.echo(f"loaded {report.nodes:,} nodes and {report.relationships:,} relationships "
                    f"into {store} in {report.seconds:.1f} s{_MODE_NOTE[mode]}")
+
+
+@_command("template")
+def template_cmd(
+    out: Annotated[Path, typer.Option("--out", help="The workbook to write (.xlsx).")],
+) -> None:
+    """Write an empty roster workbook to fill in: one sheet per kind of body and of link,
+    Chinese and English headers, drop-down lists of allowed values.
+
+    Example: redwuye template --out roster.xlsx   (fill it in, then: redwuye load roster.xlsx)
+    """
+    from redwuye_graph.workbook import write_xlsx
+
+    with _errors():
+        if out.suffix.lower() != ".xlsx":
+            raise ValueError(f"--out {out} must end in .xlsx")
+        if out.is_dir():
+            raise ValueError(f"--out {out} is a folder; give a file name ending in .xlsx")
+        write_xlsx(None, out)
+        typer.echo(f"wrote the roster template -> {out}")
 
 
 @_command("export")
@@ -365,6 +385,10 @@ def simulate_cmd(
         else:
             typer.echo(done, err=True)
             _emit(city_wide.drop(columns="group").reset_index(drop=True), fmt)
+        log = tables["log"]
+        for (day, policy, message), group in log.groupby(["day", "policy", "message"]):
+            typer.echo(f"  log: day {day}: {policy}: {message} ({len(group)} of {runs} "
+                       "run(s))", err=fmt != "table")
         if report:
             from redwuye_graph.report import ESTATE_COLUMNS, write_report
 

@@ -377,9 +377,9 @@ def run_scenario(sc: Scenario, seeds: int | None = None, graph_seeds: int | None
     return {name: pd.concat(frames, ignore_index=True) for name, frames in parts.items()}
 
 
-#: Tables :func:`simulate` keeps in memory (small: per day, per district, per group); the
-#: others (the estate table) only go to disk.
-KEPT = ("city", "district", "summary")
+#: Tables :func:`simulate` keeps in memory (small: per day, per district, per group, the
+#: run log); the others (estate, company, tender) only go to disk.
+KEPT = ("city", "district", "summary", "log")
 
 
 class _ParquetTables:
