@@ -23,7 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import unicodedata
+import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
@@ -267,6 +267,7 @@ class CityGraph:
                 problems.append(Problem(where, row, None,
                                         f"{label} {node_id} has {count} {rtype} "
                                         "relationships; at most one is allowed"))
+        problems += self._affiliation_cycles()
         for node_id, label, _ in self.nodes():
             for rtype in _REQUIRED_OUT[label]:
                 if (node_id, rtype) not in out_counts and not (
@@ -274,6 +275,22 @@ class CityGraph:
                     where, row = self._where(node_id, f"{label} {node_id}")
                     problems.append(Problem(where, row, None,
                                             f"{label} {node_id} has no {rtype} relationship"))
+        return problems
+
+    def _affiliation_cycles(self) -> list[Problem]:
+        """A party organisation affiliated, through others, to itself."""
+        links = nx.DiGraph()
+        links.add_edges_from((s, e) for s, e, _, _ in self.rels(RelType.AFFILIATED_TO))
+        problems = []
+        for group in nx.strongly_connected_components(links):
+            if len(group) > 1 or any(links.has_edge(n, n) for n in group):
+                first = min(group)
+                where, row = self._where((first, self.out(first, RelType.AFFILIATED_TO)[0],
+                                          RelType.AFFILIATED_TO), f"PartyOrg {first}")
+                problems.append(Problem(where, row, None,
+                                        f"AFFILIATED_TO forms a cycle through "
+                                        f"{', '.join(sorted(group))}; each organisation must "
+                                        "lead up to one at the top"))
         return problems
 
     def check(self) -> None:
@@ -388,14 +405,18 @@ def joins(rtype: RelType) -> str:
                      for sources, targets in sorted(groups.items()))
 
 
+#: Unicode categories Cc (C0 and C1 controls) and Cs (lone surrogates).
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
 def text_problem(value: str, limit: int = MAX_TEXT_CHARS) -> str | None:
     """Why a text value is refused (too long, control characters), or None."""
     if len(value) > limit:
         return f"text of {len(value):,} characters; at most {limit:,} are allowed"
-    for ch in value:
-        if unicodedata.category(ch) in ("Cc", "Cs"):
-            return (f"contains the control character U+{ord(ch):04X}; remove it "
-                    "(tabs, line breaks and NUL are not allowed in values)")
+    found = _CONTROL.search(value)
+    if found is not None:
+        return (f"contains the control character U+{ord(found.group()):04X}; remove it "
+                "(tabs, line breaks and NUL are not allowed in values)")
     return None
 
 

@@ -173,7 +173,7 @@ _MODE_NOTE = {"check": "", "merge": " (merged)", "replace": " (replacing what it
 @_command("load")
 def load_cmd(
     source: Annotated[Path, typer.Argument(
-        help="Roster: a CSV directory, or a .json or .graphml file.")],
+        help="Roster: a CSV directory, or a .json, .graphml or .xlsx file.")],
     store: StoreOpt = DEFAULT_URI,
     replace: Annotated[bool, typer.Option(
         "--replace", help="Make the store exactly this roster (what it held before and the "
@@ -204,6 +204,26 @@ def load_cmd(
                 report = db.load(city, progress=update, mode=mode)
         typer.echo(f"loaded {report.nodes:,} nodes and {report.relationships:,} relationships "
                    f"into {store} in {report.seconds:.1f} s{_MODE_NOTE[mode]}")
+
+
+@_command("template")
+def template_cmd(
+    out: Annotated[Path, typer.Option("--out", help="The workbook to write (.xlsx).")],
+) -> None:
+    """Write an empty roster workbook to fill in: one sheet per kind of body and of link,
+    Chinese and English headers, drop-down lists of allowed values.
+
+    Example: redwuye template --out roster.xlsx   (fill it in, then: redwuye load roster.xlsx)
+    """
+    from redwuye_graph.workbook import write_xlsx
+
+    with _errors():
+        if out.suffix.lower() != ".xlsx":
+            raise ValueError(f"--out {out} must end in .xlsx")
+        if out.is_dir():
+            raise ValueError(f"--out {out} is a folder; give a file name ending in .xlsx")
+        write_xlsx(None, out)
+        typer.echo(f"wrote the roster template -> {out}")
 
 
 @_command("export")
@@ -365,6 +385,10 @@ def simulate_cmd(
         else:
             typer.echo(done, err=True)
             _emit(city_wide.drop(columns="group").reset_index(drop=True), fmt)
+        log = tables["log"]
+        for (day, policy, message), group in log.groupby(["day", "policy", "message"]):
+            typer.echo(f"  log: day {day}: {policy}: {message} ({len(group)} of {runs} "
+                       "run(s))", err=fmt != "table")
         if report:
             from redwuye_graph.report import ESTATE_COLUMNS, write_report
 
@@ -948,3 +972,47 @@ def dashboard_cmd(
     with _errors():
         typer.echo(f"dashboard on http://{host}:{port} (Ctrl-C stops it)", err=True)
         serve(preset=preset, store=store, graph_seed=graph_seed, host=host, port=port)
+
+
+# -- JupyterLab (redwuye_graph/lab.py) ---------------------------------------------------------
+@_command("lab", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def lab_cmd(
+    ctx: typer.Context,
+    root: Annotated[Path | None, typer.Option("--root", help="Folder Lab opens (default: "
+                                              "the repository).")] = None,
+    http_port: Annotated[int | None, typer.Option("--http-port", help="HTTP port (default: "
+                                                  "Jupyter's, 8888 or the next free).")] = None,
+    no_browser: Annotated[bool, typer.Option("--no-browser", help="Do not open a browser.")]
+        = False,
+) -> None:
+    """Start JupyterLab on the notebooks, with the 'redwuye' kernel they name registered.
+    Other options go to JupyterLab as they are.
+
+    Example: redwuye lab --http-port 8888 --no-browser   (make lab)
+    """
+    import subprocess
+
+    from redwuye_graph.lab import lab_command, register_kernel
+
+    with _errors():
+        register_kernel()
+        cmd = lab_command(root, http_port, not no_browser, list(ctx.args))
+    try:
+        code = subprocess.call(cmd)
+    except KeyboardInterrupt:
+        code = 0
+    raise typer.Exit(code)
+
+
+@_command("kernel")
+def kernel_cmd(
+    user: Annotated[bool, typer.Option("--user", help="Register for the user, so a "
+                                       "JupyterLab installed elsewhere finds it too.")] = False,
+) -> None:
+    """Register this environment's Python as the 'redwuye' Jupyter kernel the notebooks name.
+
+    Example: redwuye kernel --user   (make kernel)
+    """
+    from redwuye_graph.lab import register_kernel
+
+    typer.echo(f"kernel 'redwuye' -> {register_kernel(user=user)}")

@@ -44,8 +44,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["AT_OUTCOMES", "COMPARED", "COUNTS", "HEADLINE", "LINKAGE_GROUPS", "OUTCOMES",
-           "REGISTRY", "REPORT_OUTCOMES", "SENSITIVITY_OUTCOMES", "SUMMARY", "Counts", "Outcome",
+__all__ = ["AT_OUTCOMES", "AT_UNITS", "COMPARED", "COUNTS", "HEADLINE", "LINKAGE_GROUPS",
+           "OUTCOMES", "REGISTRY", "REPORT_OUTCOMES", "SENSITIVITY_OUTCOMES", "SUMMARY", "Counts",
+           "Outcome",
            "check_outcomes", "collection_12m", "collection_first_12m", "collection_last",
            "describe", "dissatisfied_end", "escalation_share", "ever_settled", "exits",
            "linkage_groups", "median_days", "open_at_end", "outcomes_of", "p90_days",
@@ -355,6 +356,9 @@ _AT: dict[str, tuple[Callable[[Counts], Any], str]] = {
 }
 #: Outcomes read on a given day (the counts up to it): name -> meaning.
 AT_OUTCOMES: dict[str, str] = {name: meaning for name, (_, meaning) in _AT.items()}
+#: The unit of each outcome read on a given day (``share``, ``score``, ``complaints``).
+AT_UNITS: dict[str, str] = {name: REGISTRY[f.__name__].unit if f.__name__ in REGISTRY
+                            else "share" for name, (f, _) in _AT.items()}
 
 
 def check_outcomes(names: Iterable[str]) -> list[str]:

@@ -41,9 +41,11 @@ __all__ = [
     "read_graphml",
     "read_json",
     "read_roster",
+    "read_xlsx",
     "write_csv",
     "write_graphml",
     "write_json",
+    "write_xlsx",
 ]
 
 JSON_FORMAT = "redwuye-graph/1"
@@ -211,8 +213,11 @@ class _Builder:
         among the nodes with one of ``labels``."""
         if text in self.names:
             ids = [i for i in self.names[text] if self.labels.get(i) in labels]
-            ids = ids or self.names[text]
-            return (f"; that is the name of {', '.join(ids[:3])} - use the id, not the name")
+            if ids:
+                return f"; that is the name of {', '.join(ids[:3])} - use the id, not the name"
+            other = self.names[text][0]
+            return (f"; that is the name of {other}, a {self.labels.get(other)}, but here a "
+                    f"{' or '.join(sorted(labels))} is expected")
         self._suggested += 1
         if self._suggested > 20:  # a close match costs a pass over every id
             return ""
@@ -257,10 +262,13 @@ class _CsvFiles:
     def __init__(self, root: Path, builder: _Builder):
         self.root = root
         self.b = builder
+        self._names: dict[Path, str] = {}
 
     def name(self, path: Path) -> str:
         """The file's name relative to the roster directory, as problems show it."""
-        return path.relative_to(self.root).as_posix()
+        if path not in self._names:
+            self._names[path] = path.relative_to(self.root).as_posix()
+        return self._names[path]
 
     def text(self, path: Path) -> tuple[str, bool] | None:
         """The file's text (undecodable bytes replaced) and whether it decoded cleanly."""
@@ -597,11 +605,26 @@ def write_graphml(city: CityGraph, path: Path | str) -> Path:
     return out
 
 
+def write_xlsx(city: CityGraph, path: Path | str) -> Path:
+    """Write an Excel workbook, one sheet per kind (:mod:`redwuye_graph.workbook`)."""
+    from redwuye_graph.workbook import write_xlsx as write
+
+    return write(city, path)
+
+
+def read_xlsx(path: Path | str) -> CityGraph:
+    """Read an Excel workbook roster (:mod:`redwuye_graph.workbook`)."""
+    from redwuye_graph.workbook import read_xlsx as read
+
+    return read(path)
+
+
 #: Export formats by name: function(city, path) -> path.
 FORMATS: dict[str, Callable[[CityGraph, Path | str], Path]] = {
     "csv": write_csv,
     "json": write_json,
     "graphml": write_graphml,
+    "xlsx": write_xlsx,
 }
 
 
@@ -613,7 +636,7 @@ def export(city: CityGraph, fmt: str, path: Path | str) -> Path:
 
 
 def read_roster(path: Path | str) -> CityGraph:
-    """Read a roster in any format: a CSV directory, ``.json``, ``.graphml``.
+    """Read a roster in any format: a CSV directory, ``.json``, ``.graphml``, ``.xlsx``.
 
     Raises ValidationError (one problem naming the path) for a path that does not
     exist, a broken or looping link, or an unknown kind of file.
@@ -621,7 +644,7 @@ def read_roster(path: Path | str) -> CityGraph:
     src = Path(path)
     if not os.path.lexists(src):
         raise ValidationError([Problem(str(src), None, None, "does not exist; give a roster "
-                                       "directory or a .json or .graphml file")])
+                                       "directory or a .json, .graphml or .xlsx file")])
     try:
         src.stat()
     except OSError as exc:
@@ -629,7 +652,7 @@ def read_roster(path: Path | str) -> CityGraph:
                                        f"({exc.strerror})")]) from None
     if src.is_dir():
         return read_csv(src)
-    readers = {".json": read_json, ".graphml": read_graphml}
+    readers = {".json": read_json, ".graphml": read_graphml, ".xlsx": read_xlsx}
     reader = readers.get(src.suffix.lower())
     if reader is None:
         raise ValidationError([Problem(str(src), None, None, f"unknown roster format "

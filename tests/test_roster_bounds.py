@@ -230,3 +230,19 @@ def test_wrong_kinds_say_what_is_allowed_and_names_point_to_ids(roster: Path) ->
     found = "\n".join(_problems(roster))
     assert f"to ResidentUnit {unit}; it joins Project → Estate" in found
     assert f"that is the name of {estate_row[0]} - use the id, not the name" in found
+
+
+def test_an_affiliation_cycle_is_refused(tiny_city: CityGraph) -> None:
+    from redwuye_graph.schema import Label, RelType
+
+    city = tiny_city.copy()
+    orgs = [n for n, _, p in city.nodes(Label.PARTY_ORG) if p["level"] == "committee"]
+    a, b = orgs[:2]
+    for org in (a, b):
+        for up in city.out(org, RelType.AFFILIATED_TO):
+            city.graph.remove_edge(org, up, key=RelType.AFFILIATED_TO)
+    city.add_rel(RelType.AFFILIATED_TO, a, b)
+    city.add_rel(RelType.AFFILIATED_TO, b, a)
+    found = [str(p) for p in city.validate()]
+    assert any(f"AFFILIATED_TO forms a cycle through {min(a, b)}, {max(a, b)}" in m
+               for m in found), found

@@ -234,12 +234,17 @@ class Recorder:
                                     m.p.window_days, ["estate", "day"], blocks=n)
         out["summary"] = self._summary(a, last)
         out["company"] = self._company_table(start, now)
+        text = pd.StringDtype()  # typed even when empty or all missing (Parquet per run)
         out["tender"] = pd.DataFrame(
             [{**r, "day": r["day"] - start} for r in self._tenders if r["day"] > start],
-            columns=["day", *TENDER_COLUMNS]).astype({"day": np.int64, "bidders": np.int64})
+            columns=["day", *TENDER_COLUMNS]).astype(
+                {"day": np.int64, "bidders": np.int64, "estate": text, "company": text,
+                 "reason": text, "expected_collection": float, "expected_margin": float,
+                 "chance": float, "reputation": float})
         out["log"] = pd.DataFrame(
-            [(d - start, k, text) for d, k, text in self.m.policies.log if d > start],
-            columns=["day", "policy", "message"]).astype({"day": np.int64})
+            [(d - start, k, message) for d, k, message in self.m.policies.log if d > start],
+            columns=["day", "policy", "message"]).astype(
+                {"day": np.int64, "policy": text, "message": text})
         return out
 
     def _company_table(self, start: int, now: int) -> pd.DataFrame:
