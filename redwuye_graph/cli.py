@@ -288,11 +288,18 @@ def neo4j_start(
         = 7687,
     port: Annotated[int | None, typer.Option("--port", hidden=True,
                                              help="Deprecated: --bolt-port.")] = None,
+    http_port: Annotated[int | None, typer.Option(
+        "--http-port", help="Also serve HTTP and Neo4j Browser on this port (0: a free one).")]
+        = None,
+    browser: Annotated[bool, typer.Option(
+        "--browser", help="Serve Neo4j Browser (HTTP on --http-port, default 7474) and print "
+        "its address.")] = False,
     cache: CacheOpt = None,
 ) -> None:
-    """Fetch (once) and start a local Neo4j 5 Community; prints its Bolt URI.
+    """Fetch (once) and start a local Neo4j 5 Community; prints its Bolt URI (and Neo4j
+    Browser's address with --browser).
 
-    Example: redwuye neo4j start --bolt-port 7687
+    Example: redwuye neo4j start --bolt-port 7687 --browser
     """
     from redwuye_graph import neo4j_local
 
@@ -301,12 +308,39 @@ def neo4j_start(
         bolt_port = port
     with _errors():
         try:
-            server = neo4j_local.start(cache, bolt_port=bolt_port, detach=True)
+            if browser and http_port is None:
+                http_port = 7474
+            typer.echo("starting Neo4j (the first start fetches its jars with Maven: a few "
+                       "minutes)", err=True)
+            server = neo4j_local.start(cache, bolt_port=bolt_port, detach=True,
+                                       http_port=http_port)
         except neo4j_local.Neo4jLocalError as exc:
             raise StoreError(str(exc)) from exc
     where = "" if cache is None else f" --cache {shlex.quote(str(cache))}"
     typer.echo(f"Neo4j running at {server.uri} (pid {server.pid}); "
                f"stop it with 'redwuye neo4j stop{where}'")
+    if server.browser_url:
+        typer.echo(f"Neo4j Browser: {server.browser_url}")
+
+
+@_neo4j_command("shell", context_settings={"allow_extra_args": True,
+                                          "ignore_unknown_options": True})
+def neo4j_shell(ctx: typer.Context, cache: CacheOpt = None) -> None:
+    """Neo4j's cypher-shell on the local server (fetched once with Maven); other arguments
+    go to cypher-shell as they are (-f FILE, --param 'name => value', a query).
+
+    Example: redwuye neo4j shell -f cypher/compliance/company_without_org_or_instructor.cypher
+    """
+    import subprocess
+
+    from redwuye_graph import neo4j_local
+
+    with _errors():
+        try:
+            cmd = neo4j_local.shell_command(cache, list(ctx.args))
+        except neo4j_local.Neo4jLocalError as exc:
+            raise StoreError(str(exc)) from exc
+    raise typer.Exit(subprocess.call(cmd))
 
 
 @_neo4j_command("stop")
@@ -327,6 +361,8 @@ def neo4j_status(cache: CacheOpt = None) -> None:
         typer.echo("not running")
         raise typer.Exit(3)
     typer.echo(f"running at {server.uri} (pid {server.pid})")
+    if server.browser_url:
+        typer.echo(f"Neo4j Browser: {server.browser_url}")
 
 
 # -- simulate (the Mesa simulation; owner: redwuye_graph/sim) -------------------------------
