@@ -73,7 +73,7 @@ def wild_cities(draw: st.DrawFn) -> CityGraph:
     for f in companies:
         staff = draw(st.integers(0, 30))
         city.add_node(Label.PROPERTY_COMPANY, f, name=f"company {f}", staff=staff,
-                      party_members_on_staff=draw(st.integers(0, 6)),
+                      party_members_on_staff=draw(st.integers(0, min(6, staff))),
                       credit_grade=str(CreditGrade.A), blacklisted=draw(st.booleans()),
                       star_rating=0)
         city.add_rel(RelType.REGISTERED_IN, f, _pick(draw, streets))
