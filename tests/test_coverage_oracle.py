@@ -94,11 +94,9 @@ def wild_cities(draw: st.DrawFn) -> CityGraph:
     for g in orgs:
         city.add_node(Label.PARTY_ORG, g, name=f"org {g}", level=str(PartyOrgLevel.BRANCH))
         city.add_rel(RelType.PARTY_ORG_OF, g, _pick(draw, hosts))
-    for g in orgs:
-        if len(orgs) > 1 and draw(st.booleans()):
-            parent = _pick(draw, orgs)
-            if parent != g:
-                city.add_rel(RelType.AFFILIATED_TO, g, parent)
+    for i, g in enumerate(orgs):
+        if i and draw(st.booleans()):  # to an earlier organisation: no cycles
+            city.add_rel(RelType.AFFILIATED_TO, g, _pick(draw, orgs[:i]))
     for p in people:
         city.add_node(Label.PERSON, p, name=f"person {p}", party_member=draw(st.booleans()),
                       knows_property_law=draw(st.booleans()))
