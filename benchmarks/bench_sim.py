@@ -5,6 +5,9 @@ Each measurement runs in its own process so its peak memory (max RSS) is its own
     .venv/bin/python benchmarks/bench_sim.py            # all figures (~10 min)
     .venv/bin/python benchmarks/bench_sim.py city       # only the city preset, 365 days
     .venv/bin/python benchmarks/bench_sim.py district   # one sweep run: district, 365 days
+    .venv/bin/python benchmarks/bench_sim.py city --against HEAD~1
+                                    # the same cases at another commit too, in turn, and the
+                                    # ratio of run times (this checkout ÷ that commit)
 
 Figures: household-steps per second (households × days ÷ wall seconds of ``run``) of the
 engine and of the reference at 100 k and 1 M households (the reference runs fewer days:
@@ -16,11 +19,14 @@ sweep (goal ≤ 1.2 s for setup + run + tables); peak memory of each.
 from __future__ import annotations
 
 import json
+import os
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import replace
+from pathlib import Path
 
 from redwuye_graph.generate import PRESETS, generate
 from redwuye_graph.sim import CityModel
@@ -60,12 +66,41 @@ def measure(case: str) -> dict[str, float]:
             "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
+def _run_case(name: str, checkout: Path | None = None) -> dict[str, float]:
+    """One case in a fresh process: of this checkout, or of ``checkout`` (its package)."""
+    script, env = __file__, dict(os.environ)
+    if checkout is not None:
+        script = str(checkout / "benchmarks" / "bench_sim.py")
+        env["PYTHONPATH"] = str(checkout)
+    out = subprocess.run([sys.executable, script, "--one", name], check=True,
+                         capture_output=True, text=True, env=env).stdout
+    result: dict[str, float] = json.loads(out)
+    return result
+
+
+def against(names: list[str], rev: str) -> None:
+    """Run ``names`` here and at commit ``rev`` (a temporary git worktree), alternately."""
+    repo = Path(__file__).resolve().parents[1]
+    with tempfile.TemporaryDirectory() as tmp:
+        other = Path(tmp) / "other"
+        subprocess.run(["git", "-C", str(repo), "worktree", "add", "--detach", str(other), rev],
+                       check=True, capture_output=True)
+        try:
+            for name in names:
+                then = _run_case(name, other)
+                now = _run_case(name)
+                print(f"{name:15s} run {now['run_s']:7.1f} s here, {then['run_s']:7.1f} s at "
+                      f"{rev}: ratio {now['run_s'] / then['run_s']:.2f} (setup "
+                      f"{now['setup_s']:.1f} s vs {then['setup_s']:.1f} s)", flush=True)
+        finally:
+            subprocess.run(["git", "-C", str(repo), "worktree", "remove", "--force",
+                            str(other)], check=True, capture_output=True)
+
+
 def main(names: list[str]) -> None:
     results = {}
     for name in names or list(CASES):
-        out = subprocess.run([sys.executable, __file__, "--one", name], check=True,
-                             capture_output=True, text=True).stdout
-        results[name] = json.loads(out)
+        results[name] = _run_case(name)
         r = results[name]
         print(f"{name:15s} {r['households']:>9,} households x {r['days']:>3} days: run "
               f"{r['run_s']:7.1f} s (setup {r['setup_s']:.1f} s, generate "
@@ -91,5 +126,8 @@ def main(names: list[str]) -> None:
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--one"]:
         print(json.dumps(measure(sys.argv[2])))
+    elif "--against" in sys.argv:
+        at = sys.argv.index("--against")
+        against(sys.argv[1:at] + sys.argv[at + 2:] or ["city"], sys.argv[at + 1])
     else:
         main(sys.argv[1:])

@@ -288,11 +288,18 @@ def neo4j_start(
         = 7687,
     port: Annotated[int | None, typer.Option("--port", hidden=True,
                                              help="Deprecated: --bolt-port.")] = None,
+    http_port: Annotated[int | None, typer.Option(
+        "--http-port", help="Also serve HTTP and Neo4j Browser on this port (0: a free one).")]
+        = None,
+    browser: Annotated[bool, typer.Option(
+        "--browser", help="Serve Neo4j Browser (HTTP on --http-port, default 7474) and print "
+        "its address.")] = False,
     cache: CacheOpt = None,
 ) -> None:
-    """Fetch (once) and start a local Neo4j 5 Community; prints its Bolt URI.
+    """Fetch (once) and start a local Neo4j 5 Community; prints its Bolt URI (and Neo4j
+    Browser's address with --browser).
 
-    Example: redwuye neo4j start --bolt-port 7687
+    Example: redwuye neo4j start --bolt-port 7687 --browser
     """
     from redwuye_graph import neo4j_local
 
@@ -301,12 +308,39 @@ def neo4j_start(
         bolt_port = port
     with _errors():
         try:
-            server = neo4j_local.start(cache, bolt_port=bolt_port, detach=True)
+            if browser and http_port is None:
+                http_port = 7474
+            typer.echo("starting Neo4j (the first start fetches its jars with Maven: a few "
+                       "minutes)", err=True)
+            server = neo4j_local.start(cache, bolt_port=bolt_port, detach=True,
+                                       http_port=http_port)
         except neo4j_local.Neo4jLocalError as exc:
             raise StoreError(str(exc)) from exc
     where = "" if cache is None else f" --cache {shlex.quote(str(cache))}"
     typer.echo(f"Neo4j running at {server.uri} (pid {server.pid}); "
                f"stop it with 'redwuye neo4j stop{where}'")
+    if server.browser_url:
+        typer.echo(f"Neo4j Browser: {server.browser_url}")
+
+
+@_neo4j_command("shell", context_settings={"allow_extra_args": True,
+                                          "ignore_unknown_options": True})
+def neo4j_shell(ctx: typer.Context, cache: CacheOpt = None) -> None:
+    """Neo4j's cypher-shell on the local server (fetched once with Maven); other arguments
+    go to cypher-shell as they are (-f FILE, --param 'name => value', a query).
+
+    Example: redwuye neo4j shell -f cypher/compliance/company_without_org_or_instructor.cypher
+    """
+    import subprocess
+
+    from redwuye_graph import neo4j_local
+
+    with _errors():
+        try:
+            cmd = neo4j_local.shell_command(cache, list(ctx.args))
+        except neo4j_local.Neo4jLocalError as exc:
+            raise StoreError(str(exc)) from exc
+    raise typer.Exit(subprocess.call(cmd))
 
 
 @_neo4j_command("stop")
@@ -327,6 +361,8 @@ def neo4j_status(cache: CacheOpt = None) -> None:
         typer.echo("not running")
         raise typer.Exit(3)
     typer.echo(f"running at {server.uri} (pid {server.pid})")
+    if server.browser_url:
+        typer.echo(f"Neo4j Browser: {server.browser_url}")
 
 
 # -- simulate (the Mesa simulation; owner: redwuye_graph/sim) -------------------------------
@@ -385,6 +421,10 @@ def simulate_cmd(
         else:
             typer.echo(done, err=True)
             _emit(city_wide.drop(columns="group").reset_index(drop=True), fmt)
+        log = tables["log"]
+        for (day, policy, message), group in log.groupby(["day", "policy", "message"]):
+            typer.echo(f"  log: day {day}: {policy}: {message} ({len(group)} of {runs} "
+                       "run(s))", err=fmt != "table")
         if report:
             from redwuye_graph.report import ESTATE_COLUMNS, write_report
 
@@ -974,3 +1014,47 @@ def dashboard_cmd(
     with _errors():
         typer.echo(f"dashboard on http://{host}:{port} (Ctrl-C stops it)", err=True)
         serve(preset=preset, store=store, graph_seed=graph_seed, host=host, port=port)
+
+
+# -- JupyterLab (redwuye_graph/lab.py) ---------------------------------------------------------
+@_command("lab", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def lab_cmd(
+    ctx: typer.Context,
+    root: Annotated[Path | None, typer.Option("--root", help="Folder Lab opens (default: "
+                                              "the repository).")] = None,
+    http_port: Annotated[int | None, typer.Option("--http-port", help="HTTP port (default: "
+                                                  "Jupyter's, 8888 or the next free).")] = None,
+    no_browser: Annotated[bool, typer.Option("--no-browser", help="Do not open a browser.")]
+        = False,
+) -> None:
+    """Start JupyterLab on the notebooks, with the 'redwuye' kernel they name registered.
+    Other options go to JupyterLab as they are.
+
+    Example: redwuye lab --http-port 8888 --no-browser   (make lab)
+    """
+    import subprocess
+
+    from redwuye_graph.lab import lab_command, register_kernel
+
+    with _errors():
+        register_kernel()
+        cmd = lab_command(root, http_port, not no_browser, list(ctx.args))
+    try:
+        code = subprocess.call(cmd)
+    except KeyboardInterrupt:
+        code = 0
+    raise typer.Exit(code)
+
+
+@_command("kernel")
+def kernel_cmd(
+    user: Annotated[bool, typer.Option("--user", help="Register for the user, so a "
+                                       "JupyterLab installed elsewhere finds it too.")] = False,
+) -> None:
+    """Register this environment's Python as the 'redwuye' Jupyter kernel the notebooks name.
+
+    Example: redwuye kernel --user   (make kernel)
+    """
+    from redwuye_graph.lab import register_kernel
+
+    typer.echo(f"kernel 'redwuye' -> {register_kernel(user=user)}")

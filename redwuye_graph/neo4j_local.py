@@ -6,6 +6,7 @@ with Bolt on ``127.0.0.1`` and authentication off. Everything lives under one
 cache directory (default ``$REDWUYE_CACHE/neo4j`` or ``<repo>/.cache/redwuye/neo4j``)::
 
     lib/          jars, plus a marker holding the pom's SHA-256
+    shell-lib/    cypher-shell's jars (``neo4j-server/shell/pom.xml``), fetched on first use
     home/         the Neo4j home: data/ and logs/debug.log
     neo4j.pid     JSON: pid, bolt_port, uri, home of the running server
     neo4j.log     the Java program's stdout and stderr
@@ -46,6 +47,8 @@ _REPO = Path(__file__).resolve().parent.parent
 _POM = _REPO / "neo4j-server" / "pom.xml"
 _PROGRAM = _REPO / "neo4j-server" / "LocalNeo4j.java"
 _MARKER = ".pom.sha256"
+_SHELL_POM = _REPO / "neo4j-server" / "shell" / "pom.xml"
+_SHELL_MAIN = "org.neo4j.shell.Main"
 _READY = "READY bolt://"
 _JAVA_OPTS = ["-Xms64m", "-Xmx512m", "-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError"]
 
@@ -73,6 +76,8 @@ class LocalNeo4j:
         The Bolt port on 127.0.0.1.
     log_file : Path
         The server's stdout and stderr.
+    http_port : int or None
+        The HTTP port on 127.0.0.1 (Neo4j Browser at ``/browser/``), None when off.
     """
 
     uri: str
@@ -80,6 +85,15 @@ class LocalNeo4j:
     home: Path
     bolt_port: int
     log_file: Path
+    http_port: int | None = None
+
+    @property
+    def browser_url(self) -> str | None:
+        """Neo4j Browser's address, connecting to this server's Bolt port without auth."""
+        if self.http_port is None:
+            return None
+        return (f"http://127.0.0.1:{self.http_port}/browser/?dbms=bolt://127.0.0.1:"
+                f"{self.bolt_port}&preselectAuthMethod=NO_AUTH")
 
 
 def default_cache_dir() -> Path:
@@ -142,26 +156,31 @@ def ensure_jars(cache_dir: Path) -> Path:
     Neo4jLocalError
         If the pom is missing, ``mvn`` is not on PATH, or Maven fails.
     """
-    if not _POM.is_file():
-        raise Neo4jLocalError(f"{_POM} not found; the local server needs a source checkout")
-    cache = _cache(cache_dir)
-    lib = cache / "lib"
-    digest = hashlib.sha256(_POM.read_bytes()).hexdigest()
+    return _fetch(_POM, _cache(cache_dir), "lib", "neo4j-bolt-*.jar")
+
+
+def _fetch(pom: Path, cache: Path, folder: str, probe: str) -> Path:
+    """Copy a pom's runtime jars into ``cache/folder`` with Maven, once per pom content
+    (``probe``: a jar that must be among them)."""
+    if not pom.is_file():
+        raise Neo4jLocalError(f"{pom} not found; the local server needs a source checkout")
+    lib = cache / folder
+    digest = hashlib.sha256(pom.read_bytes()).hexdigest()
     marker = lib / _MARKER
     if marker.is_file() and marker.read_text().strip() == digest:
         return lib
-    with _locked(cache / ".jars.lock"):
+    with _locked(cache / (".jars.lock" if folder == "lib" else f".{folder}.lock")):
         if marker.is_file() and marker.read_text().strip() == digest:
             return lib  # another process finished while we waited
         mvn = _tool("mvn")
-        tmp = cache / "lib.partial"
+        tmp = cache / f"{folder}.partial"
         shutil.rmtree(tmp, ignore_errors=True)
         cmd = [
-            mvn, "-q", "-B", "-Dstyle.color=never", "-f", str(_POM),
+            mvn, "-q", "-B", "-Dstyle.color=never", "-f", str(pom),
             "dependency:copy-dependencies", f"-DoutputDirectory={tmp}",
         ]  # fmt: skip
         proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
-        if proc.returncode != 0 or not any(tmp.glob("neo4j-bolt-*.jar")):
+        if proc.returncode != 0 or not any(tmp.glob(probe)):
             out = (proc.stdout + proc.stderr).strip()[-3000:]
             raise Neo4jLocalError(f"fetching Neo4j jars failed ({shlex.join(cmd)}):\n{out}")
         (tmp / _MARKER).write_text(digest + "\n")
@@ -245,6 +264,7 @@ def status(cache_dir: Path | None = None) -> LocalNeo4j | None:
         home=Path(info["home"]),
         bolt_port=int(info["bolt_port"]),
         log_file=cache / "neo4j.log",
+        http_port=info.get("http_port"),
     )
 
 
@@ -273,6 +293,7 @@ def start(
     *,
     detach: bool = True,
     timeout: float = 180,
+    http_port: int | None = None,
 ) -> LocalNeo4j:
     """Start the local server, or return the one already running from this cache.
 
@@ -288,6 +309,9 @@ def start(
         stdin pipe held by this process).
     timeout : float
         Seconds to wait for the server to accept Bolt connections.
+    http_port : int, optional
+        Also serve HTTP (and Neo4j Browser) on this port of 127.0.0.1; 0 picks a free
+        port; None: no HTTP.
 
     Returns
     -------
@@ -301,14 +325,20 @@ def start(
     """
     cache = _cache(cache_dir)
     with _locked(cache / ".start.lock"):
-        return _start_locked(cache, bolt_port, detach, timeout)
+        return _start_locked(cache, bolt_port, detach, timeout, http_port)
 
 
-def _start_locked(cache: Path, bolt_port: int, detach: bool, timeout: float) -> LocalNeo4j:
+def _start_locked(cache: Path, bolt_port: int, detach: bool, timeout: float,
+                  http_port: int | None) -> LocalNeo4j:
     current = status(cache)
     if current is not None:
-        if bolt_port in (0, current.bolt_port):
+        if bolt_port in (0, current.bolt_port) and (
+                http_port is None or http_port in (0, current.http_port)):
             return current
+        if bolt_port in (0, current.bolt_port):
+            raise Neo4jLocalError(
+                f"a local Neo4j server from {cache} already runs without HTTP on port "
+                f"{http_port} (pid {current.pid}); stop it first")
         raise Neo4jLocalError(
             f"a local Neo4j server from {cache} already runs on port {current.bolt_port} "
             f"(pid {current.pid}); stop it first"
@@ -316,13 +346,18 @@ def _start_locked(cache: Path, bolt_port: int, detach: bool, timeout: float) -> 
     java = _tool("java")
     lib = ensure_jars(cache)
     port = bolt_port or _free_port()
-    if _port_in_use(port):
-        raise Neo4jLocalError(f"port {port} on 127.0.0.1 is already in use by another program")
+    http = None if http_port is None else (http_port or _free_port())
+    for taken in (port, http):
+        if taken is not None and _port_in_use(taken):
+            raise Neo4jLocalError(f"port {taken} on 127.0.0.1 is already in use by another "
+                                  "program")
     home = cache / "home"
     log_file = cache / "neo4j.log"
     opts = shlex.split(os.environ.get("REDWUYE_NEO4J_JAVA_OPTS", "")) or _JAVA_OPTS
     cmd = [java, *opts, "-cp", f"{lib}{os.sep}*", str(_PROGRAM)]
     cmd += ["--home", str(home), "--bolt-port", str(port)]
+    if http is not None:
+        cmd += ["--http-port", str(http)]
     if not detach:
         cmd.append("--watch-stdin")
     with open(log_file, "wb") as log:
@@ -336,7 +371,8 @@ def _start_locked(cache: Path, bolt_port: int, detach: bool, timeout: float) -> 
         )
     _children[proc.pid] = proc
     deadline = time.monotonic() + timeout
-    while _READY not in _tail(log_file, 1 << 20):
+    while _READY not in _tail(log_file, 1 << 20) or (http is not None
+                                                     and not _port_in_use(http)):
         if proc.poll() is not None:
             _children.pop(proc.pid, None)
             raise Neo4jLocalError(
@@ -348,10 +384,11 @@ def _start_locked(cache: Path, bolt_port: int, detach: bool, timeout: float) -> 
                 f"Neo4j not ready after {timeout:.0f} s; {log_file}:\n{_tail(log_file)}"
             )
         time.sleep(0.2)
-    server = LocalNeo4j(f"bolt://127.0.0.1:{port}", proc.pid, home, port, log_file)
+    server = LocalNeo4j(f"bolt://127.0.0.1:{port}", proc.pid, home, port, log_file, http)
     info = {
         "pid": proc.pid,
         "bolt_port": port,
+        "http_port": http,
         "uri": server.uri,
         "home": str(home),
         "detached": detach,
@@ -441,3 +478,29 @@ def running(
     finally:
         if before is None or before.pid != server.pid:
             stop(cache_dir)
+
+
+def shell_command(cache_dir: Path | None = None, args: list[str] | None = None) -> list[str]:
+    """The command that runs Neo4j's cypher-shell against the running local server.
+
+    Parameters
+    ----------
+    cache_dir : Path, optional
+        Cache directory of the server; default :func:`default_cache_dir`.
+    args : list of str, optional
+        More cypher-shell arguments (``-f FILE``, ``--param``, a query, ...).
+
+    Raises
+    ------
+    Neo4jLocalError
+        If no server runs from the cache, or Java/Maven are missing.
+    """
+    cache = _cache(cache_dir)
+    server = status(cache)
+    if server is None:
+        hint = "" if cache_dir is None else f" --cache {shlex.quote(str(cache_dir))}"
+        raise Neo4jLocalError(f"no local Neo4j runs from {cache}; start one with "
+                              f"'redwuye neo4j start{hint}'")
+    java = _tool("java")
+    lib = _fetch(_SHELL_POM, cache, "shell-lib", "cypher-shell-*.jar")
+    return [java, "-cp", f"{lib}{os.sep}*", _SHELL_MAIN, "-a", server.uri, *(args or [])]

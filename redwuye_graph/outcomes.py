@@ -44,18 +44,21 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["AT_OUTCOMES", "COMPARED", "COUNTS", "HEADLINE", "LINKAGE_GROUPS", "OUTCOMES",
-           "REGISTRY", "REPORT_OUTCOMES", "SENSITIVITY_OUTCOMES", "SUMMARY", "Counts", "Outcome",
+__all__ = ["AT_OUTCOMES", "AT_UNITS", "COMPARED", "COUNTS", "HEADLINE", "LINKAGE_GROUPS",
+           "OUTCOMES", "REGISTRY", "REPORT_OUTCOMES", "SENSITIVITY_OUTCOMES", "SUMMARY", "Counts",
+           "Outcome",
            "check_outcomes", "collection_12m", "collection_first_12m", "collection_last",
            "describe", "dissatisfied_end", "escalation_share", "ever_settled", "exits",
-           "linkage_groups", "median_days", "open_at_end", "outcomes_of", "p90_days", "quick_rate",
-           "resolution_90d", "resolution_first_12m", "resolution_last_12m", "resolution_rate",
-           "run_outcomes", "satisfaction_end", "tenders", "vacuum_days"]
+           "linkage_groups", "median_days", "open_at_end", "outcomes_of", "p90_days",
+           "problem_rate", "quick_rate", "report_share", "resolution_90d",
+           "resolution_first_12m", "resolution_last_12m", "resolution_rate", "run_outcomes",
+           "satisfaction_end", "tenders", "vacuum_days", "visit_rate"]
 
 #: Per-day, per-estate counts kept by the recorder (summable across estates).
-COUNTS = ("filed", "escalated", "open", "settled", "settled_company", "settled_escalation",
-          "settled_meeting", "age_sum", "abandoned", "within_window", "within_quick",
-          "sat_sum", "dissatisfied", "vacuum", "exits", "tenders", "paid", "due")
+COUNTS = ("problems", "filed", "escalated", "escalated_filed", "open", "settled",
+          "settled_company", "settled_escalation", "settled_meeting", "age_sum", "abandoned",
+          "within_window", "within_quick", "sat_sum", "dissatisfied", "vacuum", "exits",
+          "tenders", "paid", "due", "visits")
 
 #: Linkage groups, in order: residents' committee, owners' committee and company tied by
 #: cross-appointed people; some escalation path; none.
@@ -236,10 +239,34 @@ def ever_settled(c: Counts) -> Any:
     return _ratio(c.total("settled"), c.total("filed"))
 
 
-@_outcome("complaints that left the company's queue ÷ complaints filed", "share")
+@_outcome("complaints that left the company's queue ÷ complaints filed, both by filing "
+          "day (uncensored filing days)", "share")
 def escalation_share(c: Counts) -> Any:
-    """Escalated ÷ filed over the whole run."""
-    return _ratio(c.total("escalated"), c.total("filed"))
+    """Escalated ÷ filed, counting each escalated complaint on its filing day, over the
+    uncensored filing days: a share in [0, 1]."""
+    done = slice(0, c.uncensored)
+    return _ratio(c.total("escalated_filed", done), c.total("filed", done))
+
+
+@_outcome("problems households met per household and year (complained about or not)",
+          "problems/household/year")
+def problem_rate(c: Counts) -> Any:
+    """Problems ÷ households, per 365 days."""
+    return _ratio(c.total("problems") * _YEAR, np.asarray(c.households) * c.last)
+
+
+@_outcome("complaints filed ÷ problems met: the share of problems residents complain about",
+          "share")
+def report_share(c: Counts) -> Any:
+    """Filed ÷ problems over the whole run."""
+    return _ratio(c.total("filed"), c.total("problems"))
+
+
+@_outcome("households in arrears visited by owners' committee members or cross-appointed "
+          "people ÷ household-months due", "share")
+def visit_rate(c: Counts) -> Any:
+    """Visits ÷ household-months due over the whole run."""
+    return _ratio(c.total("visits"), c.total("due"))
 
 
 @_outcome("median time to resolution of settled complaints (days)", "days")
@@ -304,11 +331,12 @@ OUTCOMES: dict[str, str] = {name: o.meaning for name, o in REGISTRY.items()}
 #: Outcomes of the ``summary`` table (one column each, per linkage group), in column order.
 SUMMARY = ("resolution_rate", "quick_rate", "ever_settled", "escalation_share", "median_days",
            "p90_days", "open_at_end", "collection_12m", "collection_last", "satisfaction_end",
-           "exits", "tenders", "vacuum_days")
+           "exits", "tenders", "vacuum_days", "problem_rate", "report_share")
 #: Outcomes of a paired comparison (city and linkage groups).
 COMPARED = ("collection_12m", "resolution_rate", "satisfaction_end", "vacuum_days", "exits",
             "collection_last", "quick_rate", "ever_settled", "escalation_share",
-            "median_days", "p90_days", "open_at_end", "tenders")
+            "median_days", "p90_days", "open_at_end", "tenders", "problem_rate",
+            "report_share")
 #: The headline outcomes: also compared per district, printed by ``redwuye simulate``.
 HEADLINE = COMPARED[:5]
 #: Outcomes a sensitivity analysis reads when none is named.
@@ -328,6 +356,9 @@ _AT: dict[str, tuple[Callable[[Counts], Any], str]] = {
 }
 #: Outcomes read on a given day (the counts up to it): name -> meaning.
 AT_OUTCOMES: dict[str, str] = {name: meaning for name, (_, meaning) in _AT.items()}
+#: The unit of each outcome read on a given day (``share``, ``score``, ``complaints``).
+AT_UNITS: dict[str, str] = {name: REGISTRY[f.__name__].unit if f.__name__ in REGISTRY
+                            else "share" for name, (f, _) in _AT.items()}
 
 
 def check_outcomes(names: Iterable[str]) -> list[str]:

@@ -46,6 +46,15 @@ from redwuye_graph.outcomes import (
     Counts,
     outcomes_of,
 )
+from redwuye_graph.plotting import (
+    BAND,
+    CSS_FONTS,
+    mark_days,
+    outcome_axis,
+    percent_axis,
+    styled,
+    subplots,
+)
 from redwuye_graph.sim.params import PARAMS, Params
 from redwuye_graph.sim.policies import POLICIES, START_DAY
 
@@ -58,7 +67,7 @@ __all__ = ["AT_OUTCOMES", "ESTATE_COLUMNS", "REPORT_OUTCOMES", "outcome_table", 
            "write_report"]
 
 _CSS = """
-body { font-family: "Helvetica Neue", Arial, "Noto Sans CJK SC", sans-serif; margin: 2em auto;
+body { font-family: """ + CSS_FONTS + """; margin: 2em auto;
        max-width: 1100px; color: #222; line-height: 1.4; }
 h1 { border-bottom: 3px solid #b71c1c; padding-bottom: .2em; }
 h2 { color: #b71c1c; margin-top: 1.6em; }
@@ -139,28 +148,32 @@ ESTATE_COLUMNS = ("linkage", "graph_seed", "seed", "day", "paid", "due", "sat_su
                   "households")
 
 
-def _by_linkage_png(estate: pd.DataFrame, title: str) -> bytes:
+@styled
+def _by_linkage_png(estate: pd.DataFrame, title: str, starts: list[tuple[str, int]]) -> bytes:
     """Collection and satisfaction per linkage group (median of runs, 10-90% band)."""
-    from redwuye_graph.plotting import subplots
-
     runs = [k for k in ("graph_seed", "seed") if k in estate.columns]
     sums = estate.groupby(["linkage", *runs, "day"], sort=True)[
         ["paid", "due", "sat_sum", "households"]].sum()
     monthly = (sums["paid"] / sums["due"].where(sums["due"] > 0)).groupby(
         level=["linkage", *runs]).ffill()
-    series = {"fee collection rate": monthly,
-              "mean satisfaction": sums["sat_sum"] / sums["households"]}
-    fig, axes = subplots(1, 2, figsize=(10, 3.6), sharex=True)
+    series = {"Fee collection rate": monthly,
+              "Mean satisfaction": sums["sat_sum"] / sums["households"]}
+    low, high = BAND.low, BAND.high
+    fig, axes = subplots(1, 2, figsize=(10, 3.8), sharex=True)
     for ax, (label, values) in zip(axes, series.items(), strict=True):
         for group, part in values.groupby(level="linkage", sort=True):
             wide = part.droplevel("linkage").unstack(runs)
-            q = wide.quantile([0.1, 0.5, 0.9], axis=1).T
-            ax.fill_between(q.index, q[0.1], q[0.9], alpha=0.25)
+            q = wide.quantile([low, 0.5, high], axis=1).T
+            ax.fill_between(q.index, q[low], q[high], alpha=BAND.alpha)
             ax.plot(q.index, q[0.5], label=str(group))
         ax.set_title(label)
         ax.set_xlabel("day")
-        ax.grid(alpha=0.3)
-    axes[0].legend(title="linkage", loc="best")
+        mark_days(ax, starts)
+    percent_axis(axes[0], full=True)
+    axes[0].set_ylabel("% of fees due")
+    axes[1].set_ylim(0, 1)
+    axes[1].set_ylabel("score (0–1)")
+    axes[1].legend(title=f"linkage on day 0 (median; band: {BAND.label})", loc="lower right")
     fig.suptitle(title)
     fig.tight_layout()
     data = _png(fig)
@@ -187,11 +200,11 @@ def report_figures(sc: Scenario, tables: Mapping[str, pd.DataFrame]) -> dict[str
     figures = {}
     with tempfile.TemporaryDirectory() as tmp:
         path = plot_runs(tables["city"], Path(tmp) / "city.png",
-                         f"{sc.name}: {runs} run(s), {sc.days} days")
+                         f"{sc.name}: {runs} run(s), {sc.days} days", sc.policy_starts())
         figures["City outcomes: median of runs with the 10-90% band"] = path.read_bytes()
     if "estate" in tables:
         figures["By linkage group (tripartite, partial, none)"] = _by_linkage_png(
-            tables["estate"], f"{sc.name}: estates by linkage group")
+            tables["estate"], f"{sc.name}: estates by linkage group", sc.policy_starts())
     return figures
 
 
@@ -354,10 +367,9 @@ def write_report(sc: Scenario, tables: Mapping[str, pd.DataFrame], target: Path,
 
 
 # -- a paired comparison -----------------------------------------------------------------------
+@styled
 def _comparison_png(result: Comparison) -> bytes:
     """Headline paired differences with their 95% intervals: the city and each group."""
-    from redwuye_graph.plotting import subplots
-
     table = result.table[result.table["scope"] != "district"]
     fig, axes = subplots(1, len(HEADLINE), figsize=(3.2 * len(HEADLINE), 3.4))
     for ax, outcome in zip(axes, HEADLINE, strict=True):
@@ -368,7 +380,7 @@ def _comparison_png(result: Comparison) -> bytes:
                 capsize=3)
         ax.axvline(0, color="#424242", linewidth=0.8)
         ax.set_title(outcome, fontsize=10)
-        ax.grid(axis="x", alpha=0.3)
+        outcome_axis(ax, outcome, "x", difference=True)
         ax.invert_yaxis()
     axes[0].set_ylabel("city and day-0 linkage group")
     fig.suptitle(f"{result.b} − {result.a}: mean paired difference, 95% interval")

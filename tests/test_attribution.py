@@ -17,7 +17,7 @@ from redwuye_graph.sim.scenario import Scenario, load_scenario, run_scenario, si
 
 LINKED = ("[levels]\nowners_committee = 1.0\ncommunity_member_on_owners_committee = 1.0\n"
           "quality_supervisor = 1.0\nsecretary_instructor = 1.0\n")
-THREE = ["community_escalation", "quality_supervision", "direct_pay_community"]
+THREE = ["community_escalation", "quality_supervision", "arrears_visits"]
 
 
 def _scenario(tmp_path: Path, name: str, extra: str = "", days: int = 90,
@@ -52,8 +52,9 @@ def test_attribution_sums_to_the_comparisons_own_gain(
             assert rows["total"] == pytest.approx(gain, abs=1e-12)
             parts = rows.drop("total").sum()
             assert parts == pytest.approx(rows["total"], abs=1e-9)  # with the interaction
-    # the direct payment term is a large part of the collection gain on tiny
-    assert table.loc["one_at_a_time", "collection_12m", "direct_pay_community"] > 0.05
+    # arrears visits carry part of the collection gain on tiny, next to nothing of resolution
+    assert table.loc["one_at_a_time", "collection_12m", "arrears_visits"] > 0.005
+    assert abs(table.loc["one_at_a_time", "resolution_rate", "arrears_visits"]) < 0.01
     shapley = table.loc["shapley", "collection_12m"]
     # Shapley shares the interaction out: no interaction row, channels and residual sum up
     assert "interaction" not in shapley.index
@@ -129,18 +130,18 @@ def test_compare_attribute_cli_prints_and_reports(tmp_path: Path) -> None:
     simulate(_scenario(tmp_path, "linked", LINKED, days=60), linked)
     page = tmp_path / "compare.html"
     result = CliRunner().invoke(app, ["compare", str(base), str(linked), "--attribute",
-                                      "--channels", "meetings,direct_pay_community",
+                                      "--channels", "meetings,arrears_visits",
                                       "--report", str(page)])
     assert result.exit_code == 0, result.output
     assert "attribution: linked − base split over 2 channel(s)" in result.output
-    assert "direct_pay_community" in result.output and "interaction" in result.output
+    assert "arrears_visits" in result.output and "interaction" in result.output
     html = page.read_text(encoding="utf-8")
-    assert "What each mechanism carries" in html and "direct_pay_community" in html
+    assert "What each mechanism carries" in html and "arrears_visits" in html
     bad = CliRunner().invoke(app, ["compare", str(base), str(linked), "--attribute",
                                    "--channels", "meetings,nope"])
     assert bad.exit_code == 1 and "unknown channel 'nope'" in bad.output
     listed = CliRunner().invoke(app, ["channels"])
-    assert listed.exit_code == 0 and "hazard_community=0.0" in listed.output
+    assert listed.exit_code == 0 and "hours_committee=0.0" in listed.output
 
 
 def test_every_channel_has_its_row_in_the_docs() -> None:

@@ -203,14 +203,14 @@ def test_an_impossible_target_is_not_fitted_and_says_so(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_calibration_recovers_two_parameters_from_two_targets(tmp_path: Path) -> None:
-    truth = {"pay_intercept": -0.4, "hazard_community": 0.15}
+    truth = {"pay_intercept": -0.4, "hours_committee": 60.0}
     observed = _observed(180, range(100, 103), **truth)
     (tmp_path / "tiny.toml").write_text(TINY.replace("days = 90", "days = 180"),
                                         encoding="utf-8")
     targets = tmp_path / "targets.toml"
     targets.write_text(
         "[calibrate]\ntrials = 40\nseeds = 2\nsampler_seed = 1\n\n"
-        "[params]\npay_intercept = [-2.0, 2.0]\nhazard_community = [0.0, 0.3]\n\n"
+        "[params]\npay_intercept = [-2.0, 2.0]\nhours_committee = [0.0, 150.0]\n\n"
         f"[targets.collection_12m]\nvalue = {observed['collection_12m']}\ntolerance = 0.01\n"
         f"[targets.resolution_rate]\nvalue = {observed['resolution_rate']}\n"
         "tolerance = 0.01\n", encoding="utf-8")
@@ -218,7 +218,7 @@ def test_calibration_recovers_two_parameters_from_two_targets(tmp_path: Path) ->
         result = calibrate(load_scenario(tmp_path / "tiny.toml"), load_targets(targets), ex,
                            progress=False)
     assert abs(result.best["pay_intercept"] - truth["pay_intercept"]) <= 0.3, result.best
-    assert abs(result.best["hazard_community"] - truth["hazard_community"]) <= 0.05, result.best
+    assert abs(result.best["hours_committee"] - truth["hours_committee"]) <= 25.0, result.best
 
 
 @pytest.mark.parametrize(("text", "key", "words"), [
@@ -378,7 +378,7 @@ def test_the_verdict_names_parameters_the_targets_do_not_pin_down() -> None:
 
     trials = pd.DataFrame({"trial": [0, 1, 2], "loss": [0.0, 0.0, 3.0],
                            "fits": [True, True, False]})
-    spread = pd.DataFrame({"parameter": ["pay_intercept", "hazard_community"],
+    spread = pd.DataFrame({"parameter": ["pay_intercept", "hours_committee"],
                            "span": [0.6, 0.1]})
     fit = pd.DataFrame({"target": ["collection_12m"], "z": [0.0]})
     verdict = CalibrationResult(trials=trials, best={}, fit=fit, spread=spread,
@@ -386,4 +386,4 @@ def test_the_verdict_names_parameters_the_targets_do_not_pin_down() -> None:
     assert verdict.startswith("fitted: trial 0 meets every target")
     assert "2 trials meet every target" in verdict
     assert "not pinned down by these targets: pay_intercept (60% of its range)" in verdict
-    assert "hazard_community" not in verdict
+    assert "hours_committee" not in verdict

@@ -240,3 +240,23 @@ def test_warmup_shifts_the_end_day_too() -> None:
     log = model.tables()["log"]
     assert list(log["day"]) == [20] and list(log["message"]) == ["withdrawn"]
     pd.testing.assert_frame_equal(log, model.tables()["log"])
+
+
+def test_simulate_prints_the_run_log(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from redwuye_graph.cli import app
+
+    path = tmp_path / "idle.toml"
+    path.write_text('[scenario]\nname = "idle"\npreset = "tiny"\ndays = 60\nseeds = 2\n'
+                    '[[policy]]\nkind = "instructors"\nshare = 0.0\nstart_day = 2\n'
+                    'end_day = 20\n', encoding="utf-8")
+    result = CliRunner().invoke(app, ["simulate", str(path), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert ("log: day 2: instructors: nothing to act on: companies without party "
+            "organisation or instructor (already met or none) (2 of 2 run(s))") in result.output
+    assert "log: day 20: instructors: withdrawn (2 of 2 run(s))" in result.output
+    log = pd.read_parquet(tmp_path / "out" / "log.parquet")
+    assert len(log) == 4 and set(log["seed"]) == {0, 1}
+    tender = pd.read_parquet(tmp_path / "out" / "tender.parquet")
+    assert list(tender.columns[:4]) == ["scenario", "graph_seed", "seed", "day"]

@@ -39,7 +39,9 @@ def _counts(days: int = 400, **over: np.ndarray) -> Counts:
     month = day % 30 == 0
     series = {"filed": np.full(days, 10), "within_window": np.full(days, 8),
               "within_quick": np.full(days, 5), "settled": np.full(days, 9),
-              "escalated": np.full(days, 2), "open": day.copy(),
+              "escalated": np.full(days, 2), "escalated_filed": np.full(days, 2),
+              "problems": np.full(days, 20), "visits": np.where(month, 4, 0),
+              "open": day.copy(),
               "paid": np.where(month, np.where(day <= 365, 50, 90), 0),
               "due": np.where(month, 100, 0), "sat_sum": np.full(days, 55.0),
               "dissatisfied": np.full(days, 3), "exits": (day == 100).astype(int),
@@ -63,6 +65,8 @@ def test_each_outcome_reads_its_counts() -> None:
     assert values["open_at_end"] == 400
     assert values["satisfaction_end"] == 0.55 and values["dissatisfied_end"] == 0.03
     assert (values["exits"], values["tenders"], values["vacuum_days"]) == (1, 0, 10)
+    assert values["problem_rate"] == pytest.approx(20 * 365 / 100)
+    assert values["report_share"] == 0.5 and values["visit_rate"] == 0.04
 
 
 def test_undefined_ratios_are_nan() -> None:

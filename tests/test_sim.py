@@ -26,6 +26,8 @@ from redwuye_graph.sim import (
     households,
     make_policy,
 )
+from redwuye_graph.sim.capacity import channel_hours
+from redwuye_graph.sim.params import CATEGORIES
 from redwuye_graph.sim.policies import ModelView, Policy
 from redwuye_graph.sim.scenario import ScenarioError, load_scenario
 
@@ -54,7 +56,8 @@ def test_registry_is_complete_and_defaults_in_range() -> None:
 def test_every_registered_parameter_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
     # A parameter no run reads is dead: a sweep over it would change nothing. Graph seed 2
     # of tiny starts with vacant estates, so tenders (and their parameters) come up; every
-    # company at grade C, so the review reads the blacklist rule.
+    # company at grade C and short of staff (low scores), so the review reads the blacklist
+    # rule.
     city = generate("tiny", seed=2)
     for _, _, props in city.nodes(Label.PROPERTY_COMPANY):
         props["credit_grade"] = "C"
@@ -70,7 +73,8 @@ def test_every_registered_parameter_is_read(monkeypatch: pytest.MonkeyPatch) -> 
         return get(self, name)
 
     monkeypatch.setattr(Params, "__getattribute__", recording)
-    _run(city, days=200, seed=1, policies=[make_policy(kind, start_day=10) for kind in POLICIES])
+    _run(city, days=200, seed=1, params=Params(productivity=0.1),
+         policies=[make_policy(kind, start_day=10) for kind in POLICIES])
     assert set(PARAMS) - read == set()
 
 
@@ -168,6 +172,101 @@ def test_linkage_raises_resolution_and_collection() -> None:
     assert hi.collection_12m > lo.collection_12m + 0.1
 
 
+def test_direct_link_terms_are_named_assumptions_off_by_default() -> None:
+    text = (REPO / "docs" / "model.md").read_text(encoding="utf-8")
+    section = text.split("### Direct link terms")[1].split("\n### ")[0]
+    for name in ("pay_owners", "pay_community", "sat_trust"):
+        assert PARAMS[name].default == 0.0, name
+        assert "named assumption" in PARAMS[name].source, name
+        assert f"`{name}`" in section, name
+
+
+def _escalation_load(rate: float) -> pd.Series:
+    """All-linkage tiny city whose company settles almost nothing and whose committees have
+    little time: the escalated queue is the bottleneck. Problem rates times ``rate``."""
+    city = generate(preset("tiny", **{k: 1.0 for k in _NO_LINKS}), seed=3)
+    values = {"productivity": 0.01, "hours_committee": 10.0, "hours_owner": 2.0,
+              "meeting_hours": 0.0, "cobuild_share": 0.0, "max_age_days": 120,
+              "problem_neglect": 0.0, "report_trust": 0.0}
+    values.update({f"rate_{c}": rate * PARAMS[f"rate_{c}"].default for c in CATEGORIES})
+    out = _run(city, days=240, seed=1, params=Params.from_mapping(values))["city"]
+    return out.iloc[60:].sum()
+
+
+def test_doubling_the_escalated_load_at_fixed_capacity_lengthens_waiting() -> None:
+    once, twice = _escalation_load(1.0), _escalation_load(2.0)
+    assert twice["escalated"] > 1.8 * once["escalated"]
+    # the channels are full: settlements do not follow the load, and complaints wait longer
+    assert twice["settled_escalation"] < 1.3 * once["settled_escalation"]
+    wait_once = once["age_sum"] / once["settled"]
+    wait_twice = twice["age_sum"] / twice["settled"]
+    assert wait_twice > wait_once + 5, (wait_once, wait_twice)
+
+
+def test_problems_fall_with_quality_supervision() -> None:
+    # staff below the norm everywhere, so the effort a supervisor keeps up shows in quality
+    rows, neglect = [], []
+    for share in (0.0, 1.0):
+        city = generate(preset("tiny", quality_supervisor=share, owners_committee=0.0), seed=3)
+        model = CityModel(city, params=Params(staff_norm=30.0), seed=1)
+        model.run(365)
+        rows.append(model.tables()["summary"].iloc[0])
+        neglect.append(float(model.neglect.mean()))
+    unsupervised, supervised = rows
+    assert neglect[1] < neglect[0] - 0.1
+    assert supervised.problem_rate < unsupervised.problem_rate - 0.1
+    assert 0.0 < supervised.report_share <= 1.0
+
+
+def test_escalation_share_is_a_share_of_each_filing_day() -> None:
+    city = generate(preset("tiny", **{k: 1.0 for k in _NO_LINKS}), seed=3)
+    t = _run(city, days=120, seed=1, params=Params(productivity=0.05))
+    for name in ("city", "estate"):
+        share = t[name]["escalation_share"].dropna()
+        assert share.max() > 0.5 and share.between(0.0, 1.0).all(), name
+    assert (t["estate"]["escalated_filed"] <= t["estate"]["filed"]).all()
+    assert t["city"]["escalated"].sum() >= t["city"]["escalated_filed"].sum()
+    row = t["summary"].iloc[0]
+    done = t["city"][~t["city"]["censored"]]
+    assert row.escalation_share == pytest.approx(done["escalated_filed"].sum()
+                                                 / done["filed"].sum())
+
+
+def test_a_person_holding_several_posts_splits_their_time() -> None:
+    # cross-appointed people only on owners' committees: one two-committee member each
+    city = generate(preset("tiny", owners_committee=1.0, community_member_on_owners_committee=1.0,
+                           secretary_instructor=0.0, quality_supervisor=0.0), seed=3)
+    estates = sorted(e for e, _, _ in city.nodes(Label.ESTATE))
+    p = Params()
+    before = channel_hours(city, estates, p)
+    e = int(np.flatnonzero(before.cross > 0)[0])
+    oc = city.committee(estates[e], Label.OWNERS_COMMITTEE)
+    comm = city.out(estates[e], RelType.IN_COMMUNITY)[0]
+    two = city.members(city.committee(comm, Label.RESIDENTS_COMMITTEE))
+    (person,) = city.members(oc) & two
+    # the community's two committees and each owners' committee they sit on
+    posts = 1 + sum(city.label(b) is Label.OWNERS_COMMITTEE
+                    for b in city.out(person, RelType.MEMBER_OF))
+    assert before.cross[e] == pytest.approx(p.hours_committee / posts)
+    # a post in another community: no cross hours there, fewer here
+    project = next(pr for pr, _, _ in city.nodes(Label.PROJECT)
+                   if all(city.out(x, RelType.IN_COMMUNITY)[0] != comm
+                          for x in city.out(pr, RelType.SERVES)))
+    city.add_rel(RelType.QUALITY_SUPERVISOR_OF, person, project)
+    after = channel_hours(city, estates, p)
+    assert after.cross[e] == pytest.approx(p.hours_committee / (posts + 1))
+    assert after.community[comm] < before.community[comm]
+
+
+def test_arrears_visits_are_counted_and_raise_collection() -> None:
+    city = generate(preset("tiny", **{k: 1.0 for k in _NO_LINKS}), seed=3)
+    summaries = [_run(city, days=240, seed=1, params=Params(pay_visit=v))
+                 for v in (0.0, 3.0)]
+    low, high = (t["summary"].iloc[0] for t in summaries)
+    assert summaries[1]["city"]["visits"].sum() > 0
+    assert high.collection_12m > low.collection_12m + 0.01
+
+
 def test_broke_companies_exit_and_vacuums_get_interim_then_tender(city: CityGraph) -> None:
     params = Params.from_mapping({"wage": 20000.0, "reserve_months": 0.0, "interim_days": 5,
                                   "tender_days": 40, "bid_margin": -1.0})
@@ -195,7 +294,8 @@ def test_links_changed_by_exits_and_tenders_match_a_full_read(city: CityGraph) -
         for attr, c in (("company_of", "company"), ("project_of", "project")):
             assert ([str(v) for v in getattr(fast, attr)]
                     == [str(v) for v in links[c].to_numpy(object)]), c
-        for name in ("served", "path", "fast", "responsive", "supervised", "interim", "trust"):
+        for name in ("served", "path", "fast", "responsive", "supervised", "interim", "trust",
+                     "owners_hours", "cross_hours", "community_hours"):
             assert (getattr(fast, name) == getattr(full, name)).all(), name
         assert ({k: v.estates for k, v in fast.companies.items()}
                 == {k: v.estates for k, v in full.companies.items()})
@@ -265,10 +365,12 @@ def test_service_points_shorten_time_to_resolution(city: CityGraph) -> None:
 
 
 def test_meeting_frequency_policy_adds_meetings(city: CityGraph) -> None:
+    # committees with little time leave a backlog of escalated complaints for the meetings
     full = generate(preset("tiny", owners_committee=1.0, community_member_on_owners_committee=1.0,
                            secretary_instructor=1.0), seed=7)
-    one = _run(full, days=120, seed=1)["city"]["settled_meeting"]
-    four = _run(full, days=120, seed=1,
+    short = Params(hours_committee=2.0, hours_owner=0.5)
+    one = _run(full, days=120, seed=1, params=short)["city"]["settled_meeting"]
+    four = _run(full, days=120, seed=1, params=short,
                 policies=[make_policy("tripartite_meetings", per_month=4)])["city"]
     assert (four["settled_meeting"] > 0).sum() > (one > 0).sum()
 

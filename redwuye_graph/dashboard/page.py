@@ -17,6 +17,7 @@ import solara
 
 from redwuye_graph.dashboard.run import CONTROLS, Control, Controls, DashboardRun, readout
 from redwuye_graph.dashboard.serve import city
+from redwuye_graph.plotting import CSS_FONTS
 
 __all__ = ["LAST_DAY", "STEP_DAYS", "TICK_SECONDS", "Page",
            "collection_chart", "resolution_chart"]
@@ -36,7 +37,7 @@ def _points(days: pd.Series, values: pd.Series) -> list[list[float | None]]:
             for d, v in zip(days, values, strict=True)]
 
 
-def _chart(title: str, xlabel: str, last: int, lines: list[tuple[str, str, Any]],
+def _chart(title: str, xlabel: str, ylabel: str, last: int, lines: list[tuple[str, str, Any]],
            log: list[tuple[int, str]]) -> dict[str, Any]:
     """An ECharts line chart on [0, 1], control changes as dotted vertical lines."""
     series: list[dict[str, Any]] = [
@@ -47,19 +48,22 @@ def _chart(title: str, xlabel: str, last: int, lines: list[tuple[str, str, Any]]
         series[0]["markLine"] = {"symbol": "none", "silent": True, "label": {"show": False},
                                  "lineStyle": {"type": "dotted", "color": _GREY},
                                  "data": [{"xAxis": d} for d in changes]}
-    return {"animation": False, "title": {"text": title, "textStyle": {"fontSize": 14}},
+    return {"animation": False, "textStyle": {"fontFamily": CSS_FONTS},
+            "title": {"text": title, "textStyle": {"fontSize": 14}},
             "tooltip": {"trigger": "axis"}, "legend": {"bottom": 0},
             "grid": {"left": 45, "right": 20, "top": 40, "bottom": 55},
             "xAxis": {"type": "value", "name": xlabel, "nameLocation": "middle",
                       "nameGap": 22, "min": 0, "max": max(30, last)},
-            "yAxis": {"type": "value", "min": 0, "max": 1},
+            "yAxis": {"type": "value", "min": 0, "max": 1, "name": ylabel,
+                      "nameTextStyle": {"align": "left"}},
             "series": series}
 
 
 def collection_chart(series: pd.DataFrame, log: list[tuple[int, str]]) -> dict[str, Any]:
     """Fee collection (latest month) and mean satisfaction per day (an ECharts option)."""
     last = int(series["day"].max()) if len(series) else 0
-    return _chart("Fee collection and satisfaction", "day", last, [
+    return _chart("Fee collection and satisfaction", "day",
+                  "collection: share of fees due; satisfaction: score", last, [
         ("fee collection", _RED, _points(series["day"], series["collection_rate"])),
         ("satisfaction", _BLUE, _points(series["day"], series["satisfaction"]))], log)
 
@@ -77,8 +81,8 @@ def resolution_chart(series: pd.DataFrame, quick_days: int, window_days: int,
         done = series[series["day"] <= last - days]
         weekly = done[column].astype(float).rolling(7, min_periods=1).mean()
         lines.append((f"settled within {days} days", colour, _points(done["day"], weekly)))
-    return _chart("Complaint resolution (by filing day, 7-day mean)", "filing day", last,
-                  lines, log)
+    return _chart("Complaint resolution (by filing day, 7-day mean)", "filing day",
+                  "share of complaints filed", last, lines, log)
 
 
 def _percent(value: float) -> str:

@@ -33,7 +33,7 @@ Adding a channel for a new mechanism is one :func:`channel` call below.
 Examples
 --------
 >>> CHANNELS["meetings"].overrides
-{'meeting_clear': 0.0}
+{'meeting_hours': 0.0}
 >>> from redwuye_graph.sim.params import Params
 >>> CHANNELS["fast_escalation"].switch_off(Params(), [])[0].escalation_days_fast
 10
@@ -107,17 +107,24 @@ def channel(name: str, meaning: str, overrides: Mapping[str, float | str] | None
     return CHANNELS[name]
 
 
-channel("community_escalation", "the community two committees (reached through a "
-        "cross-appointed person or as interim manager) settle escalated complaints",
-        {"hazard_community": 0.0})
-channel("owners_escalation", "the owners' committee settles escalated complaints",
-        {"hazard_owners": 0.0, "hazard_owners_hard": 0.0})
+channel("community_escalation", "the community two committees' time: escalated complaints "
+        "settled (reached through a cross-appointed person or as interim manager), taken up "
+        "and arrears visits by cross-appointed two-committee members",
+        {"hours_committee": 0.0})
+channel("owners_escalation", "the owners' committee volunteers' time: escalated complaints "
+        "settled and arrears visits", {"hours_owner": 0.0})
 channel("fast_escalation", "a seat on the regional party committee lets complaints "
         "escalate sooner (escalation_days_fast)", {"escalation_days_fast": "escalation_days"})
 channel("meetings", "tripartite meetings settle escalated complaints",
-        {"meeting_clear": 0.0})
+        {"meeting_hours": 0.0})
 channel("co_building", "co-building units' resource hours settle escalated parking, "
-        "security and neighbour complaints", {"cobuild_hazard": 0.0})
+        "security and neighbour complaints", {"cobuild_share": 0.0})
+channel("arrears_visits", "a visit about arrears raises the visited household's log-odds "
+        "of paying that month (the visits still take their time)", {"pay_visit": 0.0})
+channel("neighbours_record", "neighbours' complaints settled or given up move the "
+        "estate's satisfaction target (sat_seen)", {"sat_seen": 0.0})
+channel("neglect", "neglect (poor service remembered) raises the rate of problems",
+        {"problem_neglect": 0.0})
 channel("quality_supervision", "a community quality supervisor keeps company effort up "
         "(off: no estate loses effort for want of one)", {"shirk": 0.0})
 channel("party_effort", "a party organisation, party-building instructor or "

@@ -7,9 +7,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from redwuye_graph.plotting import percent_axis, styled, subplots
+
 __all__ = ["plot_calibration", "plot_discovery", "plot_sensitivity"]
 
 
+@styled
 def plot_sensitivity(table: pd.DataFrame, design: str, target: Path) -> Path:
     """Bar plot of sensitivity indices, one panel per outcome, with confidence intervals.
 
@@ -19,8 +22,6 @@ def plot_sensitivity(table: pd.DataFrame, design: str, target: Path) -> Path:
     design : ``sobol`` (bars S1 and ST) or ``morris`` (bars mu_star).
     target : PNG file to write.
     """
-    from redwuye_graph.plotting import subplots
-
     outcomes = list(dict.fromkeys(table["outcome"]))
     fig, axes = subplots(len(outcomes), 1, figsize=(8, 2.6 * len(outcomes) + 0.6),
                              squeeze=False)
@@ -35,13 +36,15 @@ def plot_sensitivity(table: pd.DataFrame, design: str, target: Path) -> Path:
                    yerr=part[f"{column}_conf"], capsize=3, label=label)
         ax.set_xticks(x, part["parameter"], rotation=20, ha="right", fontsize=8)
         ax.set_title(outcome)
-        ax.grid(axis="y", alpha=0.3)
-    axes[0, 0].legend(loc="best")
+        ax.set_ylabel("index" if design == "sobol" else f"mu* ({outcome}'s unit)")
+        ax.axhline(0, color="#424242", linewidth=0.8)
+    axes[0, 0].legend(loc="best", title="bars: estimate; whiskers: 95% confidence")
     fig.tight_layout()
     fig.savefig(target, dpi=100)
     return target
 
 
+@styled
 def plot_calibration(trials: pd.DataFrame, names: list[str], fit: pd.DataFrame,
                      target: Path) -> Path:
     """Loss of every trial against each searched parameter, and the fit per target.
@@ -53,8 +56,6 @@ def plot_calibration(trials: pd.DataFrame, names: list[str], fit: pd.DataFrame,
     fit : one row per target: ``target``, ``observed``, ``tolerance``, ``model``.
     target : PNG file to write.
     """
-    from redwuye_graph.plotting import subplots
-
     panels = len(names) + 1
     fig, axes = subplots(1, panels, figsize=(3.6 * panels, 3.4), squeeze=False)
     best = int(trials["loss"].to_numpy().argmin())
@@ -67,8 +68,7 @@ def plot_calibration(trials: pd.DataFrame, names: list[str], fit: pd.DataFrame,
                    color="red", label="best")
         ax.set_yscale("symlog", linthresh=1e-3)  # a one-sided target's loss may be 0
         ax.set_xlabel(name)
-        ax.set_ylabel("loss")
-        ax.grid(alpha=0.3)
+        ax.set_ylabel("loss (mean of z²)")
     ax = axes[0, -1]
     y = np.arange(len(fit))
     kind = fit["kind"] if "kind" in fit else pd.Series("value", index=fit.index)
@@ -78,7 +78,8 @@ def plot_calibration(trials: pd.DataFrame, names: list[str], fit: pd.DataFrame,
                 label="target ± tolerance (a bound: one side)")
     ax.scatter(fit["model"], y, marker="x", color="red", s=50, label="model at best")
     ax.set_yticks(y, fit["target"], fontsize=8)
-    ax.grid(alpha=0.3)
+    ax.set_xlabel("target outcome (its unit)")
+    ax.set_title("fit per target")
     ax.legend(loc="best", fontsize=8)
     axes[0, 0].legend(loc="best", fontsize=8)
     fig.tight_layout()
@@ -86,6 +87,7 @@ def plot_calibration(trials: pd.DataFrame, names: list[str], fit: pd.DataFrame,
     return target
 
 
+@styled
 def plot_discovery(trajectory: pd.DataFrame, chosen: int, title: str, target: Path) -> Path:
     """PRIM's peeling trajectory: coverage against density, the chosen box marked.
 
@@ -96,18 +98,17 @@ def plot_discovery(trajectory: pd.DataFrame, chosen: int, title: str, target: Pa
     title : plot title.
     target : PNG file to write.
     """
-    from redwuye_graph.plotting import subplots
-
     fig, ax = subplots(figsize=(6, 4.5))
     points = ax.scatter(trajectory["coverage"], trajectory["density"],
                         c=trajectory["res_dim"], cmap="viridis", s=18)
     ax.scatter(trajectory.loc[chosen, "coverage"], trajectory.loc[chosen, "density"],
                s=140, facecolors="none", edgecolors="red", label="chosen box")
     fig.colorbar(points, ax=ax, label="restricted parameters")
-    ax.set_xlabel("coverage")
-    ax.set_ylabel("density")
+    ax.set_xlabel("coverage (% of passing runs inside the box)")
+    ax.set_ylabel("density (% of the box's runs that pass)")
+    percent_axis(ax, "x")
+    percent_axis(ax, "y")
     ax.set_title(title)
-    ax.grid(alpha=0.3)
     ax.legend(loc="best")
     fig.tight_layout()
     fig.savefig(target, dpi=100)

@@ -15,7 +15,7 @@ design that picks the points::
     days = 365                   # optional; default: the scenario's horizon
 
     [params]                     # sim.params.PARAMS names: [low, high] inside the registry
-    hazard_community = [0.0, 0.2]
+    hours_committee = [20.0, 200.0]
 
     [levels]                     # generate.PolicyLevels names: [low, high] inside [0, 1]
     owners_committee = [0.0, 1.0]
@@ -40,7 +40,7 @@ Examples
 >>> from pathlib import Path
 >>> sweep = load_sweep(Path("simulations/sweep_collection.toml"))
 >>> sweep.design, [f.name for f in sweep.factors][:2]
-('lhs', ['hazard_community', 'pay_satisfaction'])
+('lhs', ['hours_committee', 'pay_satisfaction'])
 >>> len(sweep.tasks()) == sweep.samples * sweep.graph_seeds * sweep.replicates
 True
 """

@@ -24,6 +24,7 @@ from redwuye_graph.sim.layer import (
     DayReport,
     FloatArray,
     IntArray,
+    MonthReport,
     SatTable,
     Settled,
 )
@@ -92,67 +93,91 @@ def _take_heads(day: int, filed: IntArray, after: IntArray, head: IntArray, tail
 
 
 @njit(cache=True)
-def _draw_escalated(pool: IntArray, risen: IntArray, draw: FloatArray, estate: IntArray,
-                    cat: IntArray, hard: BoolArray, filed: IntArray, hazard: FloatArray,
-                    hazard_hard: FloatArray, last_day_kept: int
-                    ) -> tuple[IntArray, IntArray, IntArray]:
-    """Escalated complaints (``pool`` and today's ``risen``, merged in filing order) draw.
+def _work_escalated(pool: IntArray, info: IntArray, risen: IntArray, estate: IntArray,
+                    cat: IntArray, hard: BoolArray, filed: IntArray, owners: IntArray,
+                    carry: IntArray, community: IntArray, community_capacity: IntArray,
+                    cobuild: IntArray, cobuilt: BoolArray, last_day_kept: int
+                    ) -> tuple[IntArray, IntArray, IntArray, IntArray]:
+    """Work the escalated complaints (``pool`` and today's ``risen``, merged in filing
+    order, so oldest first) with today's channel capacities, used up in place.
 
-    The ``t``-th complaint is settled if ``draw[t]`` falls below its estate's hazard for
-    its category (the hard hazard if hard), else lost if filed on or before
-    ``last_day_kept``, else kept: settled, lost and kept slots, each in filing order.
+    ``info`` holds the pool's columns (rows: estate, category, hard, filing day), so the
+    pool is read in order rather than through the store. A complaint is settled by its
+    estate's owners' committee if not hard and ``owners[e]`` is left; else by co-building
+    if its category is ``cobuilt`` and its community's ``cobuild`` is left; else by the
+    community two committees if the estate's ``carry`` and the community's
+    ``community_capacity`` are both left. Unsettled, it is lost if filed on or before
+    ``last_day_kept``, else kept: settled and lost slots, and the kept pool with its
+    columns, each in filing order.
     """
     n = len(pool) + len(risen)
     settled = np.empty(n, np.int64)
     lost = np.empty(n, np.int64)
     kept = np.empty(n, np.int64)
+    kept_info = np.empty((4, n), np.int64)
     n_settled = n_lost = n_kept = 0
     i = j = 0
-    for t in range(n):
+    for _ in range(n):
         if j == len(risen) or (i < len(pool) and pool[i] < risen[j]):
             s = pool[i]
+            e, c, h, f = info[0, i], info[1, i], info[2, i], info[3, i]
             i += 1
         else:
             s = risen[j]
+            e, c, h, f = estate[s], cat[s], int(hard[s]), filed[s]
             j += 1
-        e, c = estate[s], cat[s]
-        chance = hazard_hard[e, c] if hard[s] else hazard[e, c]
-        if draw[t] < chance:
+        k = community[e]
+        done = False
+        if h == 0 and owners[e] > 0:
+            owners[e] -= 1
+            done = True
+        elif cobuilt[c] and cobuild[k] > 0:
+            cobuild[k] -= 1
+            done = True
+        elif carry[e] > 0 and community_capacity[k] > 0:
+            carry[e] -= 1
+            community_capacity[k] -= 1
+            done = True
+        if done:
             settled[n_settled] = s
             n_settled += 1
-        elif filed[s] <= last_day_kept:
+        elif f <= last_day_kept:
             lost[n_lost] = s
             n_lost += 1
         else:
             kept[n_kept] = s
+            kept_info[0, n_kept], kept_info[1, n_kept] = e, c
+            kept_info[2, n_kept], kept_info[3, n_kept] = h, f
             n_kept += 1
-    return settled[:n_settled], lost[:n_lost], kept[:n_kept]
+    return settled[:n_settled], lost[:n_lost], kept[:n_kept], kept_info[:, :n_kept].copy()
+
+
+@njit(cache=True)
+def _meet(estate: IntArray, capacity: IntArray) -> BoolArray:
+    """Which escalated complaints (their estates ``estate``, in filing order) a meeting
+    settles: the oldest ``capacity[e]`` of each estate ``e`` (used up in place)."""
+    hit = np.zeros(len(estate), np.bool_)
+    for t in range(len(estate)):
+        e = estate[t]
+        if capacity[e] > 0:
+            capacity[e] -= 1
+            hit[t] = True
+    return hit
 
 
 @njit(cache=True)
 def _nudge(s: FloatArray, hh: IntArray, delta: FloatArray, home: IntArray,
            sat_total: FloatArray, sat_low: IntArray, low: float) -> None:
-    """Add ``delta`` to households ``hh`` in order, clip to [0, 1], update estate sums."""
-    touched = np.sort(hh)
-    n_touched = min(len(touched), 1)
-    for i in range(1, len(touched)):
-        if touched[i] != touched[n_touched - 1]:
-            touched[n_touched] = touched[i]
-            n_touched += 1
-    touched = touched[:n_touched]
-    before = s[touched]
+    """Add ``delta[i]`` to household ``hh[i]``, one at a time in order, each time clipped
+    to [0, 1] (as the reference does); keep the estate sums."""
     for i in range(len(hh)):
-        s[hh[i]] += delta[i]
-    change = np.zeros(len(sat_total))
-    crossed = np.zeros(len(sat_total), np.int64)
-    for j in range(len(touched)):
-        h = touched[j]
-        after = min(max(s[h], 0.0), 1.0)
+        h = hh[i]
+        before = s[h]
+        after = min(max(before + delta[i], 0.0), 1.0)
         s[h] = after
-        change[home[h]] += after - before[j]
-        crossed[home[h]] += int(after < low) - int(before[j] < low)
-    sat_total += change
-    sat_low += crossed
+        e = home[h]
+        sat_total[e] += after - before
+        sat_low[e] += int(after < low) - int(before < low)
 
 
 @njit(cache=True)
@@ -198,15 +223,52 @@ def _minus_logit(s: FloatArray, offset: IntArray, propensity: FloatArray, slope:
 
 
 @njit(cache=True)
+def _behind(offset: IntArray, arrears: BoolArray, visits: FloatArray) -> IntArray:
+    """Households in ``arrears`` per estate, counted where ``visits[e] > 0`` (else 0)."""
+    m = len(offset) - 1
+    behind = np.zeros(m, np.int64)
+    for e in range(m):
+        if visits[e] > 0.0:
+            for i in range(offset[e], offset[e + 1]):
+                behind[e] += arrears[i]
+    return behind
+
+
+@njit(cache=True)
+def _visit(draw: FloatArray, offset: IntArray, arrears: BoolArray, visits: FloatArray,
+           behind: IntArray, bonus: float, out: FloatArray) -> IntArray:
+    """Each household in ``arrears`` of estate ``e`` (with ``behind[e]`` of them, one
+    ``draw`` each in household order) is visited with chance ``min(1, visits[e] /
+    behind[e])``; a visit subtracts ``bonus`` from ``out`` (the minus log-odds of paying).
+    Visited households per estate."""
+    m = len(offset) - 1
+    visited = np.zeros(m, np.int64)
+    t = 0
+    for e in range(m):
+        if behind[e] == 0:
+            continue
+        chance = min(1.0, visits[e] / behind[e])
+        for i in range(offset[e], offset[e + 1]):
+            if arrears[i]:
+                if draw[t] < chance:
+                    out[i] -= bonus
+                    visited[e] += 1
+                t += 1
+    return visited
+
+
+@njit(cache=True)
 def _payers(draw: FloatArray, exp_minus_logit: FloatArray, offset: IntArray,
-            can_pay: BoolArray) -> IntArray:
-    """Per estate, households whose ``draw`` falls below 1 / (1 + exp(-logit))."""
+            can_pay: BoolArray, arrears: BoolArray) -> IntArray:
+    """Per estate, households whose ``draw`` falls below 1 / (1 + exp(-logit)); the
+    others (and every household of an estate that cannot pay) are in ``arrears``."""
     m = len(offset) - 1
     paid = np.zeros(m, np.int64)
     for e in range(m):
-        if can_pay[e]:
-            for i in range(offset[e], offset[e + 1]):
-                paid[e] += draw[i] * (exp_minus_logit[i] + 1.0) < 1.0
+        for i in range(offset[e], offset[e + 1]):
+            pays = can_pay[e] and draw[i] * (exp_minus_logit[i] + 1.0) < 1.0
+            arrears[i] = not pays
+            paid[e] += pays
     return paid
 
 
@@ -278,27 +340,25 @@ class VectorHouseholds:
     Parameters
     ----------
     households : per-estate household counts.
-    rates : per-estate, per-category arrival rates (complaints per household per day).
     params : the model parameters.
-    rngs : generators for arrivals, escalation draws, initial state and payment.
+    rngs : generators for arrivals, initial state and payment (with arrears visits).
     """
 
-    def __init__(self, households: IntArray, rates: FloatArray, params: Params,
+    def __init__(self, households: IntArray, params: Params,
                  rngs: dict[str, np.random.Generator]):
         self.p = params
         self.n = households.astype(np.int64)
         m = len(self.n)
-        self.rates = rates
         self.hard_share = np.asarray(params.hard())
         self.offset = np.concatenate([[0], np.cumsum(self.n)])
-        self.rng_arrive, self.rng_settle = rngs["arrivals"], rngs["escalation"]
-        self.rng_pay = rngs["payment"]
+        self.rng_arrive, self.rng_pay = rngs["arrivals"], rngs["payment"]
         self.home = np.repeat(np.arange(m), self.n)
         total = int(self.offset[-1])
         init = rngs["households"]
         self.s = np.clip(init.normal(params.sat_init, params.sat_init_sd, total), 0.0, 1.0)
         self.propensity = init.normal(0.0, params.pay_propensity_sd, total)
         self._month_buffers = np.zeros(total), np.zeros(total)  # reused each month
+        self.arrears = np.zeros(total, bool)  # did not pay last month
         # the complaint store: one row (slot) per complaint, slots in filing order
         self.used = 0
         self.estate = self.hh = self.cat = self.filed = self.after = np.zeros(0, np.int64)
@@ -307,6 +367,7 @@ class VectorHouseholds:
         self.company = _Line(m)  # not hard, not escalated
         self.waiting = _Line(m)  # hard, not escalated
         self.escalated = np.zeros(0, np.int64)  # slots, filing order
+        self.escalated_info = np.zeros((4, 0), np.int64)  # their estate, cat, hard, filed
         self._no_capacity = np.zeros(m, np.int64)
         self._sums()
 
@@ -369,23 +430,28 @@ class VectorHouseholds:
 
     def _open(self) -> IntArray:
         return (self.company.count + self.waiting.count
-                + np.bincount(self.estate[self.escalated], minlength=len(self.n)))
+                + np.bincount(self.escalated_info[0], minlength=len(self.n)))
 
     # -- the layer ----------------------------------------------------------------------
     def day(self, ctl: DayControl) -> DayReport:
-        """File, settle, escalate and abandon complaints for one day."""
+        """Problems arise and some become complaints; complaints are settled, escalated
+        and abandoned, for one day."""
         p, m, d = self.p, len(self.n), ctl.day
-        counts = self.rng_arrive.poisson(self.n[:, None] * self.rates)
+        counts = self.rng_arrive.poisson(self.n[:, None] * ctl.problems)
         flat = counts.ravel()
         cells = np.arange(flat.size)
         estate = np.repeat(cells // counts.shape[1], flat)
         cat = np.repeat(cells % counts.shape[1], flat)
+        hh = self.offset[estate] + (self.rng_arrive.random(len(estate))
+                                    * self.n[estate]).astype(np.int64)
+        self._nudge(hh, np.full(len(hh), -p.sat_filed))  # every problem costs satisfaction
+        problems = counts.sum(axis=1)
+        told = self.rng_arrive.random(len(estate)) < ctl.report[estate]
+        estate, cat, hh = estate[told], cat[told], hh[told]
         k = len(estate)
-        hh = self.offset[estate] + (self.rng_arrive.random(k) * self.n[estate]).astype(np.int64)
         hard = self.rng_arrive.random(k) < self.hard_share[cat]
         order = self.rng_arrive.permutation(k)
         new = self._file(estate[order], hh[order], cat[order], hard[order], d)
-        self._nudge(self.hh[new], np.full(k, -p.sat_filed))
         filed = np.bincount(self.estate[new], minlength=m)
 
         # today's complaints join the end of their estate's company queue or waiting line;
@@ -404,43 +470,49 @@ class VectorHouseholds:
                                                     self._no_capacity, ctl, p.max_age_days)
         up = np.sort(np.concatenate([rise_c, rise_w]))
         escalated = np.bincount(self.estate[up], minlength=m)
-        draw = self.rng_settle.random(len(self.escalated) + len(up))
-        hit, lost_e, self.escalated = _draw_escalated(
-            self.escalated, up, draw, self.estate, self.cat, self.hard, self.filed,
-            ctl.hazard, ctl.hazard_hard, d - p.max_age_days)
+        rose_estate, rose_filed = self.estate[up], self.filed[up]
+        hit, lost_e, self.escalated, self.escalated_info = _work_escalated(
+            self.escalated, self.escalated_info, up, self.estate, self.cat, self.hard,
+            self.filed,
+            ctl.owners.copy(), ctl.carry.copy(), ctl.community, ctl.community_capacity.copy(),
+            ctl.cobuild.copy(), ctl.cobuilt, d - p.max_age_days)
         parts.append(self._close(hit, d, ESCALATION))
 
         # residents give up on what is too old
         abandoned = self._close(np.sort(np.concatenate([lost_c, lost_w, lost_e])), d, ABANDONED)
-        return DayReport(filed, escalated, self._open(), Settled.concat(parts), abandoned)
+        return DayReport(problems, filed, escalated, self._open(), Settled.concat(parts),
+                         abandoned, rose_estate, rose_filed)
 
-    def meeting(self, day: int, estates: BoolArray, clear: float) -> Settled:
-        """A tripartite meeting on ``day`` settles escalated complaints at ``estates``."""
+    def meeting(self, day: int, capacity: IntArray) -> Settled:
+        """A tripartite meeting on ``day`` settles up to ``capacity[e]`` escalated
+        complaints of estate ``e``, oldest first."""
         eq = self.escalated
-        up = np.flatnonzero(estates[self.estate[eq]])
-        hit = up[self.rng_settle.random(len(up)) < clear]
+        hit = _meet(self.escalated_info[0], capacity.copy())
         done = self._close(eq[hit], day, MEETING)
-        keep = np.ones(len(eq), bool)
-        keep[hit] = False
-        self.escalated = eq[keep]
+        self.escalated = eq[~hit]
+        self.escalated_info = self.escalated_info[:, ~hit]
         return done
 
     def month(self, target: FloatArray, peer_paid: FloatArray, enforcement: FloatArray,
-              can_pay: BoolArray) -> IntArray:
-        """Satisfaction drift and peer pull, then the fee decision; paid count per estate."""
+              can_pay: BoolArray, visits: FloatArray) -> MonthReport:
+        """Satisfaction drift and peer pull, arrears visits, then the fee decision."""
         p, s = self.p, self.s
         mean = self.sat_total / np.maximum(self.n, 1)
         _drift(s, self.offset, mean, target, p.sat_peer, p.sat_drift)
         self._sums()
         # pays with chance 1 / (1 + exp(-logit)), logit = pay_intercept
         #   + pay_satisfaction (s - 0.5) + pay_peer (peer - 0.5) + enforcement + propensity
+        #   (+ pay_visit for a household in arrears visited this month)
         exp_minus_logit, draw = self._month_buffers
         _minus_logit(s, self.offset, self.propensity, p.pay_satisfaction, p.pay_intercept,
                      p.pay_peer * (peer_paid - 0.5), enforcement, exp_minus_logit)
+        behind = _behind(self.offset, self.arrears, visits)
+        visited = _visit(self.rng_pay.random(int(behind.sum())), self.offset, self.arrears,
+                         visits, behind, p.pay_visit, exp_minus_logit)
         np.exp(exp_minus_logit, out=exp_minus_logit)
-        paid: IntArray = _payers(self.rng_pay.random(out=draw), exp_minus_logit, self.offset,
-                                 can_pay)
-        return paid
+        paid = _payers(self.rng_pay.random(out=draw), exp_minus_logit, self.offset, can_pay,
+                       self.arrears)
+        return MonthReport(paid, visited)
 
     def satisfaction(self) -> SatTable:
         """Current per-estate satisfaction sums and dissatisfied counts."""

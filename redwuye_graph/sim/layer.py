@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 __all__ = ["ABANDONED", "COMPANY", "ESCALATION", "MEETING", "DayControl", "DayReport",
-           "HouseholdLayer", "SatTable", "Settled"]
+           "HouseholdLayer", "MonthReport", "SatTable", "Settled"]
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -28,15 +28,31 @@ COMPANY, ESCALATION, MEETING, ABANDONED = 0, 1, 2, -1
 
 @dataclass
 class DayControl:
-    """Per-estate orders for one day (arrays of length ``n_estates``; hazards × categories)."""
+    """Per-estate orders for one day (arrays of length ``n_estates`` unless said otherwise).
+
+    ``problems``: problems per household today (estates × categories); ``report``: the
+    share of problems complained about. ``capacity``: complaints the company settles;
+    ``owners``: escalated complaints (not hard) the owners' committee settles; ``carry``:
+    escalated complaints cross-appointed people take up to the community two committees,
+    which settle up to ``community_capacity`` (per community; ``community`` is each
+    estate's community index) of them; ``cobuild``: escalated parking, security and
+    neighbour complaints co-building settles (per community), where ``cobuilt``
+    (per category) marks those categories.
+    """
 
     day: int
+    problems: FloatArray
+    report: FloatArray
     capacity: IntArray
     response: IntArray
     escalation_age: IntArray
     path: BoolArray
-    hazard: FloatArray
-    hazard_hard: FloatArray
+    owners: IntArray
+    carry: IntArray
+    community: IntArray
+    community_capacity: IntArray
+    cobuild: IntArray
+    cobuilt: BoolArray
 
 
 @dataclass
@@ -67,11 +83,23 @@ class Settled:
 class DayReport:
     """What happened in the household layer today, per estate unless said otherwise."""
 
+    problems: IntArray
     filed: IntArray
     escalated: IntArray
     open: IntArray
     settled: Settled
     abandoned: Settled
+    #: today's escalated complaints: estate and filing day of each
+    rose_estate: IntArray
+    rose_filed: IntArray
+
+
+@dataclass
+class MonthReport:
+    """A month's fee decisions and arrears visits, per estate."""
+
+    paid: IntArray
+    visited: IntArray
 
 
 @dataclass
@@ -89,13 +117,14 @@ class HouseholdLayer(Protocol):
         """File, settle, escalate and abandon complaints for one day."""
         ...
 
-    def meeting(self, day: int, estates: BoolArray, clear: float) -> Settled:
-        """A tripartite meeting on ``day`` settles escalated complaints at ``estates``."""
+    def meeting(self, day: int, capacity: IntArray) -> Settled:
+        """A tripartite meeting on ``day`` settles up to ``capacity[e]`` escalated
+        complaints of estate ``e``, oldest first."""
         ...
 
     def month(self, target: FloatArray, peer_paid: FloatArray, enforcement: FloatArray,
-              can_pay: BoolArray) -> IntArray:
-        """Satisfaction drift and peer pull, then the fee decision; paid count per estate."""
+              can_pay: BoolArray, visits: FloatArray) -> MonthReport:
+        """Satisfaction drift and peer pull, arrears visits, then the fee decision."""
         ...
 
     def satisfaction(self) -> SatTable:

@@ -37,6 +37,7 @@ from redwuye_graph.citygraph import CityGraph
 from redwuye_graph.linkage import LINKAGE_COLUMNS, estate_linkage, estate_rows
 from redwuye_graph.schema import Label, RelType
 from redwuye_graph.sim.agents import Community, Company
+from redwuye_graph.sim.capacity import channel_hours
 from redwuye_graph.sim.households import VectorHouseholds
 from redwuye_graph.sim.layer import DayControl, HouseholdLayer
 from redwuye_graph.sim.params import CATEGORIES, Params
@@ -52,6 +53,8 @@ MONTH_DAYS = 30
 STREAMS = ("mesa", "arrivals", "escalation", "households", "payment", "service", "tenders",
            "policies")
 _COBUILT = np.array([c in ("parking", "security", "neighbour") for c in CATEGORIES])
+#: Take-up capacity of an interim-managed estate: the community manages it itself.
+_UNLIMITED = 1 << 40
 
 
 class CityModel(mesa.Model):  # type: ignore[misc]
@@ -79,7 +82,7 @@ class CityModel(mesa.Model):  # type: ignore[misc]
         self._nodes_added = 0
         self._dirty = False
         self._links: pd.DataFrame | None = None
-        self._hazards: tuple[tuple[Any, ...], tuple[np.ndarray, ...]] | None = None
+        self._channels: tuple[np.ndarray, ...] | None = None
 
         links = estate_linkage(self.city)
         if links.empty:
@@ -92,8 +95,15 @@ class CityModel(mesa.Model):  # type: ignore[misc]
         self.fee = links["fee_level"].to_numpy(float) * self.p.flat_area_m2
         self.district = links["district"].to_numpy(str)
         self.community = links["community"].to_numpy(str)
-        rates = np.tile(np.asarray(self.p.rates()) / 365.0, (n, 1))
-        rates[self.old, 0] *= self.p.old_repairs_factor
+        #: problems per household and day at full service quality (estates × categories)
+        self.base_rates = np.tile(np.asarray(self.p.rates()) / 365.0, (n, 1))
+        self.base_rates[self.old, 0] *= self.p.old_repairs_factor
+        self.community_ids = sorted(set(self.community))
+        where = {c: k for k, c in enumerate(self.community_ids)}
+        self.community_index = np.array([where[c] for c in self.community], np.int64)
+        self.owners_hours = np.zeros(n)
+        self.cross_hours = np.zeros(n)
+        self.community_hours = np.zeros(len(self.community_ids))
 
         #: Changes whenever estates change company or companies their standing.
         self.firm_version = 0
@@ -133,19 +143,20 @@ class CityModel(mesa.Model):  # type: ignore[misc]
             company.score = peer0
         self.refresh_cobuilding()
 
-        layer_rngs = {k: self.rngs[k] for k in ("arrivals", "escalation", "households",
-                                                 "payment")}
+        layer_rngs = {k: self.rngs[k] for k in ("arrivals", "households", "payment")}
         self.layer: HouseholdLayer
         if reference:
             from redwuye_graph.sim.reference import ReferenceHouseholds
 
-            self.layer = ReferenceHouseholds(self, self.households, rates, self.p, layer_rngs)
+            self.layer = ReferenceHouseholds(self, self.households, self.p, layer_rngs)
         else:
-            self.layer = VectorHouseholds(self.households, rates, self.p, layer_rngs)
+            self.layer = VectorHouseholds(self.households, self.p, layer_rngs)
         self.recorder = Recorder(self)
 
         #: The run's policies: added, in force, their hooks and random streams.
         self.policies = RunPolicies(policy_seed)
+        #: accumulated neglect per estate, in [0, 1] (starts at day 0's quality shortfall)
+        self.neglect = 1.0 - self.quality()
         self._built = False
         for policy in policies:
             self.add_policy(policy)
@@ -175,8 +186,22 @@ class CityModel(mesa.Model):  # type: ignore[misc]
                       for name, arr in (("company", self.company_of),
                                         ("project", self.project_of))}
         self._links_changed()
+        self._read_hours(None)
         self._pending: set[int] = set()
         self._pending_firms: set[str] = set()
+        self._hours_due: set[int] = set()
+
+    def _read_hours(self, estates: list[int] | None) -> None:
+        """Channel hours (owners', cross, community) of ``estates`` (all when None) and of
+        their communities, from who holds which posts now."""
+        ids = self.estate_ids if estates is None else [self.estate_ids[e] for e in estates]
+        hours = channel_hours(self.city, ids, self.p)
+        at = slice(None) if estates is None else estates
+        self.owners_hours[at] = hours.owners
+        self.cross_hours[at] = hours.cross
+        for comm, value in hours.community.items():
+            self.community_hours[self.community_ids.index(comm)] = value
+        self._channels = None
 
     def _links_changed(self) -> None:
         """Model arrays and company estates from the links just read."""
@@ -225,6 +250,7 @@ class CityModel(mesa.Model):  # type: ignore[misc]
         """Read again the links of the estates changed by exits, interim managers and
         tenders (and of the other estates of the companies involved)."""
         estates = set(self._pending)
+        self._hours_due.update(self._pending)
         if self._pending_firms:
             estates.update(i for i, cid in enumerate(self.company_of)
                            if cid in self._pending_firms)
@@ -240,15 +266,19 @@ class CityModel(mesa.Model):  # type: ignore[misc]
         self._pending.clear()
         self._pending_firms.clear()
         self._links_changed()
+        # a post removed or added changes the shares of the people holding posts in the
+        # community: read the hours of every estate of the communities involved
+        touched = np.isin(self.community_index, self.community_index[sorted(self._hours_due)])
+        self._hours_due.clear()
+        self._read_hours([int(e) for e in np.flatnonzero(touched)])
 
     def refresh_cobuilding(self) -> None:
-        """Read the co-building resource hours (per 1,000 community households) again."""
+        """Read the co-building resource hours (a month, per community) again."""
         hours: dict[str, float] = {}
         for _, comm, _, props in self.city.rels(RelType.CO_BUILDS_WITH):
             hours[comm] = hours.get(comm, 0.0) + float(props["resource_hours"])
-        frame = pd.DataFrame({"community": self.community, "households": self.households})
-        per_1000 = frame.groupby("community")["households"].transform("sum") / 1000.0
-        self.cobuild = np.array([hours.get(c, 0.0) for c in self.community]) / per_1000.to_numpy()
+        self.cobuild_hours = np.array([hours.get(c, 0.0) for c in self.community_ids])
+        self._channels = None
 
     # -- money and staff ------------------------------------------------------------------
     def _budget_share(self) -> float:
@@ -274,6 +304,15 @@ class CityModel(mesa.Model):  # type: ignore[misc]
         for policy in self.policies.hooked("effort"):
             e = policy.effort(self, e)
         return np.asarray(e, float)
+
+    def quality(self) -> np.ndarray:
+        """Per-estate service quality in [0, 1]: effective staff (staff × effort, or the
+        interim manager's staff) per 1,000 households ÷ ``staff_norm``; 0 in a vacuum."""
+        p = self.p
+        staff = np.where(self.served, self.staff * self.effort(),
+                         self.interim * p.interim_staff * self.households / 1000.0)
+        per_1000 = staff * 1000.0 / np.maximum(self.households, 1)
+        return np.asarray(np.minimum(per_1000 / p.staff_norm, 1.0), float)
 
     # -- policies ---------------------------------------------------------------------------
     def add_policy(self, policy: Policy) -> None:
@@ -320,32 +359,44 @@ class CityModel(mesa.Model):  # type: ignore[misc]
     # -- the day ----------------------------------------------------------------------------
     def control(self, day: int) -> DayControl:
         """Today's per-estate orders to the household layer."""
-        p, n = self.p, len(self.estate_ids)
+        p = self.p
         interim = ~self.served & self.interim
         rate = np.where(self.served, self.staff * p.productivity * self.effort(),
                         interim * p.interim_staff * self.households / 1000.0 * p.productivity)
-        whole = np.floor(rate)
-        capacity = (whole + (self.rngs["service"].random(n) < rate - whole)).astype(np.int64)
-        key = (p, self.owners, self.community_link, self.cobuild, self.path, self.fast)
-        cached = self._hazards
-        if cached is None or any(a is not b for a, b in zip(cached[0], key, strict=True)):
-            cached = self._hazards = (key, self._hazard_tables())
-        hazard, hazard_hard, age = cached[1]
-        return DayControl(day, capacity, self.response, age, self.path, hazard, hazard_hard)
-
-    def _hazard_tables(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Escalation hazards (estates × categories, plain and hard) and escalation ages;
-        they change only with the links, the co-building hours and the parameters."""
-        p = self.p
-        miss_o = 1.0 - p.hazard_owners * self.owners
-        miss_c = 1.0 - p.hazard_community * self.community_link
-        miss_b = 1.0 - np.minimum(p.cobuild_hazard * self.cobuild * self.path, 1.0)
-        miss_b = np.where(_COBUILT[None, :], miss_b[:, None], 1.0)
-        hazard = 1.0 - (miss_o * miss_c)[:, None] * miss_b
-        miss_oh = 1.0 - p.hazard_owners_hard * self.owners
-        hazard_hard = 1.0 - (miss_oh * miss_c)[:, None] * miss_b
+        capacity = _whole(rate, self.rngs["service"])
+        problems = self.base_rates * (1.0 + p.problem_neglect * self.neglect)[:, None]
+        mean = self.layer.satisfaction().total / np.maximum(self.households, 1)
+        report = np.clip(p.report_base + p.report_path * self.path
+                         + p.report_trust * (mean - 0.5), 0.0, 1.0)
+        if self._channels is None:
+            self._channels = self._channel_rates()
+        owners, carry, community, cobuild = self._channels
+        draw = self.rngs["escalation"]
+        carried = np.where(interim, _UNLIMITED, _whole(carry, draw))
         age = np.where(self.fast, p.escalation_days_fast, p.escalation_days).astype(np.int64)
-        return hazard, hazard_hard, age
+        return DayControl(day, problems, report, capacity, self.response, age, self.path,
+                          _whole(owners, draw), carried, self.community_index,
+                          _whole(community, draw), _whole(cobuild, draw), _COBUILT)
+
+    def _channel_rates(self) -> tuple[np.ndarray, ...]:
+        """Escalated complaints per day each channel can work: owners' committees and
+        cross-appointed take-up per estate, community two committees and co-building per
+        community; they change only with the posts, the co-building hours and the
+        parameters."""
+        p = self.p
+        work = (1.0 - p.visit_share) / MONTH_DAYS
+        owners = self.owners_hours * self.owners * work / p.hours_complaint
+        carry = self.cross_hours * self.community_link * work / p.hours_take_up
+        community = self.community_hours / MONTH_DAYS / p.hours_complaint
+        cobuild = p.cobuild_share * self.cobuild_hours / MONTH_DAYS / p.hours_complaint
+        return owners, carry, community, cobuild
+
+    def visits(self) -> np.ndarray:
+        """Visits to households in arrears a month per estate: the owners' committee's and
+        the cross-appointed people's visiting hours ÷ ``hours_visit``."""
+        p = self.p
+        hours = self.owners_hours * self.owners + self.cross_hours * self.community_link
+        return np.asarray(p.visit_share * hours / p.hours_visit, float)
 
     def step(self) -> None:
         """One day: complaints filed, worked, escalated; vacuums handled; records kept."""
@@ -376,20 +427,29 @@ class CityModel(mesa.Model):  # type: ignore[misc]
         self.meeting_estates[:] = False
         self.agents_by_type[Community].do("hold_meeting")
         day = int(np.ceil(self.time))
-        settled = self.layer.meeting(day, self.meeting_estates, self.p.meeting_clear)
+        hours = self.meeting_estates * self.p.meeting_hours / self.p.hours_complaint
+        settled = self.layer.meeting(day, _whole(hours, self.rngs["escalation"]))
         self.recorder.settled(day, settled)
 
     def _month(self) -> None:
         day = round(self.time)
         p = self.p
-        target = np.where(self.served, p.sat_base + p.sat_trust * self.trust, p.sat_vacuum)
+        # what residents saw last month: their neighbours' complaints settled or given up
+        settled, lost = self.recorder.recent(("settled", "abandoned"), MONTH_DAYS)
+        record = np.where(settled + lost > 0, (settled - lost) / np.maximum(settled + lost, 1),
+                          0.0)
+        target = np.where(self.served, p.sat_base + p.sat_seen * record
+                          + p.sat_trust * self.trust, p.sat_vacuum)
         enforcement = p.pay_owners * self.owners + p.pay_community * self.trust
-        paid = self.layer.month(target, self.peer_paid, enforcement, self.served)
+        month = self.layer.month(target, self.peer_paid, enforcement, self.served,
+                                 self.visits())
+        paid = month.paid
         self.peer_paid = paid / self.households
         self.revenue = paid * self.fee
         self.cost = np.where(self.served, self.staff * p.wage + p.overhead * self.households,
                              0.0)
-        self.recorder.month(day, paid)
+        self.recorder.month(day, paid, month.visited)
+        self.neglect += (1.0 - self.quality() - self.neglect) / p.neglect_months
         if Company in self.agents_by_type:
             self.agents_by_type[Company].do("settle_accounts")
         target_staff = self._target_staff(self.revenue)
@@ -532,6 +592,11 @@ class CityModel(mesa.Model):  # type: ignore[misc]
         ``summary``, ``tender`` (one row per tender) and ``log`` (the run log)."""
         return self.recorder.tables()
 
+
+def _whole(rate: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """``rate`` rounded to whole numbers at random, keeping its mean."""
+    whole = np.floor(rate)
+    return (whole + (rng.random(len(rate)) < rate - whole)).astype(np.int64)
 
 
 def _coverage(flags: dict[str, np.ndarray]) -> dict[str, float]:

@@ -68,27 +68,48 @@ def _p(default: float, low: float, high: float, unit: str, meaning: str, source:
 _SEED = "seed article (Zhengzhou 2019)"
 _CAL = "calibrated: no linkage ~40-60% collection, full linkage >85-90% in two years"
 _ASSUMED = "assumption, plausible magnitude; sweep it"
+_DIRECT = ("named assumption, a direct link effect that no counted activity produces; "
+           "0 (off) in the calibrated default")
 
 
 @dataclass(frozen=True)
 class Params:
     """All model parameters; build with :meth:`from_mapping` to validate overrides."""
 
-    # -- complaints -------------------------------------------------------------------
-    rate_repairs: float = _p(0.6, 0.0, 10.0, "complaints/household/year",
-                             "Arrival rate of repair complaints in a new estate.",
+    # -- problems and complaints ------------------------------------------------------
+    rate_repairs: float = _p(0.6, 0.0, 10.0, "problems/household/year",
+                             "Arrival rate of repair problems in a new, well-served estate.",
                              "Beijing 12345 2019: property among top categories; " + _ASSUMED)
-    rate_sanitation: float = _p(0.3, 0.0, 10.0, "complaints/household/year",
-                                "Arrival rate of sanitation complaints.", _ASSUMED)
-    rate_parking: float = _p(0.25, 0.0, 10.0, "complaints/household/year",
-                             "Arrival rate of parking complaints.", _ASSUMED)
-    rate_security: float = _p(0.15, 0.0, 10.0, "complaints/household/year",
-                              "Arrival rate of security complaints.", _ASSUMED)
-    rate_neighbour: float = _p(0.2, 0.0, 10.0, "complaints/household/year",
-                               "Arrival rate of neighbour-dispute complaints.", _ASSUMED)
+    rate_sanitation: float = _p(0.3, 0.0, 10.0, "problems/household/year",
+                                "Arrival rate of sanitation problems.", _ASSUMED)
+    rate_parking: float = _p(0.25, 0.0, 10.0, "problems/household/year",
+                             "Arrival rate of parking problems.", _ASSUMED)
+    rate_security: float = _p(0.15, 0.0, 10.0, "problems/household/year",
+                              "Arrival rate of security problems.", _ASSUMED)
+    rate_neighbour: float = _p(0.2, 0.0, 10.0, "problems/household/year",
+                               "Arrival rate of neighbour-dispute problems.", _ASSUMED)
     old_repairs_factor: float = _p(2.0, 1.0, 5.0, "ratio",
-                                   "Repair complaints in old estates relative to new ones.",
+                                   "Repair problems in old estates relative to new ones.",
                                    "domain context: old estates carry the repair load; " + _ASSUMED)
+    staff_norm: float = _p(15.0, 1.0, 100.0, "staff/1000 households",
+                           "Effective staff (staff × effort) at which service quality is full; "
+                           "quality is effective staff ÷ this, at most 1.", _ASSUMED)
+    neglect_months: float = _p(6.0, 0.5, 60.0, "months",
+                               "Memory of neglect: each month neglect moves 1/neglect_months of "
+                               "the way to the month's quality shortfall (1 - quality).",
+                               "model rule: neglect accumulates; " + _ASSUMED)
+    problem_neglect: float = _p(1.0, 0.0, 10.0, "ratio",
+                                "Extra problems at full neglect: problem rates are multiplied "
+                                "by 1 + problem_neglect × neglect.", _ASSUMED)
+    report_base: float = _p(0.6, 0.0, 1.0, "share",
+                            "Share of problems a household complains about where no escalation "
+                            "path exists, at satisfaction 0.5.", _ASSUMED)
+    report_path: float = _p(0.2, 0.0, 1.0, "share",
+                            "Extra share of problems complained about where an escalation path "
+                            "exists (someone to take it up).", _ASSUMED)
+    report_trust: float = _p(0.4, 0.0, 2.0, "share/score",
+                             "Change in the share complained about per unit of the estate's mean "
+                             "satisfaction above 0.5 (trust that complaining helps).", _ASSUMED)
     hard_repairs: float = _p(0.3, 0.0, 1.0, "share",
                              "Share of repair complaints the company cannot solve alone "
                              "(common funds, utilities).", _ASSUMED)
@@ -141,26 +162,37 @@ class Params:
                                    "Escalation age where the company head or an owners' "
                                    "committee member sits on the regional party committee.",
                                    _ASSUMED, integer=True)
-    hazard_owners: float = _p(0.04, 0.0, 1.0, "1/day",
-                              "Daily chance the owners' committee gets an escalated complaint "
-                              "the company could solve settled.", _ASSUMED)
-    hazard_owners_hard: float = _p(0.01, 0.0, 1.0, "1/day",
-                                   "Daily chance the owners' committee alone settles a "
-                                   "complaint beyond the company.", _ASSUMED)
-    hazard_community: float = _p(0.06, 0.0, 1.0, "1/day",
-                                 "Daily chance the community two committees, reached through a "
-                                 "cross-appointed person, settle an escalated complaint.",
-                                 _CAL)
-    meeting_clear: float = _p(0.6, 0.0, 1.0, "share",
-                              "Share of escalated complaints a tripartite meeting settles.",
-                              _SEED + ": meets monthly, problems digested at the grassroots")
+    hours_committee: float = _p(100.0, 0.0, 200.0, "hours/person/month",
+                                "Hours a two-committee member gives to property-service work "
+                                "a month, split equally among their posts (the community, each "
+                                "owners' committee, instructor or supervisor post).", _CAL)
+    hours_owner: float = _p(10.0, 0.0, 100.0, "hours/person/month",
+                            "Volunteer hours an owners' committee member gives a month, split "
+                            "equally among their posts.", _ASSUMED)
+    hours_complaint: float = _p(0.5, 0.1, 40.0, "hours/complaint",
+                                "Hours the community two committees or an owners' committee "
+                                "spend settling one escalated complaint.", _ASSUMED)
+    hours_take_up: float = _p(0.25, 0.05, 20.0, "hours/complaint",
+                              "Hours a cross-appointed person spends taking one escalated "
+                              "complaint up to the community two committees.", _ASSUMED)
+    visit_share: float = _p(0.3, 0.0, 1.0, "share",
+                            "Share of owners' committee and cross-appointed hours spent "
+                            "visiting households in arrears (the rest works complaints).",
+                            _ASSUMED)
+    hours_visit: float = _p(1.0, 0.1, 20.0, "hours/visit",
+                            "Hours one visit to a household in arrears takes.", _ASSUMED)
+    meeting_hours: float = _p(8.0, 0.0, 200.0, "hours/estate/meeting",
+                              "Joint working hours a tripartite meeting gives each tripartite "
+                              "estate's escalated complaints (oldest first).",
+                              _SEED + ": meets monthly, problems digested at the grassroots; "
+                              + _ASSUMED)
     meetings_per_month: int = _p(1, 1, 8, "1/month",
                                  "Tripartite meetings per month at tripartite estates.",
                                  _SEED, integer=True)
-    cobuild_hazard: float = _p(0.002, 0.0, 0.1, "1/day per (hour/1000 households)",
-                               "Extra daily chance of settling an escalated parking, security "
-                               "or neighbour complaint per co-building resource hour per 1,000 "
-                               "community households.", _ASSUMED)
+    cobuild_share: float = _p(0.2, 0.0, 1.0, "share",
+                              "Share of a resident unit's co-building resource hours (a month) "
+                              "that settle escalated parking, security or neighbour complaints "
+                              "of the community's estates with a path.", _ASSUMED)
     max_age_days: int = _p(60, 10, 365, "days",
                            "Age at which a resident gives up on an unresolved complaint.",
                            _ASSUMED, integer=True)
@@ -176,7 +208,8 @@ class Params:
     sat_init_sd: float = _p(0.12, 0.0, 0.5, "score",
                             "Spread of initial satisfaction between households.", _ASSUMED)
     sat_filed: float = _p(0.03, 0.0, 1.0, "score",
-                          "Satisfaction lost when a household files a complaint.", _ASSUMED)
+                          "Satisfaction lost when a household meets a problem (complained "
+                          "about or not).", _ASSUMED)
     sat_quick: float = _p(0.1, 0.0, 1.0, "score",
                           "Satisfaction gained when a complaint is settled quickly.", _CAL)
     sat_late: float = _p(0.03, 0.0, 1.0, "score",
@@ -186,9 +219,13 @@ class Params:
                               _CAL)
     sat_base: float = _p(0.55, 0.0, 1.0, "score",
                          "Satisfaction a served estate drifts to with no news.", _CAL)
-    sat_trust: float = _p(0.1, 0.0, 1.0, "score",
+    sat_seen: float = _p(0.3, 0.0, 1.0, "score",
+                         "Drift target gained per unit of the estate's visible record last "
+                         "month: (complaints settled - abandoned) ÷ (settled + abandoned), in "
+                         "[-1, 1] (neighbours' complaints settled, repairs seen).", _CAL)
+    sat_trust: float = _p(0.0, 0.0, 1.0, "score",
                           "Extra drift target where a community member sits on the owners' "
-                          "committee (owners trust the process).", "assumed link effect; " + _CAL)
+                          "committee, for the mere link (owners trust the process).", _DIRECT)
     sat_vacuum: float = _p(0.2, 0.0, 1.0, "score",
                            "Drift target of an estate with no company.", _ASSUMED)
     sat_drift: float = _p(0.1, 0.0, 1.0, "1/month",
@@ -209,12 +246,16 @@ class Params:
     pay_peer: float = _p(2.0, 0.0, 20.0, "logit/share",
                          "Effect of last month's estate collection rate on paying.",
                          "public-goods ABMs (Amin et al. 2018); " + _CAL)
-    pay_owners: float = _p(0.4, 0.0, 5.0, "logit",
-                           "Enforcement where the estate has an owners' committee.",
-                           "Chu, Chang & Sing 2013 (free-riding); " + _CAL)
-    pay_community: float = _p(0.6, 0.0, 5.0, "logit",
-                              "Enforcement where a community member sits on the owners' "
-                              "committee.", _CAL)
+    pay_visit: float = _p(1.5, 0.0, 10.0, "logit",
+                          "Log-odds of paying gained that month by a household in arrears "
+                          "visited by an owners' committee member or cross-appointed person.",
+                          "Chu, Chang & Sing 2013 (free-riding, persuasion); " + _CAL)
+    pay_owners: float = _p(0.0, 0.0, 5.0, "logit",
+                           "Log-odds of paying where the estate has an owners' committee, for "
+                           "the mere committee (enforcement).", _DIRECT)
+    pay_community: float = _p(0.0, 0.0, 5.0, "logit",
+                              "Log-odds of paying where a community member sits on the owners' "
+                              "committee, for the mere link.", _DIRECT)
     pay_propensity_sd: float = _p(1.0, 0.0, 5.0, "logit",
                                   "Spread of households' fixed willingness to pay.", _ASSUMED)
     # -- company finances -------------------------------------------------------------

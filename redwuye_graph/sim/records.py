@@ -7,7 +7,8 @@ computed after summing. Daily columns besides the counts:
 - ``resolution_rate``: complaints filed that day settled within ``window_days`` ÷
   complaints filed that day (by filing day; ``censored`` marks days whose window runs
   past the horizon); ``quick_rate`` likewise within ``quick_days``;
-- ``mean_days``: mean age of the complaints settled that day; ``escalation_share``;
+- ``mean_days``: mean age of the complaints settled that day; ``escalation_share``:
+  complaints filed that day that were escalated (so far) ÷ complaints filed that day;
 - ``collection_rate``: households paid ÷ households due in the latest month (vacuum
   months are due and cannot be paid);
 - ``satisfaction`` (mean) and ``dissatisfied_share``; ``vacuum_days`` (cumulative
@@ -101,8 +102,10 @@ class Recorder:
     def day(self, day: int, r: DayReport) -> None:
         """Record one day of the household layer."""
         a = self.a
+        a["problems"][day] = r.problems
         a["filed"][day] = r.filed
         a["escalated"][day] = r.escalated
+        _count(a["escalated_filed"], r.rose_filed, r.rose_estate)
         a["open"][day] = r.open
         self.settled(day, r.settled)
         lost = np.bincount(r.abandoned.estate, minlength=self.n)
@@ -133,10 +136,17 @@ class Recorder:
         _count(self.ages, self.group[s.estate], np.minimum(s.age, self.ages.shape[1] - 1))
         self._since_review[0] += np.bincount(s.estate, minlength=n)
 
-    def month(self, day: int, paid: np.ndarray) -> None:
-        """Record a month's fee payments."""
+    def month(self, day: int, paid: np.ndarray, visited: np.ndarray) -> None:
+        """Record a month's fee payments and arrears visits."""
         self.a["paid"][day] = paid
         self.a["due"][day] = self.m.households
+        self.a["visits"][day] = visited
+
+    def recent(self, names: tuple[str, ...], days: int) -> list[np.ndarray]:
+        """Per-estate totals of counts ``names`` over the last ``days`` days up to now."""
+        now = round(self.m.time)
+        return [self.a[k][max(now - days + 1, 0): now + 1].sum(axis=0, dtype=np.float64)
+                for k in names]
 
     def exit(self, day: int, estate: int) -> None:
         """Record a company leaving an estate."""
@@ -224,12 +234,17 @@ class Recorder:
                                     m.p.window_days, ["estate", "day"], blocks=n)
         out["summary"] = self._summary(a, last)
         out["company"] = self._company_table(start, now)
+        text = pd.StringDtype()  # typed even when empty or all missing (Parquet per run)
         out["tender"] = pd.DataFrame(
             [{**r, "day": r["day"] - start} for r in self._tenders if r["day"] > start],
-            columns=["day", *TENDER_COLUMNS]).astype({"day": np.int64, "bidders": np.int64})
+            columns=["day", *TENDER_COLUMNS]).astype(
+                {"day": np.int64, "bidders": np.int64, "estate": text, "company": text,
+                 "reason": text, "expected_collection": float, "expected_margin": float,
+                 "chance": float, "reputation": float})
         out["log"] = pd.DataFrame(
-            [(d - start, k, text) for d, k, text in self.m.policies.log if d > start],
-            columns=["day", "policy", "message"]).astype({"day": np.int64})
+            [(d - start, k, message) for d, k, message in self.m.policies.log if d > start],
+            columns=["day", "policy", "message"]).astype(
+                {"day": np.int64, "policy": text, "message": text})
         return out
 
     def _company_table(self, start: int, now: int) -> pd.DataFrame:
@@ -292,7 +307,7 @@ def _finish(frame: pd.DataFrame, households: Any, last: int, window: int,
     f["quick_rate"] = f["within_quick"] / filed
     f["censored"] = f["day"] > last - window
     f["mean_days"] = f["age_sum"] / f["settled"].where(f["settled"] > 0)
-    f["escalation_share"] = f["escalated"] / filed
+    f["escalation_share"] = f["escalated_filed"] / filed
     f["households"] = households
     f["satisfaction"] = f["sat_sum"] / f["households"]
     f["dissatisfied_share"] = f["dissatisfied"] / f["households"]

@@ -57,6 +57,7 @@ import pyarrow.parquet as pq
 
 from redwuye_graph.citygraph import CityGraph
 from redwuye_graph.generate import PRESETS, check_level, check_preset, generate, preset
+from redwuye_graph.plotting import BAND, mark_days, percent_axis, styled, subplots
 from redwuye_graph.sim.model import CityModel
 from redwuye_graph.sim.params import Param, ParamError, Params
 from redwuye_graph.sim.policies import POLICIES, Policy, make_policy
@@ -118,6 +119,10 @@ class Scenario:
     def make_policies(self) -> list[Policy]:
         """Fresh policy objects for one run."""
         return [make_policy(**spec) for spec in self.policies]
+
+    def policy_starts(self) -> list[tuple[str, int]]:
+        """Each policy's kind and start day, as charts mark them."""
+        return [(str(p["kind"]), int(p.get("start_day", 0))) for p in self.policies]
 
     def graph_seed_list(self, graph_seeds: int | None = None) -> list[int]:
         """The graph seeds of the scenario's base cities."""
@@ -372,9 +377,9 @@ def run_scenario(sc: Scenario, seeds: int | None = None, graph_seeds: int | None
     return {name: pd.concat(frames, ignore_index=True) for name, frames in parts.items()}
 
 
-#: Tables :func:`simulate` keeps in memory (small: per day, per district, per group); the
-#: others (the estate table) only go to disk.
-KEPT = ("city", "district", "summary")
+#: Tables :func:`simulate` keeps in memory (small: per day, per district, per group, the
+#: run log); the others (estate, company, tender) only go to disk.
+KEPT = ("city", "district", "summary", "log")
 
 
 class _ParquetTables:
@@ -421,37 +426,46 @@ def simulate(sc: Scenario, out: Path, seeds: int | None = None,
     tables = {name: pd.concat(frames, ignore_index=True) for name, frames in kept.items()}
     run_seeds, graphs = sc.seed_list(seeds), sc.graph_seed_list(graph_seeds)
     plot_runs(tables["city"], out / "plot.png",
-              f"{sc.name}: {len(graphs) * len(run_seeds)} run(s), {sc.days} days")
+              f"{sc.name}: {len(graphs) * len(run_seeds)} run(s), {sc.days} days",
+              sc.policy_starts())
     provenance.write_manifest(out, provenance.scenario_manifest(
         sc, run_seeds, graphs, started, provenance.now()))
     return tables
 
 
-#: Outcomes drawn by :func:`plot_runs`: column, title.
-_PLOTTED = (("collection_rate", "fee collection rate"),
-            ("resolution_rate", "resolved within window (by filing day)"),
-            ("satisfaction", "mean satisfaction"),
-            ("open", "open complaints"))
+#: Outcomes drawn by :func:`plot_runs`: column, title, y label (None: a share, in %).
+_PLOTTED = (("collection_rate", "Fee collection rate (latest month)", None),
+            ("resolution_rate", "Resolved within the window (by filing day, 7-day mean)", None),
+            ("satisfaction", "Mean household satisfaction", "score (0–1)"),
+            ("open", "Open complaints", "complaints"))
 
 
-def plot_runs(city: pd.DataFrame, target: Path, title: str) -> Path:
-    """Plot the main city outcomes: median across runs (graph seeds × run seeds) with a
-    10-90% band."""
-    from redwuye_graph.plotting import subplots
-
+@styled
+def plot_runs(city: pd.DataFrame, target: Path, title: str,
+              starts: list[tuple[str, int]] | None = None) -> Path:
+    """Plot the main city outcomes: median across runs (graph seeds × run seeds) with the
+    :data:`~redwuye_graph.plotting.BAND` band, a mark at each policy's start day."""
     fig, axes = subplots(2, 2, figsize=(10, 7), sharex=True)
-    for ax, (column, label) in zip(axes.ravel(), _PLOTTED, strict=True):
+    low, high = BAND.low, BAND.high
+    for ax, (column, label, unit) in zip(axes.ravel(), _PLOTTED, strict=True):
         data = city[~city["censored"]] if column == "resolution_rate" else city
         wide = data.pivot(index="day", columns=["graph_seed", "seed"], values=column)
         if column == "resolution_rate":
             wide = wide.rolling(7, min_periods=1).mean()
-        q = wide.quantile([0.1, 0.5, 0.9], axis=1).T
-        ax.fill_between(q.index, q[0.1], q[0.9], alpha=0.3, label="10-90% of runs")
+        q = wide.quantile([low, 0.5, high], axis=1).T
+        ax.fill_between(q.index, q[low], q[high], alpha=BAND.alpha, label=BAND.label)
         ax.plot(q.index, q[0.5], label=f"median of {wide.shape[1]} runs")
         ax.set_title(label)
+        if unit is None:
+            percent_axis(ax, full=True)
+            ax.set_ylabel("%")
+        else:
+            ax.set_ylabel(unit)
+            ax.set_ylim(bottom=0)
+        mark_days(ax, starts or [])
+    for ax in axes[-1]:
         ax.set_xlabel("day")
-        ax.grid(alpha=0.3)
-    axes[0, 0].legend(loc="best")
+    axes[0, 0].legend(loc="lower right")
     fig.suptitle(title)
     fig.tight_layout()
     fig.savefig(target, dpi=100)
