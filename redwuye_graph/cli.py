@@ -89,7 +89,8 @@ _command = partial(app.command, cls=_Command)
 _neo4j_command = partial(neo4j_app.command, cls=_Command)
 
 _state = {"debug": False}
-#: Exit status of ``calibrate`` when no trial meets every target (results are written).
+#: Exit status of ``calibrate`` when no trial meets every target or the chosen values did
+#: worse than the start on fresh seeds (results are written).
 NOT_FITTED = 3
 #: Exit status of ``breaches --fail-on-breach`` when there is at least one breach.
 BREACHES_FOUND = 4
@@ -898,17 +899,22 @@ def calibrate_cmd(
     scenario: Annotated[Path | None, typer.Option(
         "--scenario", help="Base scenario of a targets file with [targets] (a file with "
         "[[regime]] tables names a scenario per regime).")] = None,
+    resume: Annotated[bool, typer.Option(
+        "--resume", help="Continue the study in OUT/study.db: finished trials count, only "
+        "the missing ones run (raise trials in the file to extend it).")] = False,
     executor: ExecutorOpt = "serial",
     workers: WorkersOpt = None,
     fmt: Annotated[str, typer.Option("--format", help="table, csv (the fit per target) or "
-                                     "json (best, fit, spread, verdict).")] = "table",
+                                     "json (best, fit, intervals, check, verdict).")] = "table",
 ) -> None:
     """Fit parameters to observed targets (optuna; each trial averaged over seeds).
 
-    The first trial is the scenario's own values. Writes trials.parquet, fit.csv,
-    spread.csv, calibration.png and best.toml, or closest.toml when no trial meets every
-    target; then the exit status is 3. The optuna study is kept in OUT/study.db: the same
-    command again resumes it (raise trials in the file to extend it).
+    Trial 0 is the scenarios' own values; the chosen values and the start are then run
+    on fresh seeds and new base cities. Writes trials.parquet, fit.csv, intervals.csv
+    and profile.csv (90% profile-likelihood intervals), check.csv, calibration.png,
+    convergence.png, check.png, profile.png and best.toml, or closest.toml when no trial
+    meets every target or the chosen values did worse than the start on fresh seeds;
+    then the exit status is 3. The optuna study is kept in OUT/study.db (--resume).
 
     Example: redwuye calibrate --scenario simulations/baseline.toml
     --targets simulations/targets_district.toml --out build/calibrate --executor local;
@@ -917,34 +923,54 @@ def calibrate_cmd(
     """
     from redwuye_graph.experiments import make_executor
     from redwuye_graph.experiments.calibrate import calibrate, load_targets
-    from redwuye_graph.experiments.plots import plot_calibration
+    from redwuye_graph.experiments.plots import (
+        plot_calibration,
+        plot_check,
+        plot_convergence,
+        plot_profile,
+    )
     from redwuye_graph.sim.scenario import load_scenario
 
     with _errors():
         _check_format(fmt)
         spec = load_targets(targets)
         sc = load_scenario(scenario) if scenario is not None else None
+        study = out / "study.db"
+        if study.exists() and not resume:
+            raise ValueError(f"{study}: holds a calibration already; add --resume to continue "
+                             "or extend it, or choose another --out")
         out.mkdir(parents=True, exist_ok=True)
         with make_executor(executor, workers) as ex:
-            result = calibrate(sc, spec, ex, storage=out / "study.db")
+            result = calibrate(sc, spec, ex, storage=study)
         result.write(out, targets.name)
         plot_calibration(result.trials, list(result.best), result.fit, out / "calibration.png")
+        plot_convergence(result.trials, out / "convergence.png")
+        plot_profile(result.profiles, result.intervals, out / "profile.png")
+        if len(result.check_runs):
+            plot_check(result.check_runs, result.fit, out / "check.png")
         if fmt == "table":
-            typer.echo("best: " + ", ".join(f"{k} = {v:.4g}" for k, v in result.best.items()))
-            for title, table in (("fit per target", result.fit),
-                                 (f"spread over {result.good}", result.spread)):
-                typer.echo(f"{title}:\n"
-                           + table.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+            def show(table: Any) -> str:
+                return str(table.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+
+            typer.echo("chosen: " + ", ".join(f"{k} = {v:.4g}" for k, v in result.best.items()))
+            typer.echo("fit per target:\n" + show(result.fit.drop(columns=["value", "high"])))
+            if len(result.check):
+                typer.echo("check on fresh seeds:\n" + show(result.check))
+            typer.echo("90% profile-likelihood intervals:\n" + show(result.intervals))
+            typer.echo("what the targets pin down:\n"
+                       + "\n".join(f"  {line}" for line in result.identifiability))
         elif fmt == "csv":
             _emit(result.fit, fmt)
         else:
             records = {name: json.loads(t.to_json(orient="records", force_ascii=False))
-                       for name, t in (("fit", result.fit), ("spread", result.spread))}
-            typer.echo(json.dumps({"best": result.best, **records, "fitted": result.fitted,
+                       for name, t in (("fit", result.fit), ("intervals", result.intervals),
+                                       ("check", result.check))}
+            typer.echo(json.dumps({"best": result.best, **records, "status": result.status,
+                                   "identifiability": result.identifiability,
                                    "verdict": result.verdict}, ensure_ascii=False, indent=1))
         typer.echo(f"-> {out} ({result.params_file})", err=fmt != "table")
-        typer.echo(result.verdict, err=not result.fitted or fmt != "table")
-    if not result.fitted:
+        typer.echo(result.verdict, err=result.status != "fitted" or fmt != "table")
+    if result.status != "fitted":
         raise typer.Exit(NOT_FITTED)
 
 

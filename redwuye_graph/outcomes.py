@@ -45,14 +45,15 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["AT_OUTCOMES", "AT_UNITS", "COMPARED", "COUNTS", "HEADLINE", "LINKAGE_GROUPS",
-           "OUTCOMES", "REGISTRY", "REPORT_OUTCOMES", "SENSITIVITY_OUTCOMES", "SUMMARY", "Counts",
-           "Outcome",
+           "OUTCOMES", "REGISTRY", "REPORT_OUTCOMES", "SENSITIVITY_OUTCOMES", "SUMMARY",
+           "WINDOW_OUTCOMES", "Counts", "Outcome",
            "check_outcomes", "collection_12m", "collection_first_12m", "collection_last",
            "describe", "dissatisfied_end", "escalation_share", "ever_settled", "exits",
            "linkage_groups", "median_days", "open_at_end", "outcomes_of", "p90_days",
            "problem_rate", "quick_rate", "report_share", "resolution_90d",
            "resolution_first_12m", "resolution_last_12m", "resolution_rate", "run_outcomes",
-           "satisfaction_end", "tenders", "vacuum_days", "visit_rate"]
+           "satisfaction_end", "tenders", "vacuum_days", "visit_rate", "window_column",
+           "window_outcome"]
 
 #: Per-day, per-estate counts kept by the recorder (summable across estates).
 COUNTS = ("problems", "filed", "escalated", "escalated_filed", "open", "settled",
@@ -359,6 +360,46 @@ AT_OUTCOMES: dict[str, str] = {name: meaning for name, (_, meaning) in _AT.items
 #: The unit of each outcome read on a given day (``share``, ``score``, ``complaints``).
 AT_UNITS: dict[str, str] = {name: REGISTRY[f.__name__].unit if f.__name__ in REGISTRY
                             else "share" for name, (f, _) in _AT.items()}
+
+
+def _window_collection(c: Counts, days: slice) -> Any:
+    return _ratio(c.total("paid", days), c.total("due", days))
+
+
+def _window_resolution(c: Counts, days: slice) -> Any:
+    done = slice(days.start, min(days.stop, c.uncensored))
+    return _ratio(c.total("within_window", done), c.total("filed", done))
+
+
+_WINDOW: dict[str, tuple[Callable[[Counts, slice], Any], str]] = {
+    "collection": (_window_collection, "fee collection over days a..b: household-months "
+                                       "paid ÷ due on the month ends of those days"),
+    "resolution_rate": (_window_resolution, "complaints filed on days a..b (uncensored ones) "
+                                            "settled within the window W ÷ filed"),
+}
+#: Outcomes read over a window of days a..b (calibration targets): name -> meaning.
+WINDOW_OUTCOMES: dict[str, str] = {name: meaning for name, (_, meaning) in _WINDOW.items()}
+
+
+def window_outcome(c: Counts, name: str, first: int, last: int) -> Any:
+    """Outcome ``name`` of :data:`WINDOW_OUTCOMES` over days ``first``..``last`` (from 1).
+
+    Examples
+    --------
+    >>> c = Counts({"paid": np.array([0, 40, 0, 90]), "due": np.array([0, 100, 0, 100]),
+    ...             "filed": np.array([4, 2, 2, 1]), "within_window": np.array([1, 2, 2, 0])},
+    ...            households=100, uncensored=3)
+    >>> window_outcome(c, "collection", 1, 2), window_outcome(c, "collection", 3, 4)
+    (0.4, 0.9)
+    >>> window_outcome(c, "resolution_rate", 2, 4)
+    1.0
+    """
+    return _WINDOW[name][0](c, slice(first - 1, last))
+
+
+def window_column(name: str, first: int, last: int) -> str:
+    """The column of a windowed outcome in a run's row: ``NAME[FIRST-LAST]``."""
+    return f"{name}[{first}-{last}]"
 
 
 def check_outcomes(names: Iterable[str]) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -124,11 +125,12 @@ def test_calibration_result_writes_its_tables_and_best_toml(tmp_path: Path) -> N
 
     frame = pd.DataFrame({"x": [1.0]})
     result = CalibrationResult(trials=frame, best={"pay_intercept": -0.25, "staff": 4},
-                               fit=frame, spread=frame, good="1 trial(s)")
+                               fit=frame, intervals=frame, profiles=frame)
     paths = result.write(tmp_path / "out", "targets.toml")
-    assert [p.name for p in paths] == ["trials.parquet", "fit.csv", "spread.csv", "best.toml"]
+    assert [p.name for p in paths] == ["trials.parquet", "fit.csv", "intervals.csv",
+                                       "profile.csv", "best.toml"]
     unfitted = CalibrationResult(trials=frame, best={"pay_intercept": -0.25}, fit=frame,
-                                 spread=frame, good="1 trial(s)", fitted=False)
+                                 fitted=False)
     written = unfitted.write(tmp_path / "out", "targets.toml")
     assert written[-1].name == "closest.toml" and not (tmp_path / "out" / "best.toml").exists()
     assert written[-1].read_text(encoding="utf-8").startswith(
@@ -161,10 +163,12 @@ def test_calibration_recovers_a_known_parameter(tmp_path: Path) -> None:
     fit = pd.read_csv(out / "fit.csv")
     assert fit["within"].all(), fit
     assert len(pd.read_parquet(out / "trials.parquet")) == 20
-    spread = pd.read_csv(out / "spread.csv").set_index("parameter")
-    assert spread.loc["pay_intercept", "min"] <= best["pay_intercept"] \
-        <= spread.loc["pay_intercept", "max"]
-    assert (out / "calibration.png").stat().st_size > 5_000
+    interval = pd.read_csv(out / "intervals.csv").set_index("parameter").loc["pay_intercept"]
+    assert interval["low90"] <= TRUE_INTERCEPT <= interval["high90"], interval
+    check = pd.read_csv(out / "check.csv")
+    assert set(check["point"]) == {"start", "chosen"} and (check["runs"] == 4).all()
+    for name in ("calibration", "convergence", "check", "profile"):
+        assert (out / f"{name}.png").stat().st_size > 5_000, name
 
 
 def test_one_sided_targets() -> None:
@@ -223,11 +227,26 @@ def test_calibration_recovers_two_parameters_from_two_targets(tmp_path: Path) ->
 
 @pytest.mark.parametrize(("text", "key", "words"), [
     ("[targets.collection]\nvalue = 0.5\ntolerance = 0.1\n", "targets.collection",
-     "unknown outcome"),
+     "collection needs window = [first day, last day]"),
+    ("[targets.collect]\nvalue = 0.5\ntolerance = 0.1\n", "targets.collect",
+     "unknown outcome 'collect'"),
+    ("[targets.a]\noutcome = \"collection\"\nwindow = [5, 2]\nvalue = 0.5\ntolerance = 0.1\n",
+     "targets.a.window", "1 <= first <= last"),
+    ("[targets.a]\noutcome = \"exits\"\nwindow = [1, 2]\nvalue = 0.5\ntolerance = 0.1\n",
+     "targets.a.window", "'exits' has no window"),
+    ("[targets.collection_12m]\nsuccesses = 5\ntrials = 4\n", "targets.collection_12m.successes",
+     "above trials = 4"),
+    ("[targets.collection_12m]\nsuccesses = 5\ntrials = 10\ntolerance = 0.1\n",
+     "targets.collection_12m.tolerance", "give no tolerance"),
+    ("[targets.exits]\nsuccesses = 5\ntrials = 10\n", "targets.exits", "not a share"),
+    ("[targets.collection_12m]\ninterval = [0.6, 0.5]\ntolerance = 0.1\n",
+     "targets.collection_12m.interval", "empty interval"),
+    ("[targets.collection_12m]\nvalue = 0.5\ntolerance = 0.1\nwhen = 3\n",
+     "targets.collection_12m.when", "unknown key"),
     ("[targets.collection_12m]\nvalue = 0.5\ntolerance = 0\n",
      "targets.collection_12m.tolerance", "above 0"),
-    ("[targets.collection_12m]\nvalue = 0.5\n", "targets.collection_12m",
-     "exactly one of value, max or min"),
+    ("[targets.collection_12m]\nvalue = 0.5\n", "targets.collection_12m.tolerance",
+     "missing"),
     ("[targets.collection_12m]\nvalue = 0.5\nmax = 0.6\ntolerance = 0.1\n",
      "targets.collection_12m", "exactly one of value, max or min"),
     ("[targets.collection_12m]\nmin = nan\ntolerance = 0.1\n", "targets.collection_12m.min",
@@ -262,7 +281,8 @@ def test_two_regimes_are_fitted_with_the_same_parameters(tmp_path: Path) -> None
     before = _observed(90, range(100, 102), pay_intercept=0.3)["collection_12m"]
     targets = tmp_path / "regimes.toml"
     targets.write_text(
-        "[calibrate]\ntrials = 6\nseeds = 1\ngraph_seeds = 2\nsampler_seed = 1\n\n"
+        "[calibrate]\ntrials = 6\nseeds = 1\ngraph_seeds = 2\nsampler_seed = 1\n"
+        "check_seeds = 0\n\n"
         "[params]\npay_intercept = [-1.0, 1.0]\n\n"
         '[[regime]]\nname = "before"\nscenario = "tiny.toml"\n'
         f"[regime.targets.collection_12m]\nvalue = {before}\ntolerance = 0.05\n"
@@ -344,7 +364,8 @@ def test_discover_says_when_no_box_is_dense_enough() -> None:
 
 def test_a_calibration_resumes_and_extends_its_study(tmp_path: Path) -> None:
     (tmp_path / "tiny.toml").write_text(TINY, encoding="utf-8")
-    text = ("[calibrate]\ntrials = {n}\nseeds = 1\nsampler_seed = 2\ndays = 40\n\n"
+    text = ("[calibrate]\ntrials = {n}\nseeds = 1\nsampler_seed = 2\ndays = 40\n"
+            "check_seeds = 0\n\n"
             "[params]\npay_intercept = [-1.0, 1.0]\n\n"
             "[targets.collection_12m]\nvalue = 0.6\ntolerance = 0.05\n")
     targets = tmp_path / "targets.toml"
@@ -371,19 +392,41 @@ def test_a_calibration_resumes_and_extends_its_study(tmp_path: Path) -> None:
             calibrate(sc, load_targets(targets), ex, progress=False, storage=study)
 
 
-def test_the_verdict_names_parameters_the_targets_do_not_pin_down() -> None:
+def test_the_profile_says_what_the_targets_pin_down() -> None:
     import pandas as pd
 
-    from redwuye_graph.experiments.calibrate import CalibrationResult
+    from redwuye_graph.experiments.calibrate import CalibrationResult, profile
+    from redwuye_graph.experiments.sweep import Factor
 
-    trials = pd.DataFrame({"trial": [0, 1, 2], "loss": [0.0, 0.0, 3.0],
-                           "fits": [True, True, False]})
-    spread = pd.DataFrame({"parameter": ["pay_intercept", "hours_committee"],
-                           "span": [0.6, 0.1]})
-    fit = pd.DataFrame({"target": ["collection_12m"], "z": [0.0]})
-    verdict = CalibrationResult(trials=trials, best={}, fit=fit, spread=spread,
-                                good="2 trial(s)", start_loss=0.0).verdict
-    assert verdict.startswith("fitted: trial 0 meets every target")
-    assert "2 trials meet every target" in verdict
-    assert "not pinned down by these targets: pay_intercept (60% of its range)" in verdict
-    assert "hours_committee" not in verdict
+    # chi2 depends on a alone (a parabola at 0.3) and on b not at all: a is pinned, b flat
+    rng = np.random.default_rng(1)
+    a, b = rng.uniform(0, 1, 200), rng.uniform(0, 1, 200)
+    trials = pd.DataFrame({"trial": range(200), "a": a, "b": b,
+                           "loss": ((a - 0.3) / 0.05) ** 2, "fits": abs(a - 0.3) <= 0.05})
+    factors = (Factor("a", 0.0, 1.0), Factor("b", 0.0, 1.0))
+    intervals, bins, pairs = profile(trials, factors, 1)
+    rows = intervals.set_index("parameter")
+    assert rows.loc["a", "bounded"] == "both" and rows.loc["a", "low90"] <= 0.3 <= \
+        rows.loc["a", "high90"] and rows.loc["a", "share"] <= 0.3
+    assert rows.loc["b", "bounded"] == "none" and rows.loc["b", "share"] == 1.0
+    assert not pairs and len(bins) == 20
+    lines = CalibrationResult(trials=trials, best={}, fit=pd.DataFrame(),
+                              intervals=intervals).identifiability
+    assert lines[0].startswith("a: pinned down, 90% interval [0.2")
+    assert lines[1].startswith("b: NOT pinned down: the profile is flat")
+    # a ridge: only a + b matters, so the acceptable trials trade a against b
+    ridge = trials.assign(loss=((a + b - 1.0) / 0.05) ** 2)
+    assert "a and b trade off (Spearman ρ = -" in profile(ridge, factors, 1)[2][0]
+
+
+def test_targets_as_people_state_them() -> None:
+    from redwuye_graph.experiments.calibrate import Target
+
+    inside = Target("collection_12m", 0.5, 0.05, "interval", high=0.7)
+    assert inside.fits(0.6) and inside.z(0.6) == 0.0 and inside.z(0.8) == pytest.approx(2)
+    assert inside.z(0.4) == pytest.approx(-2)
+    counts = Target("collection_12m", 0.46, math.nan, "binomial", successes=46, trials=100)
+    assert counts.z(0.46) == 0.0 and counts.fits(0.40) and not counts.fits(0.30)
+    assert counts.z(0.30) < -2 < 0 < counts.z(0.55)
+    # more evidence, tighter: the same share from 10x the counts no longer fits 0.40
+    assert not Target("c", 0.46, math.nan, "binomial", successes=460, trials=1000).fits(0.40)

@@ -9,7 +9,8 @@ import pandas as pd
 
 from redwuye_graph.plotting import percent_axis, styled, subplots
 
-__all__ = ["plot_calibration", "plot_discovery", "plot_sensitivity"]
+__all__ = ["plot_calibration", "plot_check", "plot_convergence", "plot_discovery", "plot_profile",
+           "plot_sensitivity"]
 
 
 @styled
@@ -44,6 +45,18 @@ def plot_sensitivity(table: pd.DataFrame, design: str, target: Path) -> Path:
     return target
 
 
+def _target_bars(fit: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each target's centre and how far below and above it fits (a bound: one side open)."""
+    kind = fit["kind"].to_numpy()
+    value = fit["value"].to_numpy(float)
+    high = np.where(kind == "interval", fit["high"].to_numpy(float), value)
+    tol = np.nan_to_num(fit["tolerance"].to_numpy(float))  # binomial: its standard error
+    centre = (value + high) / 2
+    below = np.where(kind == "min", 0.0, centre - value + tol)
+    above = np.where(kind == "max", 0.0, high - centre + tol)
+    return centre, below, above
+
+
 @styled
 def plot_calibration(trials: pd.DataFrame, names: list[str], fit: pd.DataFrame,
                      target: Path) -> Path:
@@ -53,7 +66,8 @@ def plot_calibration(trials: pd.DataFrame, names: list[str], fit: pd.DataFrame,
     ----------
     trials : one row per trial with the parameters and ``loss``.
     names : the searched parameters.
-    fit : one row per target: ``target``, ``observed``, ``tolerance``, ``model``.
+    fit : one row per target: ``target``, ``kind``, ``value``, ``high``, ``tolerance``,
+        ``model`` (:attr:`~.calibrate.CalibrationResult.fit`).
     target : PNG file to write.
     """
     panels = len(names) + 1
@@ -71,16 +85,107 @@ def plot_calibration(trials: pd.DataFrame, names: list[str], fit: pd.DataFrame,
         ax.set_ylabel("loss (mean of z²)")
     ax = axes[0, -1]
     y = np.arange(len(fit))
-    kind = fit["kind"] if "kind" in fit else pd.Series("value", index=fit.index)
-    below = np.where(kind == "min", 0.0, fit["tolerance"])
-    above = np.where(kind == "max", 0.0, fit["tolerance"])
-    ax.errorbar(fit["observed"], y, xerr=[below, above], fmt="o", capsize=4,
+    centre, below, above = _target_bars(fit)
+    ax.errorbar(centre, y, xerr=[below, above], fmt="o", capsize=4,
                 label="target ± tolerance (a bound: one side)")
-    ax.scatter(fit["model"], y, marker="x", color="red", s=50, label="model at best")
+    ax.scatter(fit["model"], y, marker="x", color="red", s=50, label="model, chosen values")
     ax.set_yticks(y, fit["target"], fontsize=8)
     ax.set_xlabel("target outcome (its unit)")
     ax.set_title("fit per target")
     ax.legend(loc="best", fontsize=8)
+    axes[0, 0].legend(loc="best", fontsize=8)
+    fig.tight_layout()
+    fig.savefig(target, dpi=100)
+    return target
+
+
+@styled
+def plot_convergence(trials: pd.DataFrame, target: Path) -> Path:
+    """Each trial's loss in trial order and the best so far (the start is trial 0).
+
+    Parameters
+    ----------
+    trials : one row per trial with ``trial``, ``loss`` and ``fits``.
+    target : PNG file to write.
+    """
+    fig, ax = subplots(figsize=(7, 3.8))
+    order = trials.sort_values("trial")
+    loss = order["loss"].to_numpy(float)
+    fits = order["fits"].to_numpy(bool)
+    ax.scatter(order["trial"][~fits], loss[~fits], s=14, color="#9e9e9e",
+               label="trial (misses a target)")
+    ax.scatter(order["trial"][fits], loss[fits], s=18, color="#2e7d32",
+               label="trial (meets every target)")
+    ax.step(order["trial"], np.minimum.accumulate(np.nan_to_num(loss, nan=np.inf)),
+            where="post", color="red", label="best so far")
+    ax.set_yscale("symlog", linthresh=1e-3)
+    ax.set_xlabel("trial (0: the starting values)")
+    ax.set_ylabel("loss (mean of z²)")
+    ax.set_title("convergence")
+    ax.legend(loc="best", fontsize=8)
+    fig.tight_layout()
+    fig.savefig(target, dpi=100)
+    return target
+
+
+@styled
+def plot_check(runs: pd.DataFrame, fit: pd.DataFrame, target: Path) -> Path:
+    """The check on fresh seeds: every run of the start and the chosen values per target,
+    against the target.
+
+    Parameters
+    ----------
+    runs : :attr:`~.calibrate.CalibrationResult.check_runs`.
+    fit : :attr:`~.calibrate.CalibrationResult.fit` (the targets).
+    target : PNG file to write.
+    """
+    fig, ax = subplots(figsize=(7, 1.0 + 0.9 * len(fit)))
+    y = np.arange(len(fit))
+    centre, below, above = _target_bars(fit)
+    ax.errorbar(centre, y, xerr=[below, above], fmt="o", color="black", capsize=4,
+                label="target ± tolerance")
+    for shift, point, colour in ((-0.2, "start", "#757575"), (0.2, "chosen", "#c62828")):
+        part = runs[runs["point"] == point]
+        for i, key in enumerate(fit["target"]):
+            values = part[key].dropna() if key in part else pd.Series(dtype=float)
+            fresh = part.loc[values.index, "fresh_city"].to_numpy(bool)
+            ax.scatter(values[~fresh], np.full((~fresh).sum(), i + shift), s=14, color=colour,
+                       label=f"{point}: fresh run seeds" if i == 0 else None)
+            ax.scatter(values[fresh], np.full(fresh.sum(), i + shift), s=22, marker="^",
+                       color=colour, label=f"{point}: new base city" if i == 0 else None)
+    ax.set_yticks(y, fit["target"], fontsize=8)
+    ax.set_xlabel("target outcome (its unit), one point per run")
+    ax.set_title("check on seeds the fit never saw")
+    ax.legend(loc="best", fontsize=7)
+    fig.tight_layout()
+    fig.savefig(target, dpi=100)
+    return target
+
+
+@styled
+def plot_profile(profiles: pd.DataFrame, intervals: pd.DataFrame, target: Path) -> Path:
+    """Profile likelihood per parameter: least Δχ² per bin of its range, the 90% line.
+
+    Parameters
+    ----------
+    profiles : :attr:`~.calibrate.CalibrationResult.profiles`.
+    intervals : :attr:`~.calibrate.CalibrationResult.intervals`.
+    target : PNG file to write.
+    """
+    from redwuye_graph.experiments.calibrate import PROFILE_DELTA
+
+    names = list(intervals["parameter"])
+    fig, axes = subplots(1, len(names), figsize=(3.8 * len(names), 3.4), squeeze=False)
+    for ax, row in zip(axes[0], intervals.itertuples(), strict=True):
+        part = profiles[profiles["parameter"] == row.parameter]
+        mid = (part["low"] + part["high"]) / 2
+        ax.plot(mid, part["delta_chi2"], marker="o")
+        ax.axhline(PROFILE_DELTA, color="#424242", linestyle=":", label="90% (Δχ² = 2.71)")
+        ax.axvspan(row.low90, row.high90, color="#90caf9", alpha=0.3, label="90% interval")
+        ax.set_yscale("symlog", linthresh=1.0)
+        ax.set_ylim(bottom=0)
+        ax.set_xlabel(row.parameter)
+        ax.set_ylabel("Δχ² (least per bin)")
     axes[0, 0].legend(loc="best", fontsize=8)
     fig.tight_layout()
     fig.savefig(target, dpi=100)

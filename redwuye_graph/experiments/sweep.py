@@ -63,7 +63,7 @@ from tqdm import tqdm
 from redwuye_graph.experiments.executors import Executor
 from redwuye_graph.experiments.results import RunTable
 from redwuye_graph.generate import level_name
-from redwuye_graph.outcomes import run_outcomes
+from redwuye_graph.outcomes import Counts, run_outcomes, window_column, window_outcome
 from redwuye_graph.sim.params import PARAMS
 from redwuye_graph.sim.policies import POLICIES, TIMING
 from redwuye_graph.sim.scenario import Scenario, ScenarioError, load_scenario
@@ -125,6 +125,9 @@ class Task:
     days: int
     #: Graph seed of the base city (default: the scenario's).
     graph_seed: int | None = None
+    #: Outcomes over windows of days to add to the row: (name, first day, last day) of
+    #: :data:`~redwuye_graph.outcomes.WINDOW_OUTCOMES`, as ``NAME[FIRST-LAST]`` columns.
+    windows: tuple[tuple[str, int, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -402,7 +405,12 @@ def run_task(task: Task) -> dict[str, Any]:
     graph_seed = sc.graph_seed if task.graph_seed is None else task.graph_seed
     model = sc.model(graph_seed, task.seed)
     model.run(task.days)
-    outcomes = run_outcomes(model.recorder.tables(estates=False))
+    tables = model.recorder.tables(estates=False)
+    outcomes = run_outcomes(tables)
+    if task.windows:
+        counts = Counts.from_table(tables["city"])
+        outcomes.update({window_column(*w): float(window_outcome(counts, *w))
+                         for w in task.windows})
     return {"run": task.run, "point": task.point, "replicate": task.replicate,
             "graph_seed": graph_seed, "seed": task.seed, **task.values, **outcomes,
             "seconds": time.perf_counter() - started}
