@@ -10,10 +10,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from tqdm import tqdm
 from typer.core import TyperCommand, TyperGroup
 
 from redwuye_graph.errors import StoreError, ValidationError
@@ -21,6 +20,9 @@ from redwuye_graph.generate import DEFAULT_PRESET, PRESETS, generate
 from redwuye_graph.outcomes import HEADLINE, SENSITIVITY_OUTCOMES, check_outcomes, describe
 from redwuye_graph.rosters import FORMATS, export, write_csv
 from redwuye_graph.store import DEFAULT_URI, open_store
+
+if TYPE_CHECKING:
+    from tqdm import tqdm
 
 __all__ = ["app"]
 
@@ -133,6 +135,8 @@ def _errors() -> Iterator[None]:
 
 
 def _progress(total: int, desc: str, unit: str) -> tuple[tqdm[Any], Callable[[int], None]]:
+    from tqdm import tqdm
+
     bar: tqdm[Any] = tqdm(total=total, desc=desc, unit=unit, unit_scale=True, disable=None,
                           file=sys.stderr)
 
@@ -791,14 +795,14 @@ def queries_cmd(
 
     Example: redwuye queries --verbose
     """
-    import pandas as pd
-
     from redwuye_graph.queries import load_library
 
     with _errors():
         _check_format(fmt)
         library = load_library()
     if fmt != "table":
+        import pandas as pd
+
         _emit(pd.DataFrame([{"name": name, "purpose": q.purpose,
                              "params": "; ".join(p.describe() for p in q.params),
                              "returns": ", ".join(q.returns)} for name, q in library.items()]),
