@@ -72,6 +72,7 @@ import pandas as pd
 from redwuye_graph.experiments.executors import Executor
 from redwuye_graph.experiments.sweep import (
     Factor,
+    SweepError,
     Task,
     file_error,
     load_factors,
@@ -81,17 +82,21 @@ from redwuye_graph.experiments.sweep import (
 )
 from redwuye_graph.generate import check_level
 from redwuye_graph.outcomes import OUTCOMES, REGISTRY, WINDOW_OUTCOMES, window_column
-from redwuye_graph.sim.params import ParamError, Params
+from redwuye_graph.sim.params import SETTINGS, ParamError, Params
 from redwuye_graph.sim.policies import POLICIES, make_policy
 from redwuye_graph.sim.scenario import Scenario, ScenarioError, load_scenario
 from redwuye_graph.tomlwrite import dumps
 
-__all__ = ["BINOMIAL_FIT_Z", "CORRELATED", "PROFILE_BINS", "PROFILE_DELTA", "TARGET_KINDS",
+__all__ = ["BINOMIAL_FIT_Z", "CORRELATED", "MAX_COUNT", "PROFILE_BINS", "PROFILE_DELTA",
+           "TARGET_KINDS",
            "Calibration", "CalibrationResult", "Target", "calibrate", "load_targets",
            "profile"]
 
-_INTS = {"trials": 1, "seeds": 1, "graph_seeds": 1, "first_seed": 0, "sampler_seed": 0,
-         "days": 1, "check_seeds": 0, "check_graph_seeds": 0}
+#: Whole-number keys of ``[calibrate]`` (ranges: :data:`~redwuye_graph.sim.params.SETTINGS`).
+_INTS = ("trials", "seeds", "graph_seeds", "first_seed", "sampler_seed", "days", "check_seeds",
+         "check_graph_seeds")
+#: Largest observed count of a binomial target.
+MAX_COUNT = 10**12
 
 #: Kinds of target: a point ± tolerance, at most / at least a bound, inside an interval,
 #: or observed counts (binomial).
@@ -218,8 +223,8 @@ def _number(path: Path, at: str, value: Any) -> float:
 
 
 def _count(path: Path, at: str, value: Any, least: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < least:
-        raise file_error(path, at, f"{value!r} must be a whole number >= {least}")
+    if isinstance(value, bool) or not isinstance(value, int) or not least <= value <= MAX_COUNT:
+        raise file_error(path, at, f"{value!r} must be a whole number in [{least}, {MAX_COUNT:g}]")
     return value
 
 
@@ -236,9 +241,10 @@ def _target(path: Path, at: str, label: str, spec: Any, regime: str) -> Target:
     if window is not None:
         if (not isinstance(window, list) or len(window) != 2
                 or any(isinstance(d, bool) or not isinstance(d, int) for d in window)
-                or not 1 <= window[0] <= window[1]):
+                or not 1 <= window[0] <= window[1] <= SETTINGS["days"].high):
             raise file_error(path, f"{at}.window", f"{window!r} must be [first day, last day], "
-                             "whole numbers with 1 <= first <= last")
+                             f"whole numbers with 1 <= first <= last <= "
+                             f"{SETTINGS['days'].high:g}")
         if outcome not in WINDOW_OUTCOMES:
             raise file_error(path, f"{at}.window", f"{outcome!r} has no window; windowed "
                              f"outcomes: {', '.join(WINDOW_OUTCOMES)}")
@@ -298,7 +304,13 @@ def _targets(path: Path, table: Any, where: str, regime: str = "") -> list[Targe
 def _changed(path: Path, where: str, sc: Scenario, regime: dict[str, Any]) -> Scenario:
     """The regime's scenario with its changes: days, levels, params, added policies."""
     if "days" in regime:
-        sc = replace(sc, days=_count(path, f"{where}.days", regime["days"], 1))
+        value = regime["days"]
+        try:
+            if isinstance(value, float):
+                raise ParamError(f"{path}: {where}.days: {value!r} must be a whole number")
+            sc = replace(sc, days=int(SETTINGS["days"].check(value, f"{path}: {where}")))
+        except ParamError as exc:
+            raise SweepError(str(exc)) from None
     levels = regime.get("levels", {})
     params = regime.get("params", {})
     policies = regime.get("policy", [])
