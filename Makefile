@@ -79,6 +79,7 @@ bench: install
 	$(BIN)/python benchmarks/bench_dashboard.py
 	$(BIN)/python benchmarks/bench_compare.py
 	$(BIN)/python benchmarks/bench_startup.py
+	$(BIN)/python benchmarks/bench_calibrate.py
 
 clean:
 	rm -rf build .pytest_cache .mypy_cache

@@ -16,7 +16,7 @@ from redwuye_graph.experiments import load_sweep, make_executor, read_runs, run_
 from redwuye_graph.experiments.calibrate import calibrate, load_targets
 from redwuye_graph.experiments.discovery import discover
 from redwuye_graph.experiments.sensitivity import sensitivity
-from redwuye_graph.experiments.sweep import SweepError, run_task
+from redwuye_graph.experiments.sweep import SweepError, Task, run_task
 from redwuye_graph.generate import generate
 from redwuye_graph.sim import CityModel, Params
 from redwuye_graph.sim.scenario import load_scenario
@@ -430,3 +430,139 @@ def test_targets_as_people_state_them() -> None:
     assert counts.z(0.30) < -2 < 0 < counts.z(0.55)
     # more evidence, tighter: the same share from 10x the counts no longer fits 0.40
     assert not Target("c", 0.46, math.nan, "binomial", successes=460, trials=1000).fits(0.40)
+
+
+def _linked(folder: Path, days: int = 90) -> None:
+    """tiny.toml and linked.toml (owners' committees with a community member) in ``folder``."""
+    (folder / "tiny.toml").write_text(TINY.replace("days = 90", f"days = {days}"),
+                                      encoding="utf-8")
+    (folder / "linked.toml").write_text(
+        TINY.replace('name = "tiny"', 'name = "linked"').replace("days = 90", f"days = {days}")
+        + "\n[levels]\nowners_committee = 1.0\ncommunity_member_on_owners_committee = 1.0\n",
+        encoding="utf-8")
+
+
+@pytest.mark.slow
+def test_a_synthetic_truth_of_two_regimes_lies_inside_the_90_percent_intervals(
+        tmp_path: Path) -> None:
+    truth = {"pay_intercept": 0.3, "hours_committee": 60.0}
+    _linked(tmp_path, days=120)
+    observed = {}
+    for name in ("tiny", "linked"):
+        sc = load_scenario(tmp_path / f"{name}.toml")
+        rows = [run_task(Task(run=s, point=0, replicate=s, seed=s, values=truth, scenario=sc,
+                              days=120)) for s in range(100, 103)]  # seeds the fit never uses
+        observed[name] = {k: float(np.mean([r[k] for r in rows]))
+                          for k in ("collection_12m", "resolution_rate")}
+    targets = tmp_path / "targets.toml"
+    # tolerance 0.01: about the seed noise of a 3-run observation plus a 2-run model mean
+    targets.write_text(
+        "[calibrate]\ntrials = 24\nseeds = 2\nsampler_seed = 1\n\n"
+        "[params]\npay_intercept = [-1.0, 1.0]\nhours_committee = [0.0, 200.0]\n\n"
+        '[[regime]]\nname = "before"\nscenario = "tiny.toml"\n'
+        f"[regime.targets.collection_12m]\nvalue = {observed['tiny']['collection_12m']}\n"
+        "tolerance = 0.01\n"
+        '[[regime]]\nname = "after"\nscenario = "linked.toml"\n'
+        f"[regime.targets.collection_12m]\nvalue = {observed['linked']['collection_12m']}\n"
+        "tolerance = 0.01\n"
+        f"[regime.targets.resolution_rate]\nvalue = {observed['linked']['resolution_rate']}\n"
+        "tolerance = 0.01\n", encoding="utf-8")
+    with make_executor("local", workers=2) as ex:
+        result = calibrate(None, load_targets(targets), ex, progress=False)
+    assert result.status == "fitted", result.verdict
+    intervals = result.intervals.set_index("parameter")
+    for name, value in truth.items():
+        row = intervals.loc[name]
+        assert row["low90"] <= value <= row["high90"], (name, row.to_dict())
+    # the fit pins pay_intercept down: its interval is well inside the searched range
+    assert intervals.loc["pay_intercept", "share"] <= 0.5, result.identifiability
+
+
+def test_a_fit_never_ends_worse_than_its_start(tmp_path: Path) -> None:
+    """A search's best that only looks good on the fit's seeds is caught by the check."""
+    (tmp_path / "tiny.toml").write_text(TINY + "\n[params]\npay_intercept = 0.0\n",
+                                        encoding="utf-8")
+    targets = tmp_path / "targets.toml"
+    targets.write_text(
+        "[calibrate]\ntrials = 6\nseeds = 1\nfirst_seed = 10\nsampler_seed = 1\n"
+        "check_seeds = 2\n\n[params]\npay_intercept = [-1.0, 1.0]\n\n"
+        "[targets.collection_12m]\nvalue = 0.6\ntolerance = 0.05\n", encoding="utf-8")
+
+    def run(task: Any) -> dict[str, Any]:
+        # on the fit's seed collection rises with pay_intercept; on any other it falls
+        slope = 0.1 if task.seed == 10 else -0.1
+        return {"graph_seed": task.graph_seed, "seed": task.seed,
+                "collection_12m": 0.5 + slope * task.values["pay_intercept"]}
+
+    with make_executor("serial") as ex:
+        result = calibrate(load_scenario(tmp_path / "tiny.toml"), load_targets(targets), ex,
+                           progress=False, run=run)
+    assert result.rejected is not None and result.rejected != 0
+    assert result.best == {"pay_intercept": 0.0} and result.status == "worse than the start"
+    assert result.verdict.startswith("WORSE THAN THE START: the search's best (trial")
+    assert result.params_file == "closest.toml"
+    assert result.check_loss("start") < result.check_loss("chosen")
+
+
+def test_resume_continues_the_same_study_and_progress_shows_in_a_log(tmp_path: Path) -> None:
+    (tmp_path / "tiny.toml").write_text(TINY, encoding="utf-8")
+    text = ("[calibrate]\ntrials = {n}\nseeds = 1\nsampler_seed = 2\ndays = 40\n"
+            "check_seeds = 0\n\n[params]\npay_intercept = [-1.0, 1.0]\n\n"
+            "[targets.collection_12m]\ninterval = [0.3, 0.9]\ntolerance = 0.05\n")
+    targets, out = tmp_path / "targets.toml", tmp_path / "out"
+    args = ["calibrate", "--scenario", str(tmp_path / "tiny.toml"), "--targets", str(targets),
+            "--out", str(out)]
+    targets.write_text(text.format(n=2), encoding="utf-8")
+    first = CliRunner().invoke(app, args)
+    assert first.exit_code == 0, first.output
+    assert "calibrating: 2/2 runs" in first.output  # CliRunner's stderr is no terminal
+    again = CliRunner().invoke(app, args)
+    assert again.exit_code == 1 and "holds a calibration already; add --resume" in again.output
+    targets.write_text(text.format(n=4), encoding="utf-8")
+    more = CliRunner().invoke(app, [*args, "--resume"])
+    assert more.exit_code == 0, more.output
+    assert "calibrating: 4/4 runs" in more.output
+    import optuna
+    import pandas as pd
+
+    study = optuna.load_study(study_name="calibration", storage=f"sqlite:///{out / 'study.db'}")
+    assert [t.number for t in study.trials] == [0, 1, 2, 3]
+    assert pd.read_parquet(out / "trials.parquet")["trial"].tolist() == [0, 1, 2, 3]
+
+
+def test_regimes_change_their_scenario_and_read_windows(tmp_path: Path) -> None:
+    _linked(tmp_path)
+    targets = tmp_path / "targets.toml"
+    targets.write_text(
+        "[calibrate]\ntrials = 2\nseeds = 1\nsampler_seed = 1\ncheck_seeds = 0\n\n"
+        "[params]\npay_intercept = [-1.0, 1.0]\n\n"
+        '[[regime]]\nname = "switch"\nscenario = "tiny.toml"\ndays = 80\n'
+        "[regime.params]\nhours_committee = 50.0\n"
+        '[[regime.policy]]\nkind = "credit_rating"\nstart_day = 40\n'
+        '[regime.targets.early]\noutcome = "collection"\nwindow = [1, 40]\n'
+        "successes = 55\ntrials = 100\n"
+        '[regime.targets.late]\noutcome = "resolution_rate"\nwindow = [41, 80]\n'
+        "min = 0.5\ntolerance = 0.05\n", encoding="utf-8")
+    spec = load_targets(targets)
+    sc = spec.regimes["switch"]
+    assert sc.days == 80 and sc.params.hours_committee == 50.0
+    assert [p["kind"] for p in sc.policies] == ["credit_rating"]
+    assert [(t.key, t.column, t.kind) for t in spec.targets] == [
+        ("switch.early", "collection[1-40]", "binomial"),
+        ("switch.late", "resolution_rate[41-80]", "min")]
+    with make_executor("serial") as ex:
+        result = calibrate(None, spec, ex, progress=False)
+    from redwuye_graph.outcomes import Counts, window_outcome
+
+    model = sc.model(sc.graph_seed, spec.first_seed)  # trial 0: the scenario's own values
+    model.run(80)
+    counts = Counts.from_table(model.recorder.tables(estates=False)["city"])
+    start = result.trials[result.trials["trial"] == 0].iloc[0]
+    assert start["switch.early"] == pytest.approx(window_outcome(counts, "collection", 1, 40))
+    assert start["switch.late"] == pytest.approx(
+        window_outcome(counts, "resolution_rate", 41, 80))
+    targets.write_text(targets.read_text(encoding="utf-8").replace("[41, 80]", "[41, 81]"),
+                       encoding="utf-8")
+    with pytest.raises(SweepError, match=r"target switch.late.window: ends on day 81, after "
+                                         r"the run's 80 days"):
+        load_targets(targets)
