@@ -398,6 +398,7 @@ def window_outcome(c: Counts, name: str, first: int, last: int) -> Any:
 
     Examples
     --------
+    >>> import numpy as np
     >>> c = Counts({"paid": np.array([0, 40, 0, 90]), "due": np.array([0, 100, 0, 100]),
     ...             "filed": np.array([4, 2, 2, 1]), "within_window": np.array([1, 2, 2, 0])},
     ...            households=100, uncensored=3)
