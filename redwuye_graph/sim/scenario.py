@@ -66,7 +66,7 @@ if TYPE_CHECKING:
     from redwuye_graph.experiments.executors import Executor
 
 __all__ = ["KEPT", "SCENARIO_KEYS", "STRUCTURAL_LEVELS", "Run", "Scenario", "ScenarioError",
-           "cities", "iter_runs", "load_scenario", "plot_runs", "read_toml", "run_one",
+           "cities", "iter_runs", "load_scenario", "plot_runs", "read_text", "read_toml", "run_one",
            "run_scenario", "simulate"]
 
 
@@ -211,13 +211,27 @@ def read_toml(path: Path, tables: tuple[str, ...], kind: str = "scenario",
     if text is None and not path.is_file():
         raise FileNotFoundError(f"{path}: no such {kind} file")
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8") if text is None else text)
+        data = tomllib.loads(read_text(path, error) if text is None else text)
     except tomllib.TOMLDecodeError as exc:
         raise error(f"{path}: not valid TOML: {exc}") from None
     for key in data:
         if key not in tables:
             raise error(f"{path}: {key}: unknown table; allowed: {', '.join(tables)}")
     return data
+
+
+def read_text(path: Path, error: type[ValueError] = ScenarioError) -> str:
+    """The text of a TOML file, which is UTF-8 (a leading BOM is dropped); another
+    encoding is ``error`` naming the file and what it looks like."""
+    raw = path.read_bytes()
+    try:
+        return raw.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as exc:
+        utf16 = raw[:2] in (b"\xff\xfe", b"\xfe\xff") or raw[1:2] == b"\x00"
+        seems = "UTF-16" if utf16 else "another encoding (GBK/GB18030?)"
+        raise error(f"{path}: not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset "
+                    f"{exc.start}; it looks like {seems}); TOML files are UTF-8: save it "
+                    "as UTF-8") from None
 
 
 def load_scenario(path: Path, text: str | None = None) -> Scenario:
@@ -279,7 +293,7 @@ def load_scenario(path: Path, text: str | None = None) -> Scenario:
         except ParamError as exc:
             raise ScenarioError(f"{path}: {where}: {exc}") from None
         specs.append(dict(spec))
-    source = path.read_text(encoding="utf-8") if text is None else text
+    source = read_text(path) if text is None else text
     return Scenario(path=path, levels=dict(levels), params=params, policies=specs,
                     source=source, **values)
 
