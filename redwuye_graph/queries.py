@@ -126,8 +126,8 @@ class QueryParam:
         number = {"int": INT_TEXT, "float": FLOAT_TEXT}.get(self.type)
         if number is not None:
             if not number.fullmatch(text) or len(text) > 400:
-                raise QueryError(f"parameter {self.name!r} must be a {self.type} (ASCII "
-                                 f"digits), not {text[:60]!r} ({self.describe()})")
+                raise QueryError(f"parameter {self.name!r} must be a {self.type}, not "
+                                 f"{text[:60]!r} ({self.describe()}; ASCII digits)")
             return int(text) if self.type == "int" else float(text)
         if text.lower() in _TRUE:
             return True

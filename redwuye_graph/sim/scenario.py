@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import gc
 import tomllib
+import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -208,6 +209,8 @@ def read_toml(path: Path, tables: tuple[str, ...], kind: str = "scenario",
     Errors are ``error`` (or ``FileNotFoundError``) naming the file and the key.
     """
     path = Path(path)
+    if any(unicodedata.category(ch) == "Cc" for ch in str(path)):
+        raise error(f"{str(path)!r}: not a file name (it holds control characters)")
     if text is None and not path.is_file():
         raise FileNotFoundError(f"{path}: no such {kind} file")
     try:
