@@ -482,13 +482,17 @@ def plot_runs(city: pd.DataFrame, target: Path, title: str,
     low, high = BAND.low, BAND.high
     for ax, (column, label, unit) in zip(axes.ravel(), _PLOTTED, strict=True):
         data = city[~city["censored"]] if column == "resolution_rate" else city
+        ax.set_title(label)
+        if data.empty:  # a horizon within the resolution window: no uncensored day
+            ax.text(0.5, 0.5, "no filing day whose window ends\ninside the horizon",
+                    ha="center", va="center", transform=ax.transAxes)
+            continue
         wide = data.pivot(index="day", columns=["graph_seed", "seed"], values=column)
         if column == "resolution_rate":
             wide = wide.rolling(7, min_periods=1).mean()
         q = wide.quantile([low, 0.5, high], axis=1).T
         ax.fill_between(q.index, q[low], q[high], alpha=BAND.alpha, label=BAND.label)
         ax.plot(q.index, q[0.5], label=f"median of {wide.shape[1]} runs")
-        ax.set_title(label)
         if unit is None:
             percent_axis(ax, full=True)
             ax.set_ylabel("%")
