@@ -2,9 +2,32 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
-__all__ = ["ConflictError", "Problem", "StoreError", "ValidationError"]
+__all__ = ["ConflictError", "Problem", "StoreError", "ValidationError", "one_line", "printable"]
+
+
+def printable(text: str) -> str:
+    r"""``text`` safe for a terminal: control and format characters (escape sequences, NUL,
+    bidirectional overrides) written as ``\xNN`` / ``\uNNNN``; line breaks kept.
+
+    Examples
+    --------
+    >>> printable("id 'E1\x1b[2J'\nnext")
+    "id 'E1\\x1b[2J'\nnext"
+    """
+    def safe(ch: str) -> str:
+        if ch == "\n" or unicodedata.category(ch)[0] != "C":
+            return ch
+        return f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}"
+
+    return "".join(map(safe, text))
+
+
+def one_line(text: str) -> str:
+    """:func:`printable` ``text`` on one line (line breaks become ``; ``)."""
+    return "; ".join(line.strip() for line in printable(text).splitlines() if line.strip())
 
 
 @dataclass(frozen=True, order=True)

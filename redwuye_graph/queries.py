@@ -29,12 +29,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from redwuye_graph.schema import NODE_SPECS, REL_SPECS, Label, RelType
-from redwuye_graph.store.base import GraphStore
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from redwuye_graph.store.base import GraphStore
 
 __all__ = [
     "CYPHER_DIR",
@@ -260,6 +262,8 @@ def bind(query: Query, params: Mapping[str, Any] | None = None) -> dict[str, Any
 
 def table(rows: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:
     """Rows as a DataFrame; columns holding nulls stay ``object`` so integers stay integers."""
+    import pandas as pd
+
     raw = pd.DataFrame(rows, columns=columns, dtype=object)
     frame = raw.infer_objects()
     for column in raw.columns[raw.isna().any()]:

@@ -26,13 +26,13 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
-
-from redwuye_graph.citygraph import CityGraph, Origin, id_problem
 from redwuye_graph.errors import Problem, ValidationError
 from redwuye_graph.schema import NODE_SPECS, REL_SPECS, Label, PropType, RelType
+
+if TYPE_CHECKING:
+    from redwuye_graph.citygraph import CityGraph, Origin
 
 __all__ = [
     "FORMATS",
@@ -133,6 +133,8 @@ class _Builder:
     """
 
     def __init__(self) -> None:
+        from redwuye_graph.citygraph import CityGraph
+
         self.city = CityGraph()
         self.problems: list[Problem] = []
         #: Every id met, built or not: where it was first seen.
@@ -160,6 +162,8 @@ class _Builder:
             self.problem(where, row, id_field, "missing id")
             self.idless[label].append((where, row))
             return
+        from redwuye_graph.citygraph import id_problem
+
         bad = id_problem(node_id)
         if isinstance(node_id, str):
             if node_id in self.seen:
@@ -570,6 +574,8 @@ def read_graphml(path: Path | str) -> CityGraph:
     if b"<!DOCTYPE" in raw or b"<!ENTITY" in raw:
         raise ValidationError([Problem(where, None, None, "GraphML with a DOCTYPE or ENTITY "
                                        "declaration is not read")])
+    import networkx as nx
+
     try:
         g = nx.read_graphml(io.BytesIO(raw), force_multigraph=True)
     except Exception as exc:  # the XML parser and networkx raise many kinds
@@ -600,6 +606,8 @@ def read_graphml(path: Path | str) -> CityGraph:
 
 def write_graphml(city: CityGraph, path: Path | str) -> Path:
     """Write GraphML for Gephi, yEd or networkx (node attribute ``label``, edge ``type``)."""
+    import networkx as nx
+
     out = Path(path)
     nx.write_graphml(city.to_networkx(), out)
     return out

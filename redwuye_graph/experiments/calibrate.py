@@ -63,8 +63,8 @@ from redwuye_graph.tomlwrite import dumps
 __all__ = ["LOOSE_SPAN", "TARGET_KINDS", "Calibration", "CalibrationResult", "Target", "calibrate",
            "load_targets"]
 
-_INTS = {"trials": 1, "seeds": 1, "graph_seeds": 1, "first_seed": 0, "sampler_seed": 0,
-         "days": 1}
+#: Whole-number keys of ``[calibrate]`` (ranges: :data:`~redwuye_graph.sim.params.SETTINGS`).
+_INTS = ("trials", "seeds", "graph_seeds", "first_seed", "sampler_seed", "days")
 
 
 #: Share of a parameter's searched range that the fitting trials may span before the

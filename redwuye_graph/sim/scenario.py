@@ -64,7 +64,7 @@ from redwuye_graph.citygraph import CityGraph
 from redwuye_graph.generate import PRESETS, check_level, check_preset, generate, preset
 from redwuye_graph.plotting import BAND, mark_days, percent_axis, styled, subplots
 from redwuye_graph.sim.model import CityModel
-from redwuye_graph.sim.params import Param, ParamError, Params
+from redwuye_graph.sim.params import SETTINGS, Param, ParamError, Params, check_text
 from redwuye_graph.sim.policies import POLICIES, Policy, make_policy
 
 if TYPE_CHECKING:
@@ -80,20 +80,9 @@ class ScenarioError(ValueError):
     """A scenario file is invalid; the message names the file, the key and what is allowed."""
 
 
-_INT = 2**31 - 1
-#: Keys of the ``[scenario]`` table that take numbers, as registered parameters.
-SCENARIO_KEYS: dict[str, Param] = {p.name: p for p in (
-    Param("graph_seed", 0, 0, _INT, "seed", "Seed of the (first) generated base city.", "",
-          integer=True),
-    Param("graph_seeds", 1, 1, 100, "cities", "Number of base cities (graph seeds).", "",
-          integer=True),
-    Param("days", 730, 1, 3650, "days", "Horizon of each run (after the warm-up).", "",
-          integer=True),
-    Param("warmup_days", 0, 0, 1825, "days", "Days run before the horizon: policies start "
-          "and outcomes count after them.", "", integer=True),
-    Param("seeds", 5, 1, 1000, "runs", "Number of runs (seeds).", "", integer=True),
-    Param("first_seed", 0, 0, _INT, "seed", "Seed of the first run.", "", integer=True),
-)}
+#: Keys of the ``[scenario]`` table that take numbers, from the registry of run settings.
+SCENARIO_KEYS: dict[str, Param] = {k: SETTINGS[k] for k in (
+    "graph_seed", "graph_seeds", "days", "warmup_days", "seeds", "first_seed")}
 _TEXT_KEYS = ("name", "description", "preset", "store")
 _TABLES = ("scenario", "levels", "params", "policy")
 #: Policy levels that belong to a city's structure: they make another base city.
@@ -275,9 +264,10 @@ def load_scenario(path: Path, text: str | None = None) -> Scenario:
         if key in SCENARIO_KEYS:
             values[key] = _check(path, f"scenario.{key}", SCENARIO_KEYS[key], value)
         elif key in _TEXT_KEYS:
-            if not isinstance(value, str) or not value:
-                raise _fail(path, f"scenario.{key}", f"{value!r} must be a non-empty string")
-            values[key] = value
+            try:
+                values[key] = check_text(value, f"{path}: scenario.{key}", key)
+            except ParamError as exc:
+                raise ScenarioError(str(exc)) from None
         elif key == "estate_table":
             if not isinstance(value, bool):
                 raise _fail(path, "scenario.estate_table", f"{value!r} must be true or false")
@@ -312,9 +302,9 @@ def load_scenario(path: Path, text: str | None = None) -> Scenario:
         where = f"policy[{i}]"
         if not isinstance(spec, dict) or "kind" not in spec:
             raise _fail(path, f"{where}.kind", f"missing; allowed: {', '.join(POLICIES)}")
-        if spec["kind"] not in POLICIES:
-            raise _fail(path, f"{where}.kind", f"unknown policy {spec['kind']!r}; allowed: "
-                        f"{', '.join(POLICIES)}")
+        if not isinstance(spec["kind"], str) or spec["kind"] not in POLICIES:
+            raise _fail(path, f"{where}.kind", f"unknown policy {_brief(spec['kind'])}; "
+                        f"allowed: {', '.join(POLICIES)}")
         try:
             make_policy(**spec)
         except ParamError as exc:
@@ -327,10 +317,14 @@ def load_scenario(path: Path, text: str | None = None) -> Scenario:
 
 def _check(path: Path, key: str, spec: Param, value: Any) -> int:
     try:
-        return int(spec.check(value, "x"))
-    except ParamError:
-        raise _fail(path, key, f"{value!r} is outside [{spec.low:g}, {spec.high:g}] "
-                    f"({spec.unit}, whole number)") from None
+        return int(spec.check(value, f"{path}: {key.rpartition('.')[0]}"))
+    except ParamError as exc:
+        raise ScenarioError(str(exc)) from None
+
+
+def _brief(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _table(path: Path, data: dict[str, Any], name: str) -> dict[str, Any]:
