@@ -337,6 +337,7 @@ def calibrate(scenario: Scenario | None, spec: Calibration, executor: Executor,
         regimes = spec.regimes
     else:
         raise ValueError(f"{spec.path}: has [targets] for one scenario; give the scenario")
+    regimes = {name: sc.snapshot() for name, sc in regimes.items()}  # stores read once here
     study = optuna.create_study(
         direction="minimize", study_name="calibration", load_if_exists=True,
         storage=f"sqlite:///{storage}" if storage is not None else None,
