@@ -813,7 +813,7 @@ def calibrate(scenario: Scenario | None, spec: Calibration, executor: Executor,
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    regimes = _regimes_of(scenario, spec)
+    regimes = {name: sc.snapshot() for name, sc in _regimes_of(scenario, spec).items()}
     study = optuna.create_study(
         direction="minimize", study_name="calibration", load_if_exists=True,
         storage=f"sqlite:///{storage}" if storage is not None else None,

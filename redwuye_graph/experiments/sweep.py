@@ -481,6 +481,7 @@ def run_sweep(sweep: Sweep, out: Path, executor: Executor, progress: bool = True
     """
     out = Path(out)
     _manifest(sweep, out)
+    sweep = replace(sweep, scenario=sweep.scenario.snapshot())  # the store, read once here
     points = sweep.points()
     points.insert(0, "point", np.arange(len(points)))
     points.to_parquet(out / "design.parquet", index=False)
