@@ -17,7 +17,7 @@ from typer._click import exceptions as click_exceptions
 from typer.core import TyperCommand, TyperGroup
 
 from redwuye_graph.errors import StoreError, ValidationError, one_line, printable
-from redwuye_graph.generate import DEFAULT_PRESET, PRESETS, generate
+from redwuye_graph.generate import DEFAULT_PRESET, PRESETS, check_preset, generate
 from redwuye_graph.outcomes import HEADLINE, SENSITIVITY_OUTCOMES, check_outcomes, describe
 from redwuye_graph.rosters import FORMATS, export, write_csv
 from redwuye_graph.store import DEFAULT_URI, open_store
@@ -1085,6 +1085,8 @@ def dashboard_cmd(
         _deprecated("dashboard --port", "--http-port")
     port = http_port if port is None else port
     with _errors():
+        if preset is not None:  # before announcing a server that will not start
+            check_preset(preset, "--preset")
         typer.echo(f"dashboard on http://{host}:{port} (Ctrl-C stops it)", err=True)
         serve(preset=preset, store=store, graph_seed=graph_seed, host=host, port=port)
 

@@ -97,6 +97,17 @@ def _cases() -> list[tuple[str, list[str], str]]:
         ("discover-not-a-sweep", ["discover", "{tmp}/out", "--outcome", "collection_12m",
                                   "--threshold", "0.9"], "out"),
         ("unknown-command", ["simulatte"], "simulatte"),
+        ("channels-format", ["channels", "--format", "xml"], "xml"),
+        ("queries-format", ["queries", "--format", "xml"], "xml"),
+        ("breaches-no-store", ["breaches", "--store", "embedded:{tmp}/out/x.rdb"], "x.rdb"),
+        ("dashboard-preset", ["dashboard", "--preset", "huge"], "huge"),
+        ("dashboard-graph-seed", ["dashboard", "--graph-seed", str(10**30)], "--graph-seed"),
+        ("calibrate-bad-scenario", ["calibrate", "--scenario",
+                                    "{bad}/scenario_days_nan.toml", "--targets",
+                                    "{bad}/targets_trials_huge.toml", "--out", "{tmp}/out"],
+         "toml"),
+        ("compare-permutations", ["compare", "{tmp}/a", "{tmp}/b", "--attribute",
+                                  "--permutations", "0"], "--permutations"),
     ]
     return cases
 
