@@ -693,10 +693,11 @@ _COVERAGE_LEVELS = ("estate", "community", "street", "district", "city", "all")
 _SUMMARY_BRIEF = ["level", "area", "name", "estates", "households", "tripartite_share",
                   "secretary_instructor_share", "quality_supervisor_share",
                   "owners_committee_share", "owners_committee_party_member_share",
-                  "vacuum", "companies_neither"]
+                  "estates_cross_appointed_share", "vacuum", "companies_neither",
+                  "companies_unrecorded"]
 _ESTATE_BRIEF = ["estate", "name", "community", "households", "company", "owners_committee",
                  "secretary_instructor", "quality_supervisor", "head_on_regional_committee",
-                 "community_member_on_owners_committee", "tripartite"]
+                 "community_member_on_owners_committee", "tripartite", "cross_appointed"]
 
 
 def _emit(frame: Any, fmt: str, brief: list[str] | None = None) -> None:
