@@ -138,7 +138,7 @@ class Scenario:
         if self.store is not None:
             from redwuye_graph.store import open_store
 
-            with open_store(self.store) as db:
+            with open_store(self.store, must_exist=True) as db:
                 return db.read()
         assert self.preset is not None
         structural = {k: v for k, v in self.levels.items() if k in STRUCTURAL_LEVELS}
