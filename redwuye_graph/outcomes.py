@@ -38,6 +38,7 @@ True
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
@@ -424,16 +425,21 @@ def run_outcomes(tables: Mapping[str, pd.DataFrame]) -> dict[str, float]:
 
 def describe(values: Mapping[str, float] | pd.Series, names: Iterable[str] = HEADLINE) -> str:
     """The named outcomes as one line: shares in percent, others with thousands
-    separators and at most two decimals.
+    separators and at most two decimals; ``n/a`` for an outcome the run does not define
+    (a horizon shorter than a month or than the resolution window).
 
     Examples
     --------
     >>> describe({"collection_12m": 0.631, "exits": 2.0, "vacuum_days": 5400.0},
     ...          ["collection_12m", "exits", "vacuum_days"])
     'collection_12m 63.1%, exits 2, vacuum_days 5,400'
+    >>> describe({"resolution_rate": float("nan")}, ["resolution_rate"])
+    'resolution_rate n/a'
     """
     def text(name: str) -> str:
         value = float(values[name])
+        if math.isnan(value):
+            return "n/a"
         if REGISTRY[name].unit == "share":
             return f"{value:.1%}"
         return f"{value:,.0f}" if value == round(value) or abs(value) >= 100 else f"{value:,.2f}"

@@ -21,7 +21,6 @@ import io
 import json
 import math
 import os
-import re
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import replace
@@ -29,7 +28,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from redwuye_graph.errors import Problem, ValidationError
-from redwuye_graph.schema import NODE_SPECS, REL_SPECS, Label, PropType, RelType
+from redwuye_graph.schema import (
+    FLOAT_TEXT,
+    INT_TEXT,
+    NODE_SPECS,
+    REL_SPECS,
+    Label,
+    PropType,
+    RelType,
+)
 
 if TYPE_CHECKING:
     from redwuye_graph.citygraph import CityGraph, Origin
@@ -95,10 +102,6 @@ def write_csv(city: CityGraph, out_dir: Path | str) -> Path:
     return out
 
 
-_INT = re.compile(r"[+-]?[0-9]+")
-_FLOAT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
-
-
 def _parse_cell(ptype: PropType, cell: str) -> Any:
     """A CSV cell as a typed value; ValueError with a message a person can act on.
 
@@ -106,11 +109,11 @@ def _parse_cell(ptype: PropType, cell: str) -> Any:
     no full-width digits, no ``nan``/``inf``); booleans are ``true`` or ``false``.
     """
     if ptype is PropType.INT:
-        if not _INT.fullmatch(cell) or len(cell) > 40:
+        if not INT_TEXT.fullmatch(cell) or len(cell) > 40:
             raise ValueError(f"{cell!r} is not a whole number (digits 0-9 only, e.g. 806)")
         return int(cell)
     if ptype is PropType.FLOAT:
-        if not _FLOAT.fullmatch(cell) or len(cell) > 400:
+        if not FLOAT_TEXT.fullmatch(cell) or len(cell) > 400:
             raise ValueError(f"{cell!r} is not a number (digits 0-9 and '.', e.g. 0.54)")
         value = float(cell)
         if not math.isfinite(value):
