@@ -204,7 +204,7 @@ class PrivateTempDir:
             self._fd = -1
 
 
-def write_atomic(path: Path, write: Callable[[IO[bytes]], None]) -> None:
+def write_atomic(path: Path, write: Callable[[IO[bytes]], object]) -> None:
     """Write ``path`` whole or not at all: ``write`` fills a temporary file beside it,
     which is synced and renamed over ``path``; on any error the target is unchanged."""
     path = Path(path)

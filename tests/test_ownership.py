@@ -5,6 +5,7 @@ atomic manifests, services on loopback, clear errors for outputs, ports and disk
 from __future__ import annotations
 
 import os
+import shlex
 import signal
 import stat
 import subprocess
@@ -27,6 +28,7 @@ from redwuye_graph.files import (
     write_text_atomic,
 )
 from redwuye_graph.generate import generate
+from redwuye_graph.rosters import read_roster, write_csv
 from redwuye_graph.store import open_store
 
 REPO = Path(__file__).resolve().parents[1]
@@ -111,9 +113,10 @@ def test_a_path_that_is_not_a_store_is_refused_untouched(tmp_path: Path, make: s
 def test_a_scenario_whose_store_is_missing_says_so_and_creates_nothing(tmp_path: Path) -> None:
     scenario = tmp_path / "s.toml"
     missing = tmp_path / "nowhere" / "city.rdb"
-    scenario.write_text(f'name = "s"\nstore = "embedded:{missing}"\n')
+    scenario.write_text(f"[scenario]\n"
+                        f'name = "s"\nstore = "embedded:{missing}"\ndays = 40\n')
     result = subprocess.run([*CLI, "simulate",
-                             str(scenario), "--days", "40", "--out", str(tmp_path / "out")],
+                             str(scenario), "--out", str(tmp_path / "out")],
                             capture_output=True, text=True, cwd=REPO, timeout=120)
     assert result.returncode != 0
     assert f"no store at {missing}" in result.stderr
@@ -154,9 +157,9 @@ def test_temp_folders_not_made_here_are_left_alone(private_tmp: Path) -> None:
 
 
 def test_a_folder_has_one_writer(tmp_path: Path) -> None:
-    with lock_folder(tmp_path / "out", "sweep folder out"):
-        with pytest.raises(LockedError, match="sweep folder out is being written"):
-            lock_folder(tmp_path / "out", "sweep folder out")
+    with lock_folder(tmp_path / "out", "sweep folder out"), \
+            pytest.raises(LockedError, match="sweep folder out is being written"):
+        lock_folder(tmp_path / "out", "sweep folder out")
     lock_folder(tmp_path / "out", "sweep folder out").close()
 
 
@@ -180,3 +183,77 @@ def test_a_truncated_manifest_is_named(tmp_path: Path) -> None:
     target.write_text('{"name": "s", "fact')
     with pytest.raises(ValueError, match=f"{target}: not readable JSON"):
         read_json(target)
+
+
+def _can_mount() -> bool:
+    """Whether this process may mount in a private mount namespace (root, unshare)."""
+    try:
+        return subprocess.run(["unshare", "-m", "sh", "-c", "mount -t tmpfs none /mnt"],
+                              capture_output=True, timeout=30).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+needs_mount = pytest.mark.skipif(not _can_mount(), reason="cannot mount in a private "
+                                 "namespace (needs root and unshare)")
+
+
+def in_namespace(setup: str, *commands: list[str]) -> list[subprocess.CompletedProcess[str]]:
+    """Run ``commands`` (one after another) in a private mount namespace after ``setup``
+    (shell mounts, gone with the namespace); each command's result."""
+    marker = "@@@ next command @@@"
+    script = "\n".join([f"{setup} || exit 99",
+                        *(f"{shlex.join(c)}; echo \"rc=$?\"; echo '{marker}' >&2; "
+                          f"echo '{marker}'" for c in commands)])
+    done = subprocess.run(["unshare", "-m", "sh", "-c", script], capture_output=True,
+                          text=True, cwd=REPO, timeout=300)
+    assert done.returncode != 99, done.stderr
+    results = []
+    for out, err in zip(done.stdout.split(marker)[:-1], done.stderr.split(marker)[:-1],
+                        strict=True):
+        body, _, rc = out.strip("\n").rpartition("rc=")
+        results.append(subprocess.CompletedProcess([], int(rc), body.strip("\n"), err.strip("\n")))
+    return results
+
+
+@needs_mount
+def test_stats_and_coverage_read_a_store_in_a_read_only_folder(store_file: Path) -> None:
+    folder = store_file.parent
+    before = store_file.read_bytes()
+    roster = folder.parent / "roster"
+    write_csv(generate("tiny", seed=5), roster)
+    store = f"embedded:{store_file}"
+    stats, coverage, load = in_namespace(
+        f"mount --bind {folder} {folder} && mount -o remount,bind,ro {folder}",
+        [*CLI, "stats", "--store", store], [*CLI, "coverage", "--store", store],
+        [*CLI, "load", str(roster), "--replace", "--store", store])
+    assert stats.returncode == 0 and "District" in stats.stdout, stats.stderr
+    assert coverage.returncode == 0, coverage.stderr
+    assert load.returncode == 1
+    assert load.stderr == f"error: {store}: cannot save: Read-only file system; " \
+                          "the file is as it was"
+    assert store_file.read_bytes() == before
+
+
+@needs_mount
+def test_a_full_disk_during_a_load_is_one_line_and_leaves_the_store(tmp_path: Path) -> None:
+    """A real full disk: a 28 KiB tmpfs holds one tiny store but not a second beside it."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    first, second = tmp_path / "first", tmp_path / "second"
+    write_csv(generate("tiny", seed=2), first)
+    write_csv(generate("tiny", seed=5), second)
+    store = f"embedded:{disk / 'city.rdb'}"
+    copy = tmp_path / "copy.rdb"
+    loaded, full, listing = in_namespace(
+        f"mount -t tmpfs -o size=28k,mode=0700 tmpfs {disk}",
+        [*CLI, "load", str(first), "--store", store],
+        [*CLI, "load", str(second), "--replace", "--store", store],
+        ["sh", "-c", f"ls -A {disk}; cp {disk / 'city.rdb'} {copy}"])
+    assert loaded.returncode == 0, loaded.stderr
+    assert full.returncode == 1
+    assert full.stderr == f"error: {store}: cannot save: No space left on device; " \
+                          "the file is as it was"
+    assert listing.stdout == "city.rdb"  # no temporary file left on the disk
+    with open_store(f"embedded:{copy}") as db:  # the store holds the first roster
+        assert db.read().fingerprint() == read_roster(first).fingerprint()

@@ -136,6 +136,13 @@ class EmbeddedStore(GraphStore):
             return ""
         return "\n".join(text.splitlines()[-lines:])
 
+    def _save_failure(self) -> str:
+        """Why the server's last save failed, from its log (e.g. 'No space left on device')."""
+        for line in reversed(self._log_tail(lines=20).splitlines()):
+            if "saving" in line.lower() or "write error" in line.lower():
+                return line.rsplit(": ", 1)[-1].strip()
+        return "the server refused to write it"
+
     def _kill(self) -> None:
         if self._proc is not None and self._proc.poll() is None:
             self._proc.kill()
@@ -148,8 +155,15 @@ class EmbeddedStore(GraphStore):
         return self._proc.pid if self._proc is not None else None
 
     def save(self) -> None:
-        """Persist the graph to the file now."""
-        self._db.connection.execute_command("SAVE")
+        """Persist the graph to the file now (whole or not at all: the server writes a
+        temporary file beside it and renames it over the file)."""
+        from redis.exceptions import ResponseError
+
+        try:
+            self._db.connection.execute_command("SAVE")
+        except ResponseError:
+            raise StoreError(f"{self.uri}: cannot save: {self._save_failure()}; "
+                             "the file is as it was") from None
         if self._lock is not None:  # the save wrote a new file (inode): hold it too
             self._lock.hold_identity(self.path)
 
@@ -206,7 +220,15 @@ class EmbeddedStore(GraphStore):
 
     def _end_load(self, ok: bool) -> None:
         if ok:
-            self.save()
-        else:  # roll back: restart from the file, which still holds the state before the load
-            self._kill()
-            self._start()
+            try:
+                self.save()
+                return
+            except StoreError:
+                self._restart()
+                raise
+        self._restart()
+
+    def _restart(self) -> None:
+        """Roll back: restart from the file, which still holds the state before the load."""
+        self._kill()
+        self._start()
