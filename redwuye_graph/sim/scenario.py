@@ -103,7 +103,7 @@ class StoreSnapshot:
         """Open ``store``, read its city, close it."""
         from redwuye_graph.store import open_store
 
-        with open_store(store) as db:
+        with open_store(store, must_exist=True) as db:
             graph = db.read()
         return cls(store, graph, graph.fingerprint())
 
