@@ -63,8 +63,9 @@ import pyarrow.parquet as pq
 
 from redwuye_graph.citygraph import CityGraph
 from redwuye_graph.generate import PRESETS, check_level, check_preset, generate, preset
+from redwuye_graph.linkage import estate_linkage
 from redwuye_graph.plotting import BAND, mark_days, percent_axis, styled, subplots
-from redwuye_graph.sim.model import CityModel
+from redwuye_graph.sim.model import CityModel, simulation_gaps
 from redwuye_graph.sim.params import SETTINGS, Param, ParamError, Params, check_text
 from redwuye_graph.sim.policies import POLICIES, Policy, make_policy
 
@@ -137,7 +138,11 @@ class Scenario:
         other processes need not open the store; a preset's scenario is returned as is."""
         if self.store is None or self.store_city is not None:
             return self
-        return replace(self, store_city=StoreSnapshot.read(self.store))
+        snapshot = StoreSnapshot.read(self.store)
+        gaps = simulation_gaps(estate_linkage(snapshot.graph))
+        if gaps:
+            raise ValueError(f"{self.path}: store {self.store}: {gaps}")
+        return replace(self, store_city=snapshot)
 
     def make_policies(self) -> list[Policy]:
         """Fresh policy objects for one run."""
