@@ -473,6 +473,10 @@ def simulate(sc: Scenario, out: Path, seeds: int | None = None,
     finally:
         files.close()
     tables = {name: pd.concat(frames, ignore_index=True) for name, frames in kept.items()}
+    if sc.store_city is not None and sc.estate_table:
+        observed = _observed(sc.store_city.graph, out)
+        if observed is not None:
+            tables["observed"] = observed
     run_seeds, graphs = sc.seed_list(seeds), sc.graph_seed_list(graph_seeds)
     plot_runs(tables["city"], out / "plot.png",
               f"{sc.name}: {len(graphs) * len(run_seeds)} run(s), {sc.days} days",
@@ -480,6 +484,19 @@ def simulate(sc: Scenario, out: Path, seeds: int | None = None,
     provenance.write_manifest(out, provenance.scenario_manifest(
         sc, run_seeds, graphs, started, provenance.now()))
     return tables
+
+
+def _observed(city: CityGraph, out: Path) -> pd.DataFrame | None:
+    """The store's observed outcomes beside the simulated ones (:mod:`redwuye_graph.observed`),
+    written to ``out/observed.csv``; None when the store records no observation."""
+    from redwuye_graph.observed import beside_simulated, observations, read_estates
+
+    observed = observations(city)
+    if observed.empty:
+        return None
+    table = beside_simulated(city, read_estates(out, observed["estate"]))
+    table.to_csv(out / "observed.csv", index=False)
+    return table
 
 
 #: Outcomes drawn by :func:`plot_runs`: column, title, y label (None: a share, in %).
