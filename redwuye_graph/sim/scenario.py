@@ -484,6 +484,7 @@ def simulate(sc: Scenario, out: Path, seeds: int | None = None,
     every run is done, so a failed ensemble (a full disk, say) leaves the folder's earlier
     result as it was; ``manifest.json`` is written last, so a folder with one is whole."""
     out = Path(out)
+    sc = sc.snapshot()  # a store it cannot simulate is refused before the folder is made
     with lock_folder(out, "output folder"):
         try:
             return _simulate(sc, out, seeds, graph_seeds, executor, progress)
