@@ -49,12 +49,14 @@ if TYPE_CHECKING:
     from redwuye_graph.store.base import GraphStore
 
 __all__ = [
+    "CONSTRAINTS",
     "CYPHER_DIR",
     "PARAM_TYPES",
     "Query",
     "QueryError",
     "QueryParam",
     "bind",
+    "constraint_statements",
     "get_query",
     "lint_schema",
     "load_library",
@@ -67,6 +69,9 @@ __all__ = [
 #: Where the library lives: ``redwuye_graph/cypher/``, installed with the package (the
 #: repository's top-level ``cypher/`` is a link to it, for Neo4j's own tools).
 CYPHER_DIR = Path(__file__).resolve().parent / "cypher"
+#: The Neo4j DDL (not a query): one uniqueness constraint on ``id`` per label, one
+#: statement per line; run by the Neo4j store before a load, and by a user after a bulk import.
+CONSTRAINTS = CYPHER_DIR / "schema" / "constraints.cypher"
 
 #: Parameter types a header may declare.
 PARAM_TYPES = ("string", "int", "float", "boolean")
@@ -237,12 +242,20 @@ def _strip_comments(text: str) -> str:
 def _library(root: Path) -> dict[str, Query]:
     library: dict[str, Query] = {}
     for path in sorted(root.rglob("*.cypher")):
+        if path.name == CONSTRAINTS.name and path.parent.name == CONSTRAINTS.parent.name:
+            continue  # DDL, not a query
         query = parse_query(path.read_text(encoding="utf-8"), path)
         expected = path.relative_to(root).with_suffix("").as_posix()
         if query.name != expected:
             raise QueryError(f"{path}: header name {query.name!r} should be {expected!r}")
         library[query.name] = query
     return library
+
+
+def constraint_statements(path: Path = CONSTRAINTS) -> list[str]:
+    """The statements of :data:`CONSTRAINTS` (without their ``;``), in file order."""
+    return [line.strip().removesuffix(";") for line in path.read_text(encoding="utf-8").splitlines()
+            if line.strip() and not line.startswith("//")]
 
 
 def load_library(root: Path = CYPHER_DIR) -> dict[str, Query]:
