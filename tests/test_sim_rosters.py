@@ -74,3 +74,35 @@ def test_simulate_within_the_resolution_window_writes_plot_and_report(tmp_path: 
     assert "resolution_rate n/a" in result.output
     for name in ("city.parquet", "estate.parquet", "plot.png", "report.html", "manifest.json"):
         assert (out / name).is_file(), name
+
+
+def test_a_city_too_big_for_memory_is_refused_before_allocating(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from redwuye_graph.sim import model as model_module
+
+    city = generate("tiny", seed=3)
+    for _, _, props in city.nodes(Label.ESTATE):
+        props["households"] = 100_000  # the schema's largest estate
+    monkeypatch.setattr(model_module, "available_memory", lambda: 64 * 2**20)
+    allocated: list[int] = []
+    monkeypatch.setattr(model_module, "VectorHouseholds",
+                        lambda *args: allocated.append(1))  # must not be reached
+    with pytest.raises(MemoryError, match=r"1,400,000 households need about 171 MiB .* "
+                                          r"64 MiB is available"):
+        CityModel(city, seed=1)
+    assert not allocated
+
+
+def test_the_cli_names_the_memory_a_city_needs(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    from redwuye_graph.sim import model as model_module
+
+    monkeypatch.setattr(model_module, "available_memory", lambda: 1024)
+    scenario = tmp_path / "tiny.toml"
+    scenario.write_text('[scenario]\nname = "tiny"\npreset = "tiny"\ndays = 5\nseeds = 1\n',
+                        encoding="utf-8")
+    result = CliRunner().invoke(app, ["simulate", str(scenario), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and "households need about" in lines[0], result.output
+    assert "Traceback" not in result.output
