@@ -17,7 +17,7 @@ from typer._click import exceptions as click_exceptions
 from typer.core import TyperCommand, TyperGroup
 
 from redwuye_graph.errors import StoreError, ValidationError, one_line, printable
-from redwuye_graph.generate import DEFAULT_PRESET, PRESETS, generate
+from redwuye_graph.generate import DEFAULT_PRESET, PRESETS, check_preset, generate
 from redwuye_graph.outcomes import HEADLINE, SENSITIVITY_OUTCOMES, check_outcomes, describe
 from redwuye_graph.rosters import FORMATS, export, write_csv
 from redwuye_graph.store import DEFAULT_URI, open_store
@@ -274,10 +274,14 @@ def export_cmd(
     store: StoreOpt = DEFAULT_URI,
     fmt: Annotated[str, typer.Option("--format", help=f"One of {', '.join(FORMATS)}.")] = "csv",
 ) -> None:
-    """Read the graph from a store and export it.
+    """Read the graph from a store and export it. neo4j-admin: the roster CSVs, import.sh
+    (the complete 'neo4j-admin database import full' command) and constraints.cypher (to
+    run once the imported database is started); both commands are printed.
 
-    Example: redwuye export --store embedded:build/district.rdb --format graphml --out d.graphml
+    Example: redwuye export --store embedded:build/district.rdb --format neo4j-admin --out d
     """
+    from redwuye_graph.rosters import import_command
+
     with _errors():
         if fmt not in FORMATS:
             raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
@@ -285,6 +289,12 @@ def export_cmd(
             city = db.read()
         export(city, fmt, out)
         typer.echo(f"exported {len(city):,} nodes as {fmt} -> {out}")
+    if fmt == "neo4j-admin":
+        where = shlex.quote(str(out))
+        typer.echo(f"bulk-load it into a new or empty, stopped Neo4j (sh {where}/import.sh):\n"
+                   f"cd {where} && {import_command()}\n"
+                   f"then, with Neo4j started, create the constraints:\n"
+                   f"cypher-shell -d neo4j -f {where}/constraints.cypher")
 
 
 @_command("stats")
@@ -383,6 +393,26 @@ def neo4j_shell(ctx: typer.Context, cache: CacheOpt = None) -> None:
         except neo4j_local.Neo4jLocalError as exc:
             raise StoreError(str(exc)) from exc
     raise typer.Exit(subprocess.call(cmd))
+
+
+@_neo4j_command("admin", context_settings={"allow_extra_args": True,
+                                          "ignore_unknown_options": True})
+def neo4j_admin(ctx: typer.Context, cache: CacheOpt = None) -> None:
+    """Neo4j's neo4j-admin on the local server's home (the server stopped for an import);
+    other arguments go to it as they are.
+
+    Example: NEO4J_ADMIN='redwuye neo4j admin' sh build/d/import.sh   (then neo4j start)
+    """
+    import subprocess
+
+    from redwuye_graph import neo4j_local
+
+    with _errors():
+        try:
+            cmd, env = neo4j_local.admin_command(cache, list(ctx.args))
+        except neo4j_local.Neo4jLocalError as exc:
+            raise StoreError(str(exc)) from exc
+    raise typer.Exit(subprocess.call(cmd, env=env))
 
 
 @_neo4j_command("stop")
@@ -693,10 +723,11 @@ _COVERAGE_LEVELS = ("estate", "community", "street", "district", "city", "all")
 _SUMMARY_BRIEF = ["level", "area", "name", "estates", "households", "tripartite_share",
                   "secretary_instructor_share", "quality_supervisor_share",
                   "owners_committee_share", "owners_committee_party_member_share",
-                  "vacuum", "companies_neither"]
+                  "estates_cross_appointed_share", "vacuum", "companies_neither",
+                  "companies_unrecorded"]
 _ESTATE_BRIEF = ["estate", "name", "community", "households", "company", "owners_committee",
                  "secretary_instructor", "quality_supervisor", "head_on_regional_committee",
-                 "community_member_on_owners_committee", "tripartite"]
+                 "community_member_on_owners_committee", "tripartite", "cross_appointed"]
 
 
 def _emit(frame: Any, fmt: str, brief: list[str] | None = None) -> None:
@@ -1059,6 +1090,8 @@ def dashboard_cmd(
         _deprecated("dashboard --port", "--http-port")
     port = http_port if port is None else port
     with _errors():
+        if preset is not None:  # before announcing a server that will not start
+            check_preset(preset, "--preset")
         typer.echo(f"dashboard on http://{host}:{port} (Ctrl-C stops it)", err=True)
         serve(preset=preset, store=store, graph_seed=graph_seed, host=host, port=port)
 

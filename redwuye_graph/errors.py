@@ -53,14 +53,19 @@ class Problem:
 
 
 class ValidationError(ValueError):
-    """The input breaks the schema; ``problems`` lists every problem found, sorted."""
+    """The input breaks the schema; ``problems`` lists every problem found, sorted (one
+    problem is one line: ``WHERE: MESSAGE; nothing was written``)."""
 
     def __init__(self, problems: list[Problem]):
         self.problems = sorted(problems, key=lambda p: (p.where, p.row or 0, p.field or ""))
         shown = "\n".join(f"  {p}" for p in self.problems[:200])
         more = len(self.problems) - 200
         tail = f"\n  … and {more} more" if more > 0 else ""
-        super().__init__(f"{len(self.problems)} problem(s), nothing was written:\n{shown}{tail}")
+        if len(self.problems) == 1:
+            super().__init__(f"{self.problems[0]}; nothing was written")
+        else:
+            super().__init__(f"{len(self.problems)} problem(s), nothing was written:\n"
+                             f"{shown}{tail}")
 
 
 class StoreError(RuntimeError):

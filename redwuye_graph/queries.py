@@ -24,6 +24,7 @@ True
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -31,7 +32,16 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from redwuye_graph.schema import NODE_SPECS, REL_SPECS, Label, RelType
+from redwuye_graph.schema import (
+    FLOAT_TEXT,
+    INT64_MAX,
+    INT64_MIN,
+    INT_TEXT,
+    NODE_SPECS,
+    REL_SPECS,
+    Label,
+    RelType,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -39,12 +49,14 @@ if TYPE_CHECKING:
     from redwuye_graph.store.base import GraphStore
 
 __all__ = [
+    "CONSTRAINTS",
     "CYPHER_DIR",
     "PARAM_TYPES",
     "Query",
     "QueryError",
     "QueryParam",
     "bind",
+    "constraint_statements",
     "get_query",
     "lint_schema",
     "load_library",
@@ -57,6 +69,9 @@ __all__ = [
 #: Where the library lives: ``redwuye_graph/cypher/``, installed with the package (the
 #: repository's top-level ``cypher/`` is a link to it, for Neo4j's own tools).
 CYPHER_DIR = Path(__file__).resolve().parent / "cypher"
+#: The Neo4j DDL (not a query): one uniqueness constraint on ``id`` per label, one
+#: statement per line; run by the Neo4j store before a load, and by a user after a bulk import.
+CONSTRAINTS = CYPHER_DIR / "schema" / "constraints.cypher"
 
 #: Parameter types a header may declare.
 PARAM_TYPES = ("string", "int", "float", "boolean")
@@ -104,17 +119,21 @@ class QueryParam:
         if self.choices and value not in self.choices:
             raise QueryError(f"parameter {self.name!r} must be one of "
                              f"{', '.join(self.choices)}, not {value!r}")
+        if isinstance(value, int) and not INT64_MIN <= value <= INT64_MAX:
+            raise QueryError(f"parameter {self.name!r}: {value} is beyond the 64-bit integer "
+                             f"range ({self.describe()})")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise QueryError(f"parameter {self.name!r} must be a finite number, not {value!r} "
+                             f"({self.describe()})")
         return float(value) if isinstance(value, int) and self.type == "float" else value
 
     def _from_text(self, text: str) -> Any:
-        try:
-            if self.type == "int":
-                return int(text)
-            if self.type == "float":
-                return float(text)
-        except ValueError:
-            raise QueryError(f"parameter {self.name!r} must be a {self.type}, not {text!r} "
-                             f"({self.describe()})") from None
+        number = {"int": INT_TEXT, "float": FLOAT_TEXT}.get(self.type)
+        if number is not None:
+            if not number.fullmatch(text) or len(text) > 400:
+                raise QueryError(f"parameter {self.name!r} must be a {self.type}, not "
+                                 f"{text[:60]!r} ({self.describe()}; ASCII digits)")
+            return int(text) if self.type == "int" else float(text)
         if text.lower() in _TRUE:
             return True
         if text.lower() in _FALSE:
@@ -223,12 +242,20 @@ def _strip_comments(text: str) -> str:
 def _library(root: Path) -> dict[str, Query]:
     library: dict[str, Query] = {}
     for path in sorted(root.rglob("*.cypher")):
+        if path.name == CONSTRAINTS.name and path.parent.name == CONSTRAINTS.parent.name:
+            continue  # DDL, not a query
         query = parse_query(path.read_text(encoding="utf-8"), path)
         expected = path.relative_to(root).with_suffix("").as_posix()
         if query.name != expected:
             raise QueryError(f"{path}: header name {query.name!r} should be {expected!r}")
         library[query.name] = query
     return library
+
+
+def constraint_statements(path: Path = CONSTRAINTS) -> list[str]:
+    """The statements of :data:`CONSTRAINTS` (without their ``;``), in file order."""
+    return [line.strip().removesuffix(";") for line in path.read_text(encoding="utf-8").splitlines()
+            if line.strip() and not line.startswith("//")]
 
 
 def load_library(root: Path = CYPHER_DIR) -> dict[str, Query]:

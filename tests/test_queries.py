@@ -8,9 +8,11 @@ import pytest
 
 from redwuye_graph.citygraph import CityGraph
 from redwuye_graph.queries import (
+    CONSTRAINTS,
     CYPHER_DIR,
     QueryError,
     bind,
+    constraint_statements,
     get_query,
     load_library,
     parse_query,
@@ -25,13 +27,19 @@ FOLDERS = {"schema", "coverage", "compliance", "analysis"}
 
 def test_every_file_is_in_the_library_under_its_path() -> None:
     library = load_library()
-    files = sorted(CYPHER_DIR.rglob("*.cypher"))
+    files = sorted(set(CYPHER_DIR.rglob("*.cypher")) - {CONSTRAINTS})
     assert len(library) == len(files) >= 12
     assert {name.split("/")[0] for name in library} <= FOLDERS
     for name, query in library.items():
         assert query.path == CYPHER_DIR / f"{name}.cypher"
         assert query.purpose.endswith(".") and len(query.purpose) <= 100, name
         assert query.returns and all(c.isidentifier() for c in query.returns), name
+
+
+def test_constraints_are_one_per_label_on_its_id() -> None:
+    statements = constraint_statements()
+    assert statements == [f"CREATE CONSTRAINT {label.lower()}_id IF NOT EXISTS FOR (n:{label}) "
+                          "REQUIRE n.id IS UNIQUE" for label in Label]
 
 
 def test_every_query_orders_its_rows() -> None:

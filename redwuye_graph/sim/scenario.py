@@ -51,6 +51,7 @@ from __future__ import annotations
 
 import gc
 import tomllib
+import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -84,6 +85,7 @@ __all__ = [
     "iter_runs",
     "load_scenario",
     "plot_runs",
+    "read_text",
     "read_toml",
     "run_encoded",
     "run_one",
@@ -118,7 +120,7 @@ class StoreSnapshot:
         """Open ``store``, read its city, close it."""
         from redwuye_graph.store import open_store
 
-        with open_store(store) as db:
+        with open_store(store, must_exist=True) as db:
             graph = db.read()
         return cls(store, graph, graph.fingerprint())
 
@@ -255,16 +257,32 @@ def read_toml(path: Path, tables: tuple[str, ...], kind: str = "scenario",
     Errors are ``error`` (or ``FileNotFoundError``) naming the file and the key.
     """
     path = Path(path)
+    if any(unicodedata.category(ch) == "Cc" for ch in str(path)):
+        raise error(f"{str(path)!r}: not a file name (it holds control characters)")
     if text is None and not path.is_file():
         raise FileNotFoundError(f"{path}: no such {kind} file")
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8") if text is None else text)
+        data = tomllib.loads(read_text(path, error) if text is None else text)
     except tomllib.TOMLDecodeError as exc:
         raise error(f"{path}: not valid TOML: {exc}") from None
     for key in data:
         if key not in tables:
             raise error(f"{path}: {key}: unknown table; allowed: {', '.join(tables)}")
     return data
+
+
+def read_text(path: Path, error: type[ValueError] = ScenarioError) -> str:
+    """The text of a TOML file, which is UTF-8 (a leading BOM is dropped); another
+    encoding is ``error`` naming the file and what it looks like."""
+    raw = path.read_bytes()
+    try:
+        return raw.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as exc:
+        utf16 = raw[:2] in (b"\xff\xfe", b"\xfe\xff") or raw[1:2] == b"\x00"
+        seems = "UTF-16" if utf16 else "another encoding (GBK/GB18030?)"
+        raise error(f"{path}: not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset "
+                    f"{exc.start}; it looks like {seems}); TOML files are UTF-8: save it "
+                    "as UTF-8") from None
 
 
 def load_scenario(path: Path, text: str | None = None) -> Scenario:
@@ -326,7 +344,7 @@ def load_scenario(path: Path, text: str | None = None) -> Scenario:
         except ParamError as exc:
             raise ScenarioError(f"{path}: {where}: {exc}") from None
         specs.append(dict(spec))
-    source = path.read_text(encoding="utf-8") if text is None else text
+    source = read_text(path) if text is None else text
     return Scenario(path=path, levels=dict(levels), params=params, policies=specs,
                     source=source, **values)
 

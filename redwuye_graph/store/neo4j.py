@@ -13,7 +13,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from redwuye_graph.errors import StoreError
-from redwuye_graph.schema import Label
 from redwuye_graph.store.base import Batch, GraphStore, Progress
 
 __all__ = ["Neo4jStore"]
@@ -63,10 +62,12 @@ class Neo4jStore(GraphStore):
             session.execute_write(work)
 
     def apply_schema(self) -> None:
-        """A uniqueness constraint on ``id`` for every label (idempotent)."""
-        for label in Label:
-            self.run(f"CREATE CONSTRAINT {label.lower()}_id IF NOT EXISTS "
-                     f"FOR (n:{label}) REQUIRE n.id IS UNIQUE")
+        """The uniqueness constraints of ``cypher/schema/constraints.cypher``, one per
+        label's ``id`` (idempotent)."""
+        from redwuye_graph.queries import constraint_statements
+
+        for statement in constraint_statements():
+            self.run(statement)
 
     def clear(self) -> None:
         """Delete every node and relationship, in batches (an implicit transaction)."""
