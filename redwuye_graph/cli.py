@@ -16,7 +16,8 @@ import typer
 from typer._click import exceptions as click_exceptions
 from typer.core import TyperCommand, TyperGroup
 
-from redwuye_graph.errors import StoreError, ValidationError, one_line, printable
+from redwuye_graph.errors import LockedError, StoreError, ValidationError, one_line, printable
+from redwuye_graph.files import check_folder
 from redwuye_graph.generate import DEFAULT_PRESET, PRESETS, check_preset, generate
 from redwuye_graph.outcomes import HEADLINE, SENSITIVITY_OUTCOMES, check_outcomes, describe
 from redwuye_graph.rosters import FORMATS, export, write_csv
@@ -164,11 +165,18 @@ def _errors() -> Iterator[None]:
     """Turn known errors into a message on stderr and exit code 1 (traceback with --debug)."""
     try:
         yield
-    except (ValidationError, StoreError, ValueError, FileNotFoundError) as exc:
+    except (ValidationError, StoreError, LockedError, ValueError, OSError) as exc:
         if _state["debug"]:
             raise
-        typer.echo(f"error: {printable(str(exc))}", err=True)
+        typer.echo(f"error: {printable(_os_message(exc))}", err=True)
         raise typer.Exit(1) from None
+
+
+def _os_message(exc: BaseException) -> str:
+    """What went wrong; an error of the system (disk full, no permission) as 'FILE: why'."""
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"{exc.filename}: {exc.strerror}" if exc.filename else exc.strerror
+    return str(exc)
 
 
 def _progress(total: int, desc: str, unit: str) -> tuple[tqdm[Any], Callable[[int], None]]:
@@ -480,6 +488,7 @@ def simulate_cmd(
     with _errors():
         _check_format(fmt)
         sc = load_scenario(scenario)
+        check_folder(out, "--out")
         runs = len(sc.graph_seed_list(graph_seeds)) * len(sc.seed_list(seeds))
         started = time.perf_counter()
         bar, update = _progress(runs, f"simulating {sc.name}", " runs")
@@ -897,6 +906,7 @@ def _sweep(file: Path, out: Path, executor: str, workers: int | None) -> Any:
     from redwuye_graph.experiments import load_sweep, make_executor, run_sweep
 
     sweep = load_sweep(file)
+    check_folder(out, "--out")
     with make_executor(executor, workers) as ex:
         typer.echo(f"{sweep.name}: {len(sweep.tasks())} run(s) of {sweep.days} days on "
                    f"{ex.name} ({ex.workers} worker(s)) -> {out}", err=True)

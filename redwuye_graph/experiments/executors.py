@@ -7,7 +7,10 @@ error and costs nothing else:
 - ``serial``: in this process, in order;
 - ``local``: a pool of worker processes (``spawn``: no global start method is set). A
   worker that dies breaks Python's pool; the pool is replaced and the items that were in
-  flight are run again one at a time, so only the item that kills its worker fails;
+  flight are run again one at a time, so only the item that kills its worker fails.
+  The workers die with the process that started them, even when it is SIGKILLed
+  (:func:`~redwuye_graph.files.die_with_parent`; the kernel watches the thread that
+  submits, so use the executor from a thread that outlives it);
 - ``dask``: a ``distributed.LocalCluster`` started for the run, or, with
   ``dask=tcp://host:8786``, an existing scheduler. Dask reschedules the items of a
   dead worker; an item that keeps killing workers fails with ``KilledWorker``.
@@ -31,6 +34,8 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 from types import TracebackType
 from typing import Any, Self
+
+from redwuye_graph.files import die_with_parent
 
 __all__ = ["EXECUTORS", "DaskExecutor", "Executor", "LocalExecutor", "SerialExecutor",
            "make_executor"]
@@ -83,6 +88,13 @@ class SerialExecutor(Executor):
                 yield i, value, None
 
 
+def _start_worker(parent: int) -> None:
+    """First thing in a pool worker: die with ``parent``, also if it is already gone."""
+    die_with_parent()
+    if os.getppid() != parent:  # the parent died before the kernel was asked to watch it
+        os._exit(1)
+
+
 class LocalExecutor(Executor):
     """A pool of ``workers`` processes on this machine (default: one per core)."""
 
@@ -94,7 +106,8 @@ class LocalExecutor(Executor):
         self._pool = self._new_pool()
 
     def _new_pool(self) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(self.workers, mp_context=self._context)
+        return ProcessPoolExecutor(self.workers, mp_context=self._context,
+                                   initializer=_start_worker, initargs=(os.getpid(),))
 
     def close(self) -> None:
         """Stop the worker processes."""
