@@ -105,4 +105,26 @@ def test_the_cli_names_the_memory_a_city_needs(tmp_path: Path,
     assert result.exit_code == 1
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and "households need about" in lines[0], result.output
+    assert lines[0].startswith(f"error: {scenario}: preset tiny: "), result.output
     assert "Traceback" not in result.output
+
+
+def test_simulate_names_a_store_without_households(tmp_path: Path) -> None:
+    from redwuye_graph.store import open_store
+
+    city = generate("tiny", seed=3)
+    for _, _, props in city.nodes(Label.ESTATE):
+        props["households"] = 0
+    store = f"embedded:{tmp_path / 'empty.rdb'}"
+    with open_store(store) as db:
+        db.load(city)
+    scenario = tmp_path / "empty.toml"
+    scenario.write_text(f'[scenario]\nname = "empty"\nstore = "{store}"\ndays = 5\n',
+                        encoding="utf-8")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["simulate", str(scenario), "--out", str(out)])
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [
+        f"error: {scenario}: store {store}: the city has no households to simulate "
+        "(every estate has households = 0)"], result.output
+    assert not out.exists() or not any(out.iterdir())

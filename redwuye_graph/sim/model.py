@@ -45,7 +45,7 @@ from redwuye_graph.sim.policies import PROJECT_POSTS, Policy, RunPolicies, furni
 from redwuye_graph.sim.records import Recorder
 
 __all__ = ["HOUSEHOLD_BYTES", "MONTH_DAYS", "STREAMS", "CityModel", "MemoryNeedError",
-           "available_memory", "check_memory"]
+           "available_memory", "check_households", "check_memory"]
 
 #: Days in a model month (accounts, fee decisions, meeting cycle).
 MONTH_DAYS = 30
@@ -96,6 +96,15 @@ def check_memory(households: int, available: int | None = None) -> None:
             f"({HOUSEHOLD_BYTES} bytes each); {_size(have)} is available")
 
 
+def check_households(households: int, available: int | None = None) -> None:
+    """Refuse a city with no households to simulate (``ValueError``) or more than memory
+    holds (:func:`check_memory`)."""
+    if households <= 0:
+        raise ValueError("the city has no households to simulate (every estate has "
+                         "households = 0)")
+    check_memory(households, available)
+
+
 def _size(count: int) -> str:
     return f"{count / 2**30:.1f} GiB" if count >= 2**30 else f"{count / 2**20:.0f} MiB"
 
@@ -134,10 +143,7 @@ class CityModel(mesa.Model):  # type: ignore[misc]
         self.index = {e: i for i, e in enumerate(self.estate_ids)}
         n = len(self.estate_ids)
         self.households = links["households"].to_numpy(np.int64)
-        if not self.households.any():
-            raise ValueError("the city has no households to simulate (every estate has "
-                             "households = 0)")
-        check_memory(int(self.households.sum()))
+        check_households(int(self.households.sum()))
         self.old = links["old"].to_numpy(bool)
         self.fee = links["fee_level"].to_numpy(float) * self.p.flat_area_m2
         self.district = links["district"].to_numpy(str)

@@ -67,7 +67,8 @@ from redwuye_graph.citygraph import CityGraph
 from redwuye_graph.files import lock_folder, write_error
 from redwuye_graph.generate import PRESETS, check_level, check_preset, generate, preset
 from redwuye_graph.plotting import BAND, mark_days, percent_axis, styled, subplots
-from redwuye_graph.sim.model import CityModel
+from redwuye_graph.schema import Label
+from redwuye_graph.sim.model import CityModel, check_households
 from redwuye_graph.sim.params import SETTINGS, Param, ParamError, Params, check_text
 from redwuye_graph.sim.policies import POLICIES, Policy, make_policy
 
@@ -158,6 +159,24 @@ class Scenario:
         if self.store is None or self.store_city is not None:
             return self
         return replace(self, store_city=StoreSnapshot.read(self.store))
+
+    def check_city(self) -> None:
+        """Refuse, naming this file, a city that cannot be simulated: one without
+        households, or one bigger than memory holds (the store's city as read by
+        :meth:`snapshot`, a preset's by its nominal size), before any run starts."""
+        if self.store_city is not None:
+            households = sum(int(props.get("households") or 0)
+                             for _, _, props in self.store_city.graph.nodes(Label.ESTATE))
+            where = f"store {self.store}"
+        else:
+            assert self.preset is not None
+            size = PRESETS[self.preset]
+            households = int(size.estates * size.mean_households)
+            where = f"preset {self.preset}"
+        try:
+            check_households(households)
+        except ValueError as exc:
+            raise ScenarioError(f"{self.path}: {where}: {exc}") from None
 
     def make_policies(self) -> list[Policy]:
         """Fresh policy objects for one run."""
@@ -465,6 +484,7 @@ def _in_order[T](fn: Callable[[Run], T], sc: Scenario, seeds: int | None,
     from redwuye_graph.experiments.executors import SerialExecutor
 
     sc = sc.snapshot()
+    sc.check_city()
     runs = [Run(sc, g, s) for g in sc.graph_seed_list(graph_seeds) for s in sc.seed_list(seeds)]
     finished: dict[int, T] = {}
     turn = 0
