@@ -128,3 +128,12 @@ def test_simulate_names_a_store_without_households(tmp_path: Path) -> None:
         f"error: {scenario}: store {store}: the city has no households to simulate "
         "(every estate has households = 0)"], result.output
     assert not out.exists() or not any(out.iterdir())
+    sweep = tmp_path / "sweep.toml"
+    sweep.write_text('[sweep]\nname = "s"\nscenario = "empty.toml"\nsamples = 2\n'
+                     'days = 5\n[params]\nhours_committee = [20.0, 200.0]\n',
+                     encoding="utf-8")
+    result = CliRunner().invoke(app, ["sweep", str(sweep), "--out", str(tmp_path / "sw")])
+    assert result.exit_code == 1
+    assert result.stderr.strip().splitlines()[-1].startswith(
+        f"error: {scenario}: store {store}: the city has no households"), result.output
+    assert not (tmp_path / "sw" / "runs.parquet").exists()

@@ -155,10 +155,14 @@ class Scenario:
 
     def snapshot(self) -> Scenario:
         """This scenario with its store's city read (once) and kept with it, so runs in
-        other processes need not open the store; a preset's scenario is returned as is."""
+        other processes need not open the store; a preset's scenario is returned as is.
+        A city that cannot be simulated is refused here, before any run (:meth:`check_city`)."""
         if self.store is None or self.store_city is not None:
-            return self
-        return replace(self, store_city=StoreSnapshot.read(self.store))
+            read = self
+        else:
+            read = replace(self, store_city=StoreSnapshot.read(self.store))
+        read.check_city()
+        return read
 
     def check_city(self) -> None:
         """Refuse, naming this file, a city that cannot be simulated: one without
@@ -484,7 +488,6 @@ def _in_order[T](fn: Callable[[Run], T], sc: Scenario, seeds: int | None,
     from redwuye_graph.experiments.executors import SerialExecutor
 
     sc = sc.snapshot()
-    sc.check_city()
     runs = [Run(sc, g, s) for g in sc.graph_seed_list(graph_seeds) for s in sc.seed_list(seeds)]
     finished: dict[int, T] = {}
     turn = 0
