@@ -470,3 +470,12 @@ def test_a_dask_local_cluster_listens_on_loopback_only() -> None:
         assert ex.client.dashboard_link.startswith("http://127.0.0.1:")
     assert len({pid for pid, _ in listening}) >= 2  # the scheduler here, a worker below
     assert {ip for _, ip in listening} == {"127.0.0.1"}
+
+
+@pytest.mark.neo4j
+@pytest.mark.xdist_group("neo4j")
+def test_credentials_in_a_bolt_uri_authenticate_and_are_not_kept(neo4j_uri: str) -> None:
+    scheme, _, rest = neo4j_uri.partition("://")
+    with open_store(f"{scheme}://neo4j:hunter2@{rest}") as db:
+        assert db.uri == neo4j_uri
+        assert db.run("RETURN 1 AS one") == [{"one": 1}]
