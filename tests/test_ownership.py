@@ -82,6 +82,16 @@ def test_a_hard_link_to_a_store_saved_after_opening_is_refused(tmp_path: Path,
             open_store(f"embedded:{tmp_path / 'link.rdb'}")
 
 
+def test_closing_a_store_removes_its_lock_files(tmp_path: Path, private_tmp: Path) -> None:
+    path = tmp_path / "city.rdb"
+    with open_store(f"embedded:{path}") as db:
+        db.load(generate("tiny", seed=2))  # the save makes a new inode: a second lock file
+        assert len(list(private_tmp.glob("redwuye.locks-*/*.lock"))) == 2
+    assert list(private_tmp.glob("redwuye.locks-*/*.lock")) == []
+    with open_store(f"embedded:{path}"):  # and opens again
+        pass
+
+
 def test_store_files_are_private_and_no_lock_file_beside_them(store_file: Path) -> None:
     assert stat.S_IMODE(store_file.stat().st_mode) == 0o600
     assert sorted(p.name for p in store_file.parent.iterdir()) == ["city.rdb"]
