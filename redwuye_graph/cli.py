@@ -508,6 +508,13 @@ def simulate_cmd(
         else:
             typer.echo(done, err=True)
             _emit(city_wide.drop(columns="group").reset_index(drop=True), fmt)
+        if "observed" in tables:
+            from redwuye_graph.observed import lines
+
+            typer.echo(f"  observed vs simulated ({out / 'observed.csv'}):",
+                       err=fmt != "table")
+            for line in lines(tables["observed"]):
+                typer.echo(f"    {line}", err=fmt != "table")
         log = tables["log"]
         for (day, policy, message), group in log.groupby(["day", "policy", "message"]):
             typer.echo(f"  log: day {day}: {policy}: {message} ({len(group)} of {runs} "
