@@ -21,7 +21,7 @@ from redwuye_graph.files import check_folder
 from redwuye_graph.generate import DEFAULT_PRESET, PRESETS, check_preset, generate
 from redwuye_graph.outcomes import HEADLINE, SENSITIVITY_OUTCOMES, check_outcomes, describe
 from redwuye_graph.rosters import FORMATS, export, write_csv
-from redwuye_graph.store import DEFAULT_URI, open_store
+from redwuye_graph.store import DEFAULT_URI, open_store, public_uri
 
 if TYPE_CHECKING:
     from tqdm import tqdm
@@ -133,6 +133,9 @@ def _bounds(name: str) -> dict[str, int]:
     spec = SETTINGS[name]
     return {"min": int(spec.low), "max": int(spec.high)}
 
+
+#: A TCP port (``typer.Option`` bounds): a port out of range is refused in one line.
+_PORT = {"min": 1, "max": 65535}
 
 StoreOpt = Annotated[str, typer.Option("--store", help="Store URI: embedded:PATH, "
                                        "neo4j://HOST:PORT or bolt://HOST:PORT.")]
@@ -253,7 +256,7 @@ def load_cmd(
             with bar:
                 report = db.load(city, progress=update, mode=mode)
         typer.echo(f"loaded {report.nodes:,} nodes and {report.relationships:,} relationships "
-                   f"into {store} in {report.seconds:.1f} s{_MODE_NOTE[mode]}")
+                   f"into {public_uri(store)} in {report.seconds:.1f} s{_MODE_NOTE[mode]}")
 
 
 @_command("template")
@@ -344,13 +347,13 @@ CacheOpt = Annotated[Path | None, typer.Option("--cache", help="Cache directory 
 
 @_neo4j_command("start")
 def neo4j_start(
-    bolt_port: Annotated[int, typer.Option("--bolt-port", help="Bolt port on 127.0.0.1.")]
-        = 7687,
-    port: Annotated[int | None, typer.Option("--port", hidden=True,
+    bolt_port: Annotated[int, typer.Option("--bolt-port", **_PORT,
+                                           help="Bolt port on 127.0.0.1.")] = 7687,
+    port: Annotated[int | None, typer.Option("--port", hidden=True, **_PORT,
                                              help="Deprecated: --bolt-port.")] = None,
     http_port: Annotated[int | None, typer.Option(
-        "--http-port", help="Also serve HTTP and Neo4j Browser on this port (0: a free one).")]
-        = None,
+        "--http-port", min=0, max=_PORT["max"],
+        help="Also serve HTTP and Neo4j Browser on this port (0: a free one).")] = None,
     browser: Annotated[bool, typer.Option(
         "--browser", help="Serve Neo4j Browser (HTTP on --http-port, default 7474) and print "
         "its address.")] = False,
@@ -505,6 +508,13 @@ def simulate_cmd(
         else:
             typer.echo(done, err=True)
             _emit(city_wide.drop(columns="group").reset_index(drop=True), fmt)
+        if "observed" in tables:
+            from redwuye_graph.observed import lines
+
+            typer.echo(f"  observed vs simulated ({out / 'observed.csv'}):",
+                       err=fmt != "table")
+            for line in lines(tables["observed"]):
+                typer.echo(f"    {line}", err=fmt != "table")
         log = tables["log"]
         for (day, policy, message), group in log.groupby(["day", "policy", "message"]):
             typer.echo(f"  log: day {day}: {policy}: {message} ({len(group)} of {runs} "
@@ -1084,9 +1094,9 @@ def dashboard_cmd(
     graph_seed: Annotated[int, typer.Option("--graph-seed", **_bounds("graph_seed"),
                                             help="Seed of the generated city.")] = 1,
     host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
-    http_port: Annotated[int, typer.Option("--http-port", help="HTTP port to listen on.")]
-        = 8765,
-    port: Annotated[int | None, typer.Option("--port", hidden=True,
+    http_port: Annotated[int, typer.Option("--http-port", **_PORT,
+                                           help="HTTP port to listen on.")] = 8765,
+    port: Annotated[int | None, typer.Option("--port", hidden=True, **_PORT,
                                              help="Deprecated: --http-port.")] = None,
 ) -> None:
     """Serve the interactive dashboard: policy controls, live plots, the worst estates.

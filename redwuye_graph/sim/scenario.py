@@ -66,9 +66,10 @@ import pyarrow.parquet as pq
 from redwuye_graph.citygraph import CityGraph
 from redwuye_graph.files import lock_folder, write_error
 from redwuye_graph.generate import PRESETS, check_level, check_preset, generate, preset
+from redwuye_graph.linkage import estate_linkage
 from redwuye_graph.plotting import BAND, mark_days, percent_axis, styled, subplots
 from redwuye_graph.schema import Label
-from redwuye_graph.sim.model import CityModel, check_households
+from redwuye_graph.sim.model import CityModel, check_households, simulation_gaps
 from redwuye_graph.sim.params import SETTINGS, Param, ParamError, Params, check_text
 from redwuye_graph.sim.policies import POLICIES, Policy, make_policy
 
@@ -160,7 +161,11 @@ class Scenario:
         if self.store is None or self.store_city is not None:
             read = self
         else:
-            read = replace(self, store_city=StoreSnapshot.read(self.store))
+            snapshot = StoreSnapshot.read(self.store)
+            gaps = simulation_gaps(estate_linkage(snapshot.graph))
+            if gaps:
+                raise ValueError(f"{self.path}: store {self.store}: {gaps}")
+            read = replace(self, store_city=snapshot)
         read.check_city()
         return read
 
@@ -584,6 +589,7 @@ def simulate(sc: Scenario, out: Path, seeds: int | None = None,
     every run is done, so a failed ensemble (a full disk, say) leaves the folder's earlier
     result as it was; ``manifest.json`` is written last, so a folder with one is whole."""
     out = Path(out)
+    sc = sc.snapshot()  # a store it cannot simulate is refused before the folder is made
     with lock_folder(out, "output folder"):
         try:
             return _simulate(sc, out, seeds, graph_seeds, executor, progress)
@@ -617,6 +623,10 @@ def _simulate(sc: Scenario, out: Path, seeds: int | None, graph_seeds: int | Non
     (out / provenance.MANIFEST).unlink(missing_ok=True)  # a result again once it is written
     files.publish()
     tables = {name: pd.concat(frames, ignore_index=True) for name, frames in kept.items()}
+    if sc.store_city is not None and sc.estate_table:
+        observed = _observed(sc.store_city.graph, out)
+        if observed is not None:
+            tables["observed"] = observed
     run_seeds, graphs = sc.seed_list(seeds), sc.graph_seed_list(graph_seeds)
     plot_runs(tables["city"], out / "plot.png",
               f"{sc.name}: {len(graphs) * len(run_seeds)} run(s), {sc.days} days",
@@ -624,6 +634,19 @@ def _simulate(sc: Scenario, out: Path, seeds: int | None, graph_seeds: int | Non
     provenance.write_manifest(out, provenance.scenario_manifest(
         sc, run_seeds, graphs, started, provenance.now()))
     return tables
+
+
+def _observed(city: CityGraph, out: Path) -> pd.DataFrame | None:
+    """The store's observed outcomes beside the simulated ones (:mod:`redwuye_graph.observed`),
+    written to ``out/observed.csv``; None when the store records no observation."""
+    from redwuye_graph.observed import beside_simulated, observations, read_estates
+
+    observed = observations(city)
+    if observed.empty:
+        return None
+    table = beside_simulated(city, read_estates(out, observed["estate"]))
+    table.to_csv(out / "observed.csv", index=False)
+    return table
 
 
 #: Outcomes drawn by :func:`plot_runs`: column, title, y label (None: a share, in %).
