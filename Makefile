@@ -78,6 +78,7 @@ bench: install
 	$(BIN)/python benchmarks/bench_sweep.py
 	$(BIN)/python benchmarks/bench_dashboard.py
 	$(BIN)/python benchmarks/bench_compare.py
+	$(BIN)/python benchmarks/bench_startup.py
 
 clean:
 	rm -rf build .pytest_cache .mypy_cache

@@ -6,21 +6,24 @@ import json
 import shlex
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from tqdm import tqdm
+from typer._click import exceptions as click_exceptions
 from typer.core import TyperCommand, TyperGroup
 
-from redwuye_graph.errors import StoreError, ValidationError
-from redwuye_graph.generate import DEFAULT_PRESET, PRESETS, generate
+from redwuye_graph.errors import StoreError, ValidationError, one_line, printable
+from redwuye_graph.generate import DEFAULT_PRESET, PRESETS, check_preset, generate
 from redwuye_graph.outcomes import HEADLINE, SENSITIVITY_OUTCOMES, check_outcomes, describe
 from redwuye_graph.rosters import FORMATS, export, write_csv
 from redwuye_graph.store import DEFAULT_URI, open_store
+
+if TYPE_CHECKING:
+    from tqdm import tqdm
 
 __all__ = ["app"]
 
@@ -69,6 +72,34 @@ class _Group(TyperGroup):
         """The group's parameters, with readable metavars."""
         return _readable(super().get_params(ctx))
 
+    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,
+             complete_var: str | None = None, standalone_mode: bool = True,
+             windows_expand_args: bool = True, **extra: Any) -> Any:
+        """Run the command line; every failure ends as one line on stderr and an exit
+        status != 0 (a traceback only with ``--debug``), usage errors included."""
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, False, windows_expand_args, **extra)
+        try:
+            code = super().main(args, prog_name, complete_var, False, windows_expand_args, **extra)
+        except click_exceptions.NoArgsIsHelpError as exc:  # the help is already shown
+            sys.exit(exc.exit_code)
+        except click_exceptions.ClickException as exc:
+            ctx = getattr(exc, "ctx", None)
+            where = f"{ctx.command_path}: " if ctx is not None else ""
+            hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+            typer.echo(f"error: {where}{one_line(exc.format_message())}{hint}", err=True)
+            sys.exit(exc.exit_code)
+        except typer.Abort:
+            typer.echo("error: aborted", err=True)
+            sys.exit(1)
+        except Exception as exc:
+            if _state["debug"]:
+                raise
+            typer.echo(f"error: unexpected {type(exc).__name__}: {one_line(str(exc))} "
+                       "(add --debug for the traceback)", err=True)
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
+
 
 def _version(value: bool) -> None:
     if value:
@@ -93,6 +124,14 @@ _state = {"debug": False}
 NOT_FITTED = 3
 #: Exit status of ``breaches --fail-on-breach`` when there is at least one breach.
 BREACHES_FOUND = 4
+
+def _bounds(name: str) -> dict[str, int]:
+    """``min`` and ``max`` of an option from the registry of run settings."""
+    from redwuye_graph.sim.params import SETTINGS
+
+    spec = SETTINGS[name]
+    return {"min": int(spec.low), "max": int(spec.high)}
+
 
 StoreOpt = Annotated[str, typer.Option("--store", help="Store URI: embedded:PATH, "
                                        "neo4j://HOST:PORT or bolt://HOST:PORT.")]
@@ -128,11 +167,13 @@ def _errors() -> Iterator[None]:
     except (ValidationError, StoreError, ValueError, FileNotFoundError) as exc:
         if _state["debug"]:
             raise
-        typer.echo(f"error: {exc}", err=True)
+        typer.echo(f"error: {printable(str(exc))}", err=True)
         raise typer.Exit(1) from None
 
 
 def _progress(total: int, desc: str, unit: str) -> tuple[tqdm[Any], Callable[[int], None]]:
+    from tqdm import tqdm
+
     bar: tqdm[Any] = tqdm(total=total, desc=desc, unit=unit, unit_scale=True, disable=None,
                           file=sys.stderr)
 
@@ -147,7 +188,8 @@ def generate_cmd(
     out: Annotated[Path, typer.Option("--out", help="Roster directory to write.")],
     preset: Annotated[str, typer.Option("--preset", help=f"One of {', '.join(PRESETS)}.")]
         = DEFAULT_PRESET,
-    graph_seed: Annotated[int, typer.Option("--graph-seed", help="Seed of the city.")] = 0,
+    graph_seed: Annotated[int, typer.Option("--graph-seed", **_bounds("graph_seed"),
+                                            help="Seed of the city.")] = 0,
     seed: Annotated[int | None, typer.Option("--seed", hidden=True,
                                              help="Deprecated: --graph-seed.")] = None,
 ) -> None:
@@ -370,7 +412,8 @@ ExecutorOpt = Annotated[str, typer.Option(
     "--executor", help="serial, local (process pool), dask (a LocalCluster) or "
     "dask=tcp://HOST:8786 (a running scheduler).")]
 WorkersOpt = Annotated[int | None, typer.Option(
-    "--workers", min=1, help="Processes of local or of a dask LocalCluster (default: cores).")]
+    "--workers", **_bounds("workers"),
+    help="Processes of local or of a dask LocalCluster (default: cores).")]
 
 
 @_command("simulate")
@@ -378,10 +421,12 @@ def simulate_cmd(
     scenario: Annotated[Path, typer.Argument(help="Scenario file (simulations/*.toml).")],
     out: Annotated[Path, typer.Option("--out", help="Output directory (Parquet, plot.png, "
                                       "manifest.json).")],
-    seeds: Annotated[int | None, typer.Option("--seeds", min=1, help="Run seeds per base "
-                                              "city (default: the file's seeds).")] = None,
+    seeds: Annotated[int | None, typer.Option(
+        "--seeds", **_bounds("seeds"),
+        help="Run seeds per base city (default: the file's seeds).")] = None,
     graph_seeds: Annotated[int | None, typer.Option(
-        "--graph-seeds", min=1, help="Base cities: graph seeds from the file's graph_seed "
+        "--graph-seeds", **_bounds("graph_seeds"),
+        help="Base cities: graph seeds from the file's graph_seed "
         "(default: the file's graph_seeds).")] = None,
     executor: ExecutorOpt = "serial",
     workers: WorkersOpt = None,
@@ -460,7 +505,8 @@ def compare_cmd(
     method: Annotated[str, typer.Option(
         "--method", help="With --attribute: both, one_at_a_time or shapley.")] = "both",
     permutations: Annotated[int, typer.Option(
-        "--permutations", min=1, help="With --attribute: sampled orders for Shapley when "
+        "--permutations", **_bounds("permutations"),
+        help="With --attribute: sampled orders for Shapley when "
         "more than 5 channels are in play.")] = 8,
     outcomes: Annotated[str | None, typer.Option(
         "--outcomes", help="With --attribute: comma-separated outcomes (default: the "
@@ -679,7 +725,8 @@ def coverage_cmd(
     district: Annotated[str | None, typer.Option("--district",
                                                  help="Only this district (id).")] = None,
     worst: Annotated[int | None, typer.Option(
-        "--worst", min=1, help="Only the N rows with the lowest --by value (ties: most "
+        "--worst", **_bounds("worst"),
+        help="Only the N rows with the lowest --by value (ties: most "
         "households first).")] = None,
     by: Annotated[str, typer.Option("--by", help="Column that ranks --worst.")]
         = "tripartite_share",
@@ -791,14 +838,14 @@ def queries_cmd(
 
     Example: redwuye queries --verbose
     """
-    import pandas as pd
-
     from redwuye_graph.queries import load_library
 
     with _errors():
         _check_format(fmt)
         library = load_library()
     if fmt != "table":
+        import pandas as pd
+
         _emit(pd.DataFrame([{"name": name, "purpose": q.purpose,
                              "params": "; ".join(p.describe() for p in q.params),
                              "returns": ", ".join(q.returns)} for name, q in library.items()]),
@@ -993,8 +1040,8 @@ def dashboard_cmd(
     store: Annotated[str | None, typer.Option(
         "--store", help="Simulate the city in this store instead (embedded:PATH, "
         "neo4j://HOST:PORT).")] = None,
-    graph_seed: Annotated[int, typer.Option("--graph-seed", help="Seed of the generated "
-                                            "city.")] = 1,
+    graph_seed: Annotated[int, typer.Option("--graph-seed", **_bounds("graph_seed"),
+                                            help="Seed of the generated city.")] = 1,
     host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
     http_port: Annotated[int, typer.Option("--http-port", help="HTTP port to listen on.")]
         = 8765,
@@ -1012,6 +1059,8 @@ def dashboard_cmd(
         _deprecated("dashboard --port", "--http-port")
     port = http_port if port is None else port
     with _errors():
+        if preset is not None:  # before announcing a server that will not start
+            check_preset(preset, "--preset")
         typer.echo(f"dashboard on http://{host}:{port} (Ctrl-C stops it)", err=True)
         serve(preset=preset, store=store, graph_seed=graph_seed, host=host, port=port)
 

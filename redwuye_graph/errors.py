@@ -2,9 +2,32 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
-__all__ = ["ConflictError", "Problem", "StoreError", "ValidationError"]
+__all__ = ["ConflictError", "Problem", "StoreError", "ValidationError", "one_line", "printable"]
+
+
+def printable(text: str) -> str:
+    r"""``text`` safe for a terminal: control and format characters (escape sequences, NUL,
+    bidirectional overrides) written as ``\xNN`` / ``\uNNNN``; line breaks kept.
+
+    Examples
+    --------
+    >>> printable("id 'E1\x1b[2J'\nnext")
+    "id 'E1\\x1b[2J'\nnext"
+    """
+    def safe(ch: str) -> str:
+        if ch == "\n" or unicodedata.category(ch)[0] != "C":
+            return ch
+        return f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}"
+
+    return "".join(map(safe, text))
+
+
+def one_line(text: str) -> str:
+    """:func:`printable` ``text`` on one line (line breaks become ``; ``)."""
+    return "; ".join(line.strip() for line in printable(text).splitlines() if line.strip())
 
 
 @dataclass(frozen=True, order=True)
@@ -30,14 +53,19 @@ class Problem:
 
 
 class ValidationError(ValueError):
-    """The input breaks the schema; ``problems`` lists every problem found, sorted."""
+    """The input breaks the schema; ``problems`` lists every problem found, sorted (one
+    problem is one line: ``WHERE: MESSAGE; nothing was written``)."""
 
     def __init__(self, problems: list[Problem]):
         self.problems = sorted(problems, key=lambda p: (p.where, p.row or 0, p.field or ""))
         shown = "\n".join(f"  {p}" for p in self.problems[:200])
         more = len(self.problems) - 200
         tail = f"\n  … and {more} more" if more > 0 else ""
-        super().__init__(f"{len(self.problems)} problem(s), nothing was written:\n{shown}{tail}")
+        if len(self.problems) == 1:
+            super().__init__(f"{self.problems[0]}; nothing was written")
+        else:
+            super().__init__(f"{len(self.problems)} problem(s), nothing was written:\n"
+                             f"{shown}{tail}")
 
 
 class StoreError(RuntimeError):

@@ -18,13 +18,15 @@ Examples
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
-from redwuye_graph.citygraph import CityGraph
 from redwuye_graph.schema import CreditGrade, Label, PartyOrgLevel, RelType
 from redwuye_graph.vocabulary import canonical, check_share
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from redwuye_graph.citygraph import CityGraph
 
 __all__ = ["DEFAULT_PRESET", "LEVELS", "PRESETS", "STREAMS", "PolicyLevels", "Preset",
            "check_level", "check_preset", "generate", "level_name", "preset"]
@@ -187,6 +189,10 @@ class _Builder:
     """
 
     def __init__(self, spec: Preset, seed: int):
+        import numpy as np
+
+        from redwuye_graph.citygraph import CityGraph
+
         self.spec = spec
         self.levels = spec.levels
         streams = np.random.SeedSequence(seed).spawn(len(STREAMS))
@@ -259,6 +265,8 @@ def generate(spec: Preset | str, seed: int = 0) -> CityGraph:
     structure, and so every estate's company, households, fee and vacancy, is the same
     at any levels (only ``vacuum`` governs vacancy).
     """
+    import numpy as np
+
     spec = preset(spec) if isinstance(spec, str) else spec
     b = _Builder(spec, seed)
     rng, city = b.rng, b.city

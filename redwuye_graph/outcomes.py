@@ -17,6 +17,7 @@ in ``docs/experiments.md``; listing its name in :data:`SUMMARY`, :data:`COMPARED
 
 Examples
 --------
+>>> import numpy as np
 >>> c = Counts({"paid": np.array([0, 80, 0, 90]), "due": np.array([0, 100, 0, 100]),
 ...             "filed": np.array([4, 2, 2, 1]), "within_window": np.array([3, 2, 1, 0])},
 ...            households=100, uncensored=3)
@@ -37,12 +38,14 @@ True
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import pandas as pd
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
 
 __all__ = ["AT_OUTCOMES", "AT_UNITS", "COMPARED", "COUNTS", "HEADLINE", "LINKAGE_GROUPS",
            "OUTCOMES", "REGISTRY", "REPORT_OUTCOMES", "SENSITIVITY_OUTCOMES", "SUMMARY", "Counts",
@@ -81,6 +84,8 @@ def linkage_groups(tripartite: np.ndarray, path: np.ndarray) -> np.ndarray:
     numpy.ndarray
         ``int8`` indices: 0 tripartite, 1 partial (a path, not tripartite), 2 none.
     """
+    import numpy as np
+
     return np.where(tripartite, 0, np.where(path, 1, 2)).astype(np.int8)
 
 
@@ -160,6 +165,8 @@ def _outcome(meaning: str, unit: str) -> Callable[[Callable[[Counts], Any]],
 
 def _ratio(num: Any, den: Any) -> Any:
     """``num / den``, ``nan`` where ``den`` is 0 (elementwise for arrays)."""
+    import numpy as np
+
     num, den = np.asarray(num), np.asarray(den)
     if den.ndim == 0:
         return float(num / den) if den else float("nan")
@@ -169,6 +176,8 @@ def _ratio(num: Any, den: Any) -> Any:
 
 
 def _quantile_days(c: Counts, q: float) -> float:
+    import numpy as np
+
     if c.ages is None:
         raise ValueError("time quantiles need the settled complaints' ages (Counts.ages)")
     cum = np.cumsum(c.ages)
@@ -195,6 +204,8 @@ def collection_first_12m(c: Counts) -> Any:
 @_outcome("fee collection in the last month", "share")
 def collection_last(c: Counts) -> Any:
     """Households paid ÷ due on the latest month end (``nan`` before the first)."""
+    import numpy as np
+
     ended = c["due"] > 0
     months = np.flatnonzero(ended.any(axis=1) if ended.ndim > 1 else ended)
     if not len(months):
@@ -252,6 +263,8 @@ def escalation_share(c: Counts) -> Any:
           "problems/household/year")
 def problem_rate(c: Counts) -> Any:
     """Problems ÷ households, per 365 days."""
+    import numpy as np
+
     return _ratio(c.total("problems") * _YEAR, np.asarray(c.households) * c.last)
 
 
@@ -412,16 +425,21 @@ def run_outcomes(tables: Mapping[str, pd.DataFrame]) -> dict[str, float]:
 
 def describe(values: Mapping[str, float] | pd.Series, names: Iterable[str] = HEADLINE) -> str:
     """The named outcomes as one line: shares in percent, others with thousands
-    separators and at most two decimals.
+    separators and at most two decimals; ``n/a`` for an outcome the run does not define
+    (a horizon shorter than a month or than the resolution window).
 
     Examples
     --------
     >>> describe({"collection_12m": 0.631, "exits": 2.0, "vacuum_days": 5400.0},
     ...          ["collection_12m", "exits", "vacuum_days"])
     'collection_12m 63.1%, exits 2, vacuum_days 5,400'
+    >>> describe({"resolution_rate": float("nan")}, ["resolution_rate"])
+    'resolution_rate n/a'
     """
     def text(name: str) -> str:
         value = float(values[name])
+        if math.isnan(value):
+            return "n/a"
         if REGISTRY[name].unit == "share":
             return f"{value:.1%}"
         return f"{value:,.0f}" if value == round(value) or abs(value) >= 100 else f"{value:,.2f}"

@@ -24,17 +24,29 @@ True
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+from redwuye_graph.schema import (
+    FLOAT_TEXT,
+    INT64_MAX,
+    INT64_MIN,
+    INT_TEXT,
+    NODE_SPECS,
+    REL_SPECS,
+    Label,
+    RelType,
+)
 
-from redwuye_graph.schema import NODE_SPECS, REL_SPECS, Label, RelType
-from redwuye_graph.store.base import GraphStore
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from redwuye_graph.store.base import GraphStore
 
 __all__ = [
     "CYPHER_DIR",
@@ -102,17 +114,21 @@ class QueryParam:
         if self.choices and value not in self.choices:
             raise QueryError(f"parameter {self.name!r} must be one of "
                              f"{', '.join(self.choices)}, not {value!r}")
+        if isinstance(value, int) and not INT64_MIN <= value <= INT64_MAX:
+            raise QueryError(f"parameter {self.name!r}: {value} is beyond the 64-bit integer "
+                             f"range ({self.describe()})")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise QueryError(f"parameter {self.name!r} must be a finite number, not {value!r} "
+                             f"({self.describe()})")
         return float(value) if isinstance(value, int) and self.type == "float" else value
 
     def _from_text(self, text: str) -> Any:
-        try:
-            if self.type == "int":
-                return int(text)
-            if self.type == "float":
-                return float(text)
-        except ValueError:
-            raise QueryError(f"parameter {self.name!r} must be a {self.type}, not {text!r} "
-                             f"({self.describe()})") from None
+        number = {"int": INT_TEXT, "float": FLOAT_TEXT}.get(self.type)
+        if number is not None:
+            if not number.fullmatch(text) or len(text) > 400:
+                raise QueryError(f"parameter {self.name!r} must be a {self.type}, not "
+                                 f"{text[:60]!r} ({self.describe()}; ASCII digits)")
+            return int(text) if self.type == "int" else float(text)
         if text.lower() in _TRUE:
             return True
         if text.lower() in _FALSE:
@@ -260,6 +276,8 @@ def bind(query: Query, params: Mapping[str, Any] | None = None) -> dict[str, Any
 
 def table(rows: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:
     """Rows as a DataFrame; columns holding nulls stay ``object`` so integers stay integers."""
+    import pandas as pd
+
     raw = pd.DataFrame(rows, columns=columns, dtype=object)
     frame = raw.infer_objects()
     for column in raw.columns[raw.isna().any()]:

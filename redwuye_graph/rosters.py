@@ -21,18 +21,25 @@ import io
 import json
 import math
 import os
-import re
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
-
-from redwuye_graph.citygraph import CityGraph, Origin, id_problem
 from redwuye_graph.errors import Problem, ValidationError
-from redwuye_graph.schema import NODE_SPECS, REL_SPECS, Label, PropType, RelType
+from redwuye_graph.schema import (
+    FLOAT_TEXT,
+    INT_TEXT,
+    NODE_SPECS,
+    REL_SPECS,
+    Label,
+    PropType,
+    RelType,
+)
+
+if TYPE_CHECKING:
+    from redwuye_graph.citygraph import CityGraph, Origin
 
 __all__ = [
     "FORMATS",
@@ -95,10 +102,6 @@ def write_csv(city: CityGraph, out_dir: Path | str) -> Path:
     return out
 
 
-_INT = re.compile(r"[+-]?[0-9]+")
-_FLOAT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
-
-
 def _parse_cell(ptype: PropType, cell: str) -> Any:
     """A CSV cell as a typed value; ValueError with a message a person can act on.
 
@@ -106,11 +109,11 @@ def _parse_cell(ptype: PropType, cell: str) -> Any:
     no full-width digits, no ``nan``/``inf``); booleans are ``true`` or ``false``.
     """
     if ptype is PropType.INT:
-        if not _INT.fullmatch(cell) or len(cell) > 40:
+        if not INT_TEXT.fullmatch(cell) or len(cell) > 40:
             raise ValueError(f"{cell!r} is not a whole number (digits 0-9 only, e.g. 806)")
         return int(cell)
     if ptype is PropType.FLOAT:
-        if not _FLOAT.fullmatch(cell) or len(cell) > 400:
+        if not FLOAT_TEXT.fullmatch(cell) or len(cell) > 400:
             raise ValueError(f"{cell!r} is not a number (digits 0-9 and '.', e.g. 0.54)")
         value = float(cell)
         if not math.isfinite(value):
@@ -133,6 +136,8 @@ class _Builder:
     """
 
     def __init__(self) -> None:
+        from redwuye_graph.citygraph import CityGraph
+
         self.city = CityGraph()
         self.problems: list[Problem] = []
         #: Every id met, built or not: where it was first seen.
@@ -160,6 +165,8 @@ class _Builder:
             self.problem(where, row, id_field, "missing id")
             self.idless[label].append((where, row))
             return
+        from redwuye_graph.citygraph import id_problem
+
         bad = id_problem(node_id)
         if isinstance(node_id, str):
             if node_id in self.seen:
@@ -570,6 +577,8 @@ def read_graphml(path: Path | str) -> CityGraph:
     if b"<!DOCTYPE" in raw or b"<!ENTITY" in raw:
         raise ValidationError([Problem(where, None, None, "GraphML with a DOCTYPE or ENTITY "
                                        "declaration is not read")])
+    import networkx as nx
+
     try:
         g = nx.read_graphml(io.BytesIO(raw), force_multigraph=True)
     except Exception as exc:  # the XML parser and networkx raise many kinds
@@ -600,6 +609,8 @@ def read_graphml(path: Path | str) -> CityGraph:
 
 def write_graphml(city: CityGraph, path: Path | str) -> Path:
     """Write GraphML for Gephi, yEd or networkx (node attribute ``label``, edge ``type``)."""
+    import networkx as nx
+
     out = Path(path)
     nx.write_graphml(city.to_networkx(), out)
     return out

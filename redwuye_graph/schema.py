@@ -8,13 +8,16 @@ property, relationship type, role and enum value.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 __all__ = [
     "BODY_KINDS",
+    "FLOAT_TEXT",
     "INT64_MAX",
     "INT64_MIN",
+    "INT_TEXT",
     "LEVEL_RANK",
     "MAX_ID_CHARS",
     "MAX_TEXT_CHARS",
@@ -95,6 +98,11 @@ class RelType(StrEnum):
 
 #: Integers the stores hold exactly (both keep 64-bit signed integers).
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+#: How a whole number and a number are written in a roster cell or a query parameter:
+#: ASCII digits only, as neo4j-admin reads them (no ``1_000``, no full-width digits, no
+#: ``nan`` or ``inf``).
+INT_TEXT = re.compile(r"[+-]?[0-9]+")
+FLOAT_TEXT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 #: Longest id, and longest other text value, in characters.
 MAX_ID_CHARS = 100
 MAX_TEXT_CHARS = 1000

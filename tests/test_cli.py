@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import re
 from importlib import metadata
 from pathlib import Path
 
@@ -118,6 +119,7 @@ def test_old_spellings_warn_and_still_work(tmp_path: Path) -> None:
 def test_help_shows_readable_metavars() -> None:
     for command in (["query"], ["simulate"], ["breaches"], ["neo4j", "start"], []):
         text = runner.invoke(app, [*command, "--help"], env={"COLUMNS": "120"}).stdout
+        text = re.sub(r"\[\d+<=x<=\d+\]", "", text)  # the range of a bounded option
         assert "<" not in text and "list[" not in text, text
     text = runner.invoke(app, ["query", "--help"], env={"COLUMNS": "120"}).stdout
     assert "NAME=VALUE" in text and "URI" in text and "table|csv|json" in text

@@ -84,7 +84,7 @@ def rows(out: Path) -> pd.DataFrame:
      "levels.owners_committee", "outside the allowed [0, 1]"),
     ('design = "lhs"', 'design = "random"', "sweep.design", "grid, lhs, sobol, morris"),
     ('design = "lhs"', 'design = "sobol"', "sweep.samples", "power of two"),
-    ("replicates = 2", "replicates = 0", "sweep.replicates", ">= 1"),
+    ("replicates = 2", "replicates = 0", "sweep.replicates", "outside [1, 1000]"),
     ("replicates = 2", "replicate = 2", "sweep.replicate", "unknown key"),
     ('scenario = "tiny.toml"', 'scenario = "nowhere.toml"', "sweep.scenario",
      "no such scenario file"),

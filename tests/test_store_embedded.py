@@ -21,6 +21,12 @@ def test_round_trip(embedded: GraphStore, tmp_path: Path) -> None:
     contract.round_trip(embedded, tmp_path)
 
 
+def test_floats_keep_15_significant_digits(embedded: GraphStore) -> None:
+    """What docs/schema.md says: FalkorDB answers with 15 significant digits."""
+    rows = embedded.run("RETURN $x AS x, $y AS y", {"x": 0.30000000000000004, "y": 0.54})
+    assert rows == [{"x": 0.3, "y": 0.54}]
+
+
 def test_load_is_idempotent(embedded: GraphStore) -> None:
     contract.load_is_idempotent(embedded)
 

@@ -264,6 +264,7 @@ def attribute(a: Scenario, b: Scenario, channels: Iterable[str] | None = None,
         raise ValueError(f"unknown method {method!r}; use one of {', '.join(METHODS)}")
     if permutations < 1:
         raise ValueError(f"permutations {permutations}: must be at least 1")
+    a, b = a.snapshot(), b.snapshot()  # a store is read here once, not by every run
     pairs = sorted(set(pairs) if pairs is not None else
                    {(g, s) for g in a.graph_seed_list() for s in a.seed_list()})
     if not pairs:

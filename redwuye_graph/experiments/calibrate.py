@@ -63,8 +63,8 @@ from redwuye_graph.tomlwrite import dumps
 __all__ = ["LOOSE_SPAN", "TARGET_KINDS", "Calibration", "CalibrationResult", "Target", "calibrate",
            "load_targets"]
 
-_INTS = {"trials": 1, "seeds": 1, "graph_seeds": 1, "first_seed": 0, "sampler_seed": 0,
-         "days": 1}
+#: Whole-number keys of ``[calibrate]`` (ranges: :data:`~redwuye_graph.sim.params.SETTINGS`).
+_INTS = ("trials", "seeds", "graph_seeds", "first_seed", "sampler_seed", "days")
 
 
 #: Share of a parameter's searched range that the fitting trials may span before the
@@ -337,6 +337,7 @@ def calibrate(scenario: Scenario | None, spec: Calibration, executor: Executor,
         regimes = spec.regimes
     else:
         raise ValueError(f"{spec.path}: has [targets] for one scenario; give the scenario")
+    regimes = {name: sc.snapshot() for name, sc in regimes.items()}  # stores read once here
     study = optuna.create_study(
         direction="minimize", study_name="calibration", load_if_exists=True,
         storage=f"sqlite:///{storage}" if storage is not None else None,

@@ -50,8 +50,9 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -64,7 +65,7 @@ from redwuye_graph.experiments.executors import Executor
 from redwuye_graph.experiments.results import RunTable
 from redwuye_graph.generate import level_name
 from redwuye_graph.outcomes import run_outcomes
-from redwuye_graph.sim.params import PARAMS
+from redwuye_graph.sim.params import PARAMS, SETTINGS, Param, ParamError, check_text
 from redwuye_graph.sim.policies import POLICIES, TIMING
 from redwuye_graph.sim.scenario import Scenario, ScenarioError, load_scenario
 from redwuye_graph.sim.scenario import read_toml as scenario_toml
@@ -83,8 +84,9 @@ DESIGNS = {
 }
 #: Largest number of runs (points × replicates) a sweep file may ask for.
 MAX_RUNS = 1_000_000
-_SWEEP_INT = {"samples": 1, "replicates": 1, "graph_seeds": 1, "first_seed": 0,
-              "design_seed": 0, "days": 1, "morris_levels": 2}
+#: Whole-number keys of ``[sweep]`` (ranges: :data:`~redwuye_graph.sim.params.SETTINGS`).
+_SWEEP_INT = ("samples", "replicates", "graph_seeds", "first_seed", "design_seed", "days",
+              "morris_levels")
 
 
 class SweepError(ValueError):
@@ -237,16 +239,25 @@ def _range(path: Path, key: str, value: Any, low: float, high: float, unit: str,
            integer: bool) -> tuple[float, float]:
     if (not isinstance(value, list) or len(value) != 2
             or any(isinstance(v, bool) or not isinstance(v, int | float) for v in value)):
-        raise file_error(path, key, f"{value!r} must be a range [low, high] of two numbers")
+        raise file_error(path, key, f"{_brief(value)} must be a range [low, high] of two "
+                         "numbers")
+    if any(isinstance(v, float) and not math.isfinite(v) for v in value):
+        raise file_error(path, key, f"{_brief(value)}: the ends must be finite numbers")
+    if integer and any(isinstance(v, float) and not v.is_integer() for v in value):
+        raise file_error(path, key, f"{_brief(value)}: a whole-number parameter needs "
+                         "whole-number ends")
+    if value[0] < low or value[1] > high:
+        raise file_error(path, key, f"range {_brief(value)} is outside the allowed "
+                         f"[{low:g}, {high:g}] ({unit})")
     a, b = float(value[0]), float(value[1])
     if not a < b:
         raise file_error(path, key, f"empty range {value!r}: low must be below high")
-    if integer and (a != int(a) or b != int(b)):
-        raise file_error(path, key, f"{value!r}: a whole-number parameter needs whole-number ends")
-    if a < low or b > high:
-        raise file_error(path, key, f"range {value!r} is outside the allowed [{low:g}, {high:g}] "
-                         f"({unit})")
     return a, b
+
+
+def _brief(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def load_factors(path: Path, data: dict[str, Any], levels: bool = True,
@@ -319,25 +330,36 @@ def _scenario(path: Path, head: dict[str, Any]) -> Scenario:
         raise file_error(path, "sweep.scenario", str(exc)) from None
 
 
-def read_head(path: Path, data: dict[str, Any], table: str, ints: dict[str, int],
+def read_head(path: Path, data: dict[str, Any], table: str, ints: Iterable[str],
               texts: tuple[str, ...]) -> dict[str, Any]:
-    """The keys of ``[table]``: whole numbers (``ints``: name -> least value) or texts."""
+    """The keys of ``[table]``: whole numbers (``ints``, names of the registry of run
+    settings, :data:`~redwuye_graph.sim.params.SETTINGS`, whose ranges they must keep)
+    or texts (:data:`~redwuye_graph.sim.params.TEXTS`)."""
+    ints = tuple(ints)
     head = data.get(table)
     if head is None:
         raise file_error(path, table, f"missing [{table}] table")
     values: dict[str, Any] = {}
     for key, value in head.items():
-        where = f"{table}.{key}"
-        if key in ints:
-            if isinstance(value, bool) or not isinstance(value, int) or value < ints[key]:
-                raise file_error(path, where, f"{value!r} must be a whole number >= {ints[key]}")
-        elif key in texts:
-            if not isinstance(value, str) or not value:
-                raise file_error(path, where, f"{value!r} must be a non-empty string")
-        else:
-            raise file_error(path, where, f"unknown key; allowed: {', '.join([*texts, *ints])}")
-        values[key] = value
+        try:
+            if key in ints:
+                values[key] = _whole(SETTINGS[key], value, f"{path}: {table}")
+            elif key in texts:
+                values[key] = check_text(value, f"{path}: {table}.{key}", key)
+            else:
+                raise file_error(path, f"{table}.{key}", "unknown key; allowed: "
+                                 f"{', '.join([*texts, *ints])}")
+        except ParamError as exc:
+            raise SweepError(str(exc)) from None
     return values
+
+
+def _whole(spec: Param, value: Any, where: str) -> int:
+    """``value`` as the whole number ``spec`` allows (a TOML ``1.0`` is not one)."""
+    if isinstance(value, float):
+        raise ParamError(f"{where}.{spec.name}: {_brief(value)} must be a whole number in "
+                         f"[{spec.low:g}, {spec.high:g}] ({spec.unit})")
+    return int(spec.check(value, where))
 
 
 def load_sweep(path: Path) -> Sweep:
@@ -451,6 +473,7 @@ def run_sweep(sweep: Sweep, out: Path, executor: Executor, progress: bool = True
     """
     out = Path(out)
     _manifest(sweep, out)
+    sweep = replace(sweep, scenario=sweep.scenario.snapshot())  # the store, read once here
     points = sweep.points()
     points.insert(0, "point", np.arange(len(points)))
     points.to_parquet(out / "design.parquet", index=False)

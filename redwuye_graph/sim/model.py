@@ -91,6 +91,9 @@ class CityModel(mesa.Model):  # type: ignore[misc]
         self.index = {e: i for i, e in enumerate(self.estate_ids)}
         n = len(self.estate_ids)
         self.households = links["households"].to_numpy(np.int64)
+        if not self.households.any():
+            raise ValueError("the city has no households to simulate (every estate has "
+                             "households = 0)")
         self.old = links["old"].to_numpy(bool)
         self.fee = links["fee_level"].to_numpy(float) * self.p.flat_area_m2
         self.district = links["district"].to_numpy(str)
@@ -444,7 +447,9 @@ class CityModel(mesa.Model):  # type: ignore[misc]
         month = self.layer.month(target, self.peer_paid, enforcement, self.served,
                                  self.visits())
         paid = month.paid
-        self.peer_paid = paid / self.households
+        # an estate without households keeps its last share (it has nobody to pay)
+        self.peer_paid = np.divide(paid, self.households, out=self.peer_paid.astype(float),
+                                   where=self.households > 0)
         self.revenue = paid * self.fee
         self.cost = np.where(self.served, self.staff * p.wage + p.overhead * self.households,
                              0.0)

@@ -18,11 +18,14 @@ redwuye_graph.sim.params.ParamError: params.wage: -1.0 is outside [1000.0, 20000
 
 from __future__ import annotations
 
+import math
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
-__all__ = ["CATEGORIES", "PARAMS", "Param", "ParamError", "Params"]
+__all__ = ["CATEGORIES", "PARAMS", "SETTINGS", "TEXTS", "Param", "ParamError", "Params",
+           "check_text", "settings_table"]
 
 #: Complaint categories, in the order used by every per-category array.
 CATEGORIES = ("repairs", "sanitation", "parking", "security", "neighbour")
@@ -46,15 +49,22 @@ class Param:
     integer: bool = False
 
     def check(self, value: Any, where: str = "params") -> float:
-        """Return ``value`` as the parameter's type, or raise :class:`ParamError`."""
+        """Return ``value`` as the parameter's type, or raise :class:`ParamError`.
+
+        ``nan``, ``inf`` and numbers too large for a float are refused with the rest
+        (comparisons are exact: a whole number is never converted before it is checked).
+        """
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ParamError(f"{where}.{self.name}: {value!r} is not a number; allowed range "
-                             f"[{self.low}, {self.high}] ({self.unit})")
-        if self.integer and float(value) != int(value):
+            raise ParamError(f"{where}.{self.name}: {_short(value)} is not a number; allowed "
+                             f"range [{self.low:g}, {self.high:g}] ({self.unit})")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ParamError(f"{where}.{self.name}: {value!r} is not a finite number; allowed "
+                             f"range [{self.low:g}, {self.high:g}] ({self.unit})")
+        if self.integer and isinstance(value, float) and not value.is_integer():
             raise ParamError(f"{where}.{self.name}: {value!r} must be a whole number in "
                              f"[{self.low:g}, {self.high:g}] ({self.unit})")
         if not self.low <= value <= self.high:
-            raise ParamError(f"{where}.{self.name}: {value!r} is outside "
+            raise ParamError(f"{where}.{self.name}: {_short(value)} is outside "
                              f"[{self.low}, {self.high}] ({self.unit})")
         return int(value) if self.integer else float(value)
 
@@ -335,3 +345,82 @@ class Params:
 PARAMS: dict[str, Param] = {
     f.name: Param(f.name, *f.metadata["param"]) for f in fields(Params)
 }
+
+
+def _short(value: Any) -> str:
+    """``repr(value)``, cut to 60 characters (a number of a million digits stays short)."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**30:
+        return f"a number of {len(str(abs(value)))} digits"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+_SEED_INT = 2**31 - 1
+_SAMPLER_INT = 2**32 - 1
+#: The registry of run settings: every whole number a scenario (``[scenario]``), sweep
+#: (``[sweep]``) or targets file (``[calibrate]``) or a command-line option sets about a
+#: run. One name means one thing, with one range, wherever it appears.
+SETTINGS: dict[str, Param] = {p.name: p for p in (
+    Param("graph_seed", 0, 0, _SEED_INT, "seed", "Seed of the (first) generated base city.",
+          "", integer=True),
+    Param("graph_seeds", 1, 1, 100, "cities", "Number of base cities (graph seeds).", "",
+          integer=True),
+    Param("days", 730, 1, 3650, "days", "Horizon of each run (after the warm-up).", "",
+          integer=True),
+    Param("warmup_days", 0, 0, 1825, "days", "Days run before the horizon: policies start "
+          "and outcomes count after them.", "", integer=True),
+    Param("seeds", 5, 1, 1000, "runs", "Number of runs (seeds) of each base city.", "",
+          integer=True),
+    Param("first_seed", 0, 0, _SEED_INT, "seed", "Seed of the first run.", "", integer=True),
+    Param("samples", 16, 1, 100_000, "points", "Points of a sweep design (what it means: "
+          "the design's table).", "", integer=True),
+    Param("replicates", 1, 1, 1000, "runs", "Run seeds per point of a sweep.", "",
+          integer=True),
+    Param("design_seed", 0, 0, _SAMPLER_INT, "seed", "Seed of a sweep's sampler.", "",
+          integer=True),
+    Param("morris_levels", 4, 2, 100, "levels", "Grid levels of the Morris design.", "",
+          integer=True),
+    Param("trials", 40, 1, 10_000, "trials", "Trials of a calibration (optuna TPE).", "",
+          integer=True),
+    Param("sampler_seed", 0, 0, _SAMPLER_INT, "seed", "Seed of a calibration's sampler.", "",
+          integer=True),
+    Param("workers", 2, 1, 256, "processes", "Worker processes of an executor (--workers).",
+          "", integer=True),
+    Param("permutations", 8, 1, 100_000, "orders", "Sampled orders of a Shapley attribution "
+          "with more than 5 channels (compare --permutations).", "", integer=True),
+    Param("worst", 10, 1, 1_000_000, "rows", "Rows of the worst units shown (coverage "
+          "--worst).", "", integer=True),
+)}
+
+#: Longest text, in characters, of each text key of a scenario, sweep or targets file.
+TEXTS: dict[str, int] = {"name": 200, "description": 4000, "preset": 100, "store": 4096,
+                         "scenario": 4096, "design": 100}
+
+
+def check_text(value: Any, where: str, key: str) -> str:
+    """``value`` as the text of ``key`` (:data:`TEXTS`): a non-empty string within its
+    length, without control characters (a ``description`` may hold line breaks and tabs);
+    else :class:`ParamError` naming ``where``."""
+    limit = TEXTS[key]
+    if not isinstance(value, str) or not value:
+        raise ParamError(f"{where}: {_short(value)} must be a non-empty string")
+    if len(value) > limit:
+        raise ParamError(f"{where}: {len(value):,} characters; at most {limit:,}")
+    allowed = "\n\t" if key == "description" else ""
+    bad = next((ch for ch in value if ch not in allowed
+                and unicodedata.category(ch) in ("Cc", "Cs")), None)
+    if bad is not None:
+        raise ParamError(f"{where}: control character U+{ord(bad):04X} at position "
+                         f"{value.index(bad) + 1}; write text without NUL or control characters")
+    return value
+
+
+def settings_table() -> str:
+    """The Markdown table of :data:`SETTINGS` and :data:`TEXTS` (``docs/experiments.md``)."""
+    rows = ["| key | default | range | unit | meaning |", "|---|---|---|---|---|"]
+    rows += [f"| `{p.name}` | {p.default:g} | [{p.low:,.0f}, {p.high:,.0f}] | {p.unit} | "
+             f"{p.meaning} |" for p in SETTINGS.values()]
+    rows += [f"| `{k}` | | text, 1 to {n:,} characters | | no NUL or control characters"
+             f"{' (line breaks and tabs allowed)' if k == 'description' else ''} |"
+             for k, n in TEXTS.items()]
+    return "\n".join(rows)

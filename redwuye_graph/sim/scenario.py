@@ -31,6 +31,11 @@ and vacancies with more (or fewer) posts, and two scenarios on one base city com
 with like. Each run is one (graph seed, run seed) pair; runs of two scenarios with the
 same pair share the base city and the run's random streams (common random numbers).
 
+A scenario of a store reads it once, in the process that starts the runs
+(:meth:`Scenario.snapshot`): the runs get the city as read (a :class:`StoreSnapshot`
+travels with the scenario to worker processes), so no worker opens the store, which the
+embedded store allows to one process at a time, and every executor runs it.
+
 Anything unknown or out of range raises :class:`ScenarioError` naming the file, the key
 and the allowed values; nothing runs.
 
@@ -46,8 +51,9 @@ from __future__ import annotations
 
 import gc
 import tomllib
+import unicodedata
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -59,14 +65,15 @@ from redwuye_graph.citygraph import CityGraph
 from redwuye_graph.generate import PRESETS, check_level, check_preset, generate, preset
 from redwuye_graph.plotting import BAND, mark_days, percent_axis, styled, subplots
 from redwuye_graph.sim.model import CityModel
-from redwuye_graph.sim.params import Param, ParamError, Params
+from redwuye_graph.sim.params import SETTINGS, Param, ParamError, Params, check_text
 from redwuye_graph.sim.policies import POLICIES, Policy, make_policy
 
 if TYPE_CHECKING:
     from redwuye_graph.experiments.executors import Executor
 
 __all__ = ["KEPT", "SCENARIO_KEYS", "STRUCTURAL_LEVELS", "Run", "Scenario", "ScenarioError",
-           "cities", "iter_runs", "load_scenario", "plot_runs", "read_toml", "run_one",
+           "StoreSnapshot",
+           "cities", "iter_runs", "load_scenario", "plot_runs", "read_text", "read_toml", "run_one",
            "run_scenario", "simulate"]
 
 
@@ -74,24 +81,31 @@ class ScenarioError(ValueError):
     """A scenario file is invalid; the message names the file, the key and what is allowed."""
 
 
-_INT = 2**31 - 1
-#: Keys of the ``[scenario]`` table that take numbers, as registered parameters.
-SCENARIO_KEYS: dict[str, Param] = {p.name: p for p in (
-    Param("graph_seed", 0, 0, _INT, "seed", "Seed of the (first) generated base city.", "",
-          integer=True),
-    Param("graph_seeds", 1, 1, 100, "cities", "Number of base cities (graph seeds).", "",
-          integer=True),
-    Param("days", 730, 1, 3650, "days", "Horizon of each run (after the warm-up).", "",
-          integer=True),
-    Param("warmup_days", 0, 0, 1825, "days", "Days run before the horizon: policies start "
-          "and outcomes count after them.", "", integer=True),
-    Param("seeds", 5, 1, 1000, "runs", "Number of runs (seeds).", "", integer=True),
-    Param("first_seed", 0, 0, _INT, "seed", "Seed of the first run.", "", integer=True),
-)}
+#: Keys of the ``[scenario]`` table that take numbers, from the registry of run settings.
+SCENARIO_KEYS: dict[str, Param] = {k: SETTINGS[k] for k in (
+    "graph_seed", "graph_seeds", "days", "warmup_days", "seeds", "first_seed")}
 _TEXT_KEYS = ("name", "description", "preset", "store")
 _TABLES = ("scenario", "levels", "params", "policy")
 #: Policy levels that belong to a city's structure: they make another base city.
 STRUCTURAL_LEVELS = ("vacuum",)
+
+
+@dataclass(frozen=True)
+class StoreSnapshot:
+    """A store's city as read once: the graph and its fingerprint (what identifies it)."""
+
+    store: str
+    graph: CityGraph
+    fingerprint: str
+
+    @classmethod
+    def read(cls, store: str) -> StoreSnapshot:
+        """Open ``store``, read its city, close it."""
+        from redwuye_graph.store import open_store
+
+        with open_store(store) as db:
+            graph = db.read()
+        return cls(store, graph, graph.fingerprint())
 
 
 @dataclass(frozen=True)
@@ -115,6 +129,15 @@ class Scenario:
     policies: list[dict[str, Any]] = field(default_factory=list)
     #: The scenario file's text, as read.
     source: str = ""
+    #: The store's city as read by :meth:`snapshot` (``None``: not read yet).
+    store_city: StoreSnapshot | None = field(default=None, compare=False, repr=False)
+
+    def snapshot(self) -> Scenario:
+        """This scenario with its store's city read (once) and kept with it, so runs in
+        other processes need not open the store; a preset's scenario is returned as is."""
+        if self.store is None or self.store_city is not None:
+            return self
+        return replace(self, store_city=StoreSnapshot.read(self.store))
 
     def make_policies(self) -> list[Policy]:
         """Fresh policy objects for one run."""
@@ -136,10 +159,7 @@ class Scenario:
         """The base city: the store's graph, or the preset as generated (with
         :data:`STRUCTURAL_LEVELS` from ``[levels]``)."""
         if self.store is not None:
-            from redwuye_graph.store import open_store
-
-            with open_store(self.store) as db:
-                return db.read()
+            return (self.store_city or StoreSnapshot.read(self.store)).graph
         assert self.preset is not None
         structural = {k: v for k, v in self.levels.items() if k in STRUCTURAL_LEVELS}
         seed = self.graph_seed if graph_seed is None else graph_seed
@@ -196,7 +216,8 @@ def cities(sc: Scenario, graph_seed: int) -> tuple[CityGraph, CityGraph | None]:
     A kept city is frozen out of the garbage collector's generations (``gc.freeze``): the
     collections that every run triggers then skip its objects (~9% of a district run).
     """
-    key = (sc.preset, sc.store, graph_seed, tuple(sorted(sc.levels.items())))
+    read = sc.store_city.fingerprint if sc.store_city is not None else None
+    key = (sc.preset, sc.store, read, graph_seed, tuple(sorted(sc.levels.items())))
     if key not in _CITIES:
         if len(_CITIES) >= 4:
             _CITIES.pop(next(iter(_CITIES)))
@@ -219,16 +240,32 @@ def read_toml(path: Path, tables: tuple[str, ...], kind: str = "scenario",
     Errors are ``error`` (or ``FileNotFoundError``) naming the file and the key.
     """
     path = Path(path)
+    if any(unicodedata.category(ch) == "Cc" for ch in str(path)):
+        raise error(f"{str(path)!r}: not a file name (it holds control characters)")
     if text is None and not path.is_file():
         raise FileNotFoundError(f"{path}: no such {kind} file")
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8") if text is None else text)
+        data = tomllib.loads(read_text(path, error) if text is None else text)
     except tomllib.TOMLDecodeError as exc:
         raise error(f"{path}: not valid TOML: {exc}") from None
     for key in data:
         if key not in tables:
             raise error(f"{path}: {key}: unknown table; allowed: {', '.join(tables)}")
     return data
+
+
+def read_text(path: Path, error: type[ValueError] = ScenarioError) -> str:
+    """The text of a TOML file, which is UTF-8 (a leading BOM is dropped); another
+    encoding is ``error`` naming the file and what it looks like."""
+    raw = path.read_bytes()
+    try:
+        return raw.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as exc:
+        utf16 = raw[:2] in (b"\xff\xfe", b"\xfe\xff") or raw[1:2] == b"\x00"
+        seems = "UTF-16" if utf16 else "another encoding (GBK/GB18030?)"
+        raise error(f"{path}: not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset "
+                    f"{exc.start}; it looks like {seems}); TOML files are UTF-8: save it "
+                    "as UTF-8") from None
 
 
 def load_scenario(path: Path, text: str | None = None) -> Scenario:
@@ -244,9 +281,10 @@ def load_scenario(path: Path, text: str | None = None) -> Scenario:
         if key in SCENARIO_KEYS:
             values[key] = _check(path, f"scenario.{key}", SCENARIO_KEYS[key], value)
         elif key in _TEXT_KEYS:
-            if not isinstance(value, str) or not value:
-                raise _fail(path, f"scenario.{key}", f"{value!r} must be a non-empty string")
-            values[key] = value
+            try:
+                values[key] = check_text(value, f"{path}: scenario.{key}", key)
+            except ParamError as exc:
+                raise ScenarioError(str(exc)) from None
         elif key == "estate_table":
             if not isinstance(value, bool):
                 raise _fail(path, "scenario.estate_table", f"{value!r} must be true or false")
@@ -281,25 +319,29 @@ def load_scenario(path: Path, text: str | None = None) -> Scenario:
         where = f"policy[{i}]"
         if not isinstance(spec, dict) or "kind" not in spec:
             raise _fail(path, f"{where}.kind", f"missing; allowed: {', '.join(POLICIES)}")
-        if spec["kind"] not in POLICIES:
-            raise _fail(path, f"{where}.kind", f"unknown policy {spec['kind']!r}; allowed: "
-                        f"{', '.join(POLICIES)}")
+        if not isinstance(spec["kind"], str) or spec["kind"] not in POLICIES:
+            raise _fail(path, f"{where}.kind", f"unknown policy {_brief(spec['kind'])}; "
+                        f"allowed: {', '.join(POLICIES)}")
         try:
             make_policy(**spec)
         except ParamError as exc:
             raise ScenarioError(f"{path}: {where}: {exc}") from None
         specs.append(dict(spec))
-    source = path.read_text(encoding="utf-8") if text is None else text
+    source = read_text(path) if text is None else text
     return Scenario(path=path, levels=dict(levels), params=params, policies=specs,
                     source=source, **values)
 
 
 def _check(path: Path, key: str, spec: Param, value: Any) -> int:
     try:
-        return int(spec.check(value, "x"))
-    except ParamError:
-        raise _fail(path, key, f"{value!r} is outside [{spec.low:g}, {spec.high:g}] "
-                    f"({spec.unit}, whole number)") from None
+        return int(spec.check(value, f"{path}: {key.rpartition('.')[0]}"))
+    except ParamError as exc:
+        raise ScenarioError(str(exc)) from None
+
+
+def _brief(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _table(path: Path, data: dict[str, Any], name: str) -> dict[str, Any]:
@@ -347,6 +389,7 @@ def iter_runs(sc: Scenario, seeds: int | None = None, graph_seeds: int | None = 
     """
     from redwuye_graph.experiments.executors import SerialExecutor
 
+    sc = sc.snapshot()
     runs = [Run(sc, g, s) for g in sc.graph_seed_list(graph_seeds) for s in sc.seed_list(seeds)]
     finished: dict[int, dict[str, pd.DataFrame]] = {}
     turn = 0
@@ -411,6 +454,7 @@ def simulate(sc: Scenario, out: Path, seeds: int | None = None,
     from redwuye_graph import provenance
 
     started = provenance.now()
+    sc = sc.snapshot()
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     files = _ParquetTables(out)
@@ -449,13 +493,17 @@ def plot_runs(city: pd.DataFrame, target: Path, title: str,
     low, high = BAND.low, BAND.high
     for ax, (column, label, unit) in zip(axes.ravel(), _PLOTTED, strict=True):
         data = city[~city["censored"]] if column == "resolution_rate" else city
+        ax.set_title(label)
+        if data.empty:  # a horizon within the resolution window: no uncensored day
+            ax.text(0.5, 0.5, "no filing day whose window ends\ninside the horizon",
+                    ha="center", va="center", transform=ax.transAxes)
+            continue
         wide = data.pivot(index="day", columns=["graph_seed", "seed"], values=column)
         if column == "resolution_rate":
             wide = wide.rolling(7, min_periods=1).mean()
         q = wide.quantile([low, 0.5, high], axis=1).T
         ax.fill_between(q.index, q[low], q[high], alpha=BAND.alpha, label=BAND.label)
         ax.plot(q.index, q[0.5], label=f"median of {wide.shape[1]} runs")
-        ax.set_title(label)
         if unit is None:
             percent_axis(ax, full=True)
             ax.set_ylabel("%")

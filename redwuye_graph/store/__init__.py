@@ -7,13 +7,26 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from redwuye_graph.errors import StoreError
-from redwuye_graph.store.base import GraphStore, LoadMode, LoadReport
+
+if TYPE_CHECKING:
+    from redwuye_graph.store.base import GraphStore, LoadMode, LoadReport
 
 __all__ = ["DEFAULT_URI", "GraphStore", "LoadMode", "LoadReport", "open_store"]
 
 DEFAULT_URI = "embedded:redwuye.rdb"
 _NEO4J_SCHEMES = ("neo4j://", "neo4j+s://", "neo4j+ssc://", "bolt://", "bolt+s://", "bolt+ssc://")
+
+
+def __getattr__(name: str) -> Any:
+    """``GraphStore``, ``LoadMode`` and ``LoadReport``, imported on first use."""
+    if name in ("GraphStore", "LoadMode", "LoadReport"):
+        from redwuye_graph.store import base
+
+        return getattr(base, name)
+    raise AttributeError(f"module 'redwuye_graph.store' has no attribute {name!r}")
 
 
 def open_store(uri: str = DEFAULT_URI, must_exist: bool = False) -> GraphStore:

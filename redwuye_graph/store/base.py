@@ -16,11 +16,13 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from redwuye_graph.citygraph import CityGraph
 from redwuye_graph.errors import ConflictError
 from redwuye_graph.schema import Label, RelType
+
+if TYPE_CHECKING:
+    from redwuye_graph.citygraph import CityGraph
 
 __all__ = ["GraphStore", "LoadMode", "LoadReport", "Progress", "check_conflicts", "conflicts"]
 
@@ -238,6 +240,8 @@ class GraphStore(ABC):
 
     def read(self) -> CityGraph:
         """Read the whole graph back as a CityGraph."""
+        from redwuye_graph.citygraph import CityGraph
+
         city = CityGraph()
         for label in Label:
             for row in self.run(f"MATCH (n:{label}) RETURN properties(n) AS p"):

@@ -1,0 +1,76 @@
+"""Cities that pass validation neither crash nor spoil a simulation; short horizons work."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from redwuye_graph.cli import app
+from redwuye_graph.generate import generate
+from redwuye_graph.outcomes import run_outcomes
+from redwuye_graph.schema import Label
+from redwuye_graph.sim import CityModel
+from redwuye_graph.sim.policies import make_policy
+
+ALL_POSTS = {post: 1.0 for post in (
+    "owners_committee", "community_member_on_owners_committee", "secretary_instructor",
+    "quality_supervisor", "head_on_regional_committee", "owners_on_regional_committee")}
+
+
+def _run_quietly(model: CityModel, days: int) -> dict[str, float]:
+    """Run ``model`` with every warning an error; its outcomes."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model.run(days)
+        return run_outcomes(model.tables())
+
+
+def test_cross_appointment_in_a_community_without_residents_committee() -> None:
+    city = generate("tiny", seed=3)
+    committees = [n for n, *_ in city.nodes(Label.RESIDENTS_COMMITTEE)]
+    for rc in committees[:2]:
+        city.graph.remove_node(rc)
+    assert city.validate() == []
+    policy = make_policy(kind="cross_appointment", start_day=5, **ALL_POSTS)
+    outcomes = _run_quietly(CityModel(city, policies=[policy], seed=1), 60)
+    assert all(np.isfinite(v) for v in outcomes.values()), outcomes
+
+
+def test_an_estate_without_households_spoils_nothing() -> None:
+    city = generate("tiny", seed=3)
+    empty = next(iter(city.nodes(Label.ESTATE)))[0]
+    city.props(empty)["households"] = 0
+    assert city.validate() == []
+    model = CityModel(city, seed=1)
+    outcomes = _run_quietly(model, 400)
+    assert all(np.isfinite(v) for v in outcomes.values()), outcomes
+    estate = model.tables()["estate"]
+    rows = estate[estate["estate"] == empty]
+    assert (rows["filed"] == 0).all() and (rows["due"] == 0).all()
+    assert rows["satisfaction"].isna().all()  # per-household rates: undefined, not 0
+    assert np.isfinite(model.peer_paid).all()
+
+
+def test_a_city_without_households_is_refused() -> None:
+    city = generate("tiny", seed=3)
+    for _, _, props in city.nodes(Label.ESTATE):
+        props["households"] = 0
+    with pytest.raises(ValueError, match="no households to simulate"):
+        CityModel(city, seed=1)
+
+
+def test_simulate_within_the_resolution_window_writes_plot_and_report(tmp_path: Path) -> None:
+    scenario = tmp_path / "short.toml"
+    scenario.write_text('[scenario]\nname = "short"\npreset = "tiny"\ndays = 20\nseeds = 2\n',
+                        encoding="utf-8")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["simulate", str(scenario), "--out", str(out),
+                                      "--report"])
+    assert result.exit_code == 0, result.output
+    assert "resolution_rate n/a" in result.output
+    for name in ("city.parquet", "estate.parquet", "plot.png", "report.html", "manifest.json"):
+        assert (out / name).is_file(), name
