@@ -14,7 +14,7 @@ supervisor, the two regional-committee seats):
    history matters (the linked year left a state the mechanisms keep: hysteresis); one
    that decays to 0 means the district returns to the one no-linkage regime.
 3. initial conditions: never linked, initial satisfaction 0.15 vs 0.85 (`sat_init`),
-   the gap in collection per year for six years. Two stable regimes would keep the gap.
+   the gap in collection per year for ten years. Two stable regimes would keep the gap.
 
 Run: .venv/bin/python benchmarks/regimes.py [--seeds 3] [--only dose,hysteresis,initial]
 """

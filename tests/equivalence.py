@@ -12,7 +12,9 @@ seeds are fixed, so the outcome of the test itself is deterministic.
 
 The cities cover the regimes that matter to the household rules:
 
-- ``mini``: the plain case (company queues, escalation through linked committees);
+- ``mini``: the plain case (company queues, escalation through linked committees), with
+  parking disputes four times as frequent as by default: the category the hard-share rule
+  weighs most on, so a change in a category's hard share shows;
 - ``stress``: vacant estates, interim management and tenders, tripartite meetings twice
   a month, thin channel hours and low productivity (overloaded queues, abandonment);
 - ``broke``: staff costs above revenue, so companies exit, estates go vacant, and the
@@ -29,7 +31,7 @@ import numpy as np
 from redwuye_graph.generate import PolicyLevels, Preset, generate
 from redwuye_graph.sim import CityModel, Params
 
-DAYS, SEEDS, Z = 150, 24, 3.84
+DAYS, SEEDS, Z = 150, 32, 3.84
 #: Sums over the run of these city columns are compared ...
 SUMMED = ("problems", "filed", "settled", "escalated", "abandoned", "settled_company",
           "settled_escalation", "settled_meeting", "within_quick", "within_window",
@@ -69,7 +71,8 @@ _STRESS = dict(reserve_months=0.3, overhead=20.0, min_staff=15.0, productivity=0
                retender_days=30, review_days=60, meetings_per_month=2)
 CITIES: dict[str, EquivalenceCity] = {
     "mini": EquivalenceCity(Preset("mini", districts=1, streets=1, communities=2, estates=6,
-                            companies=3, mean_households=220, levels=_MINI_LEVELS), 5),
+                            companies=3, mean_households=220, levels=_MINI_LEVELS), 5,
+                            {"rate_parking": 1.0}),
     "stress": EquivalenceCity(Preset("stress", districts=1, streets=1, communities=2, estates=8,
                               companies=3, mean_households=220, levels=_STRESS_LEVELS),
                        0, _STRESS),
