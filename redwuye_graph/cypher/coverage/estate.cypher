@@ -19,6 +19,9 @@
 //   community party organisation or residents' committee. tripartite = has_company AND
 //   has_owners_committee AND community_member_on_owners_committee AND
 //   (secretary_instructor OR quality_supervisor OR head_on_regional_committee).
+:param district => null;
+:param street => null;
+:param community => null;
 MATCH (c:Community)-[:IN_STREET]->(s:Street)-[:IN_DISTRICT]->(d:District)
 WHERE ($district IS NULL OR d.id = $district)
   AND ($street IS NULL OR s.id = $street)
