@@ -4,8 +4,8 @@
   device and inode, so a hard link or a symlink to an open store cannot open it twice.
   The lock files live in a private per-user folder under the system temporary folder,
   never beside the store (whose folder may be read-only, or not the user's).
-- :func:`lock_folder` holds an output folder (a sweep's ``--out``) against a second
-  writer: an advisory lock on the folder itself, no file added.
+- :func:`lock_folder` holds an output folder (``--out`` of a sweep or a simulation)
+  against a second writer: an advisory lock on the folder itself, no file added.
 - :func:`die_with_parent` makes a child process (a server, a pool worker) die with
   its parent, so none outlives a killed command.
 - :class:`PrivateTempDir` is a ``redwuye-*`` folder (mode 0700) locked while its owner
@@ -21,11 +21,11 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import errno
 import fcntl
 import hashlib
 import json
 import os
+import re
 import shutil
 import signal
 import tempfile
@@ -33,9 +33,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
-__all__ = ["FileLock", "LockedError", "PrivateTempDir", "die_with_parent", "is_disk_full",
+from redwuye_graph.errors import LockedError
+
+__all__ = ["FileLock", "PrivateTempDir", "check_folder", "die_with_parent",
            "lock_folder", "lock_store", "read_json", "remove_stale_tempdirs", "write_atomic",
-           "write_text_atomic"]
+           "write_error", "write_text_atomic"]
 
 #: Prefix of the private temporary folders (under :func:`tempfile.gettempdir`).
 TEMP_PREFIX = "redwuye-"
@@ -44,28 +46,37 @@ _OWNER_MARK = ".owner"
 _PR_SET_PDEATHSIG = 1
 
 
-class LockedError(RuntimeError):
-    """What is asked for is held by another process."""
-
-
 class FileLock:
-    """Exclusive advisory locks (``flock``) held on open descriptors until :meth:`close`."""
+    """Exclusive advisory locks (``flock``) held on open descriptors until :meth:`close`;
+    ``lock_files`` (lock files of :func:`lock_store`) are removed then, so none piles up."""
 
-    def __init__(self, fds: list[int]):
+    def __init__(self, fds: list[int], lock_files: list[Path] | None = None):
         self._fds = fds
+        self._lock_files = lock_files or []
 
     def hold_identity(self, path: Path) -> None:
         """Hold also the device and inode ``path`` now names (after it was replaced)."""
         with contextlib.suppress(FileNotFoundError):
-            fd = _hold(_identity_lock(Path(path)))
-            if fd is not None:
-                self._fds.append(fd)
+            key = _identity_lock(Path(path))
+            if key not in self._lock_files:
+                self.take(key)
+
+    def take(self, key: Path) -> bool:
+        """Hold the lock file ``key`` too; False if another process holds it."""
+        fd = _hold(key)
+        if fd is None:
+            return False
+        self._fds.append(fd)
+        self._lock_files.append(key)
+        return True
 
     def close(self) -> None:
-        """Release the locks."""
+        """Remove the lock files (while still held) and release the locks."""
+        for key in self._lock_files:
+            key.unlink(missing_ok=True)
         for fd in self._fds:
             os.close(fd)
-        self._fds = []
+        self._fds, self._lock_files = [], []
 
     def __enter__(self) -> FileLock:
         return self
@@ -97,12 +108,17 @@ def _lock_dir() -> Path:
 
 
 def _hold(path: Path) -> int | None:
-    """Open (creating, 0600) and lock ``path``; its descriptor, or None if held elsewhere."""
-    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
-    if _flock(fd):
-        return fd
-    os.close(fd)
-    return None
+    """Open (creating, 0600) and lock the lock file ``path``; its descriptor, or None if
+    held elsewhere. A file its holder removed on release is not a lock: then try again."""
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+        if not _flock(fd):
+            os.close(fd)
+            return None
+        with contextlib.suppress(FileNotFoundError):
+            if os.stat(path).st_ino == os.fstat(fd).st_ino:
+                return fd
+        os.close(fd)  # locked a file that was removed meanwhile
 
 
 def _identity_lock(path: Path) -> Path:
@@ -121,28 +137,42 @@ def lock_store(path: Path, what: str) -> FileLock:
     keys = [_lock_dir() / f"path-{hashlib.sha256(str(path).encode()).hexdigest()[:32]}.lock"]
     with contextlib.suppress(FileNotFoundError):
         keys.append(_identity_lock(path))
-    fds: list[int] = []
+    held = FileLock([])
     for key in keys:
-        fd = _hold(key)
-        if fd is None:
-            FileLock(fds).close()
+        if not held.take(key):
+            held.close()
             raise LockedError(f"{what} is open in another process; close it first")
-        fds.append(fd)
-    return FileLock(fds)
+    return held
+
+
+def check_folder(path: Path, what: str) -> None:
+    """Refuse (:class:`ValueError`) an output folder ``path`` that is a file: before
+    anything runs, so no work is lost at the end."""
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise ValueError(f"{what} {path} is a file, not a folder; name a folder "
+                         "(it is made if missing)")
 
 
 def lock_folder(path: Path, what: str) -> FileLock:
     """Create the folder ``path`` if needed and hold it against a second writer.
 
-    Raises :class:`LockedError` (naming ``what``) if another process holds it.
+    Raises :class:`ValueError` if ``path`` (or a folder above it) is a file, and
+    :class:`LockedError` if another process holds the folder; both name ``what``
+    (e.g. ``sweep folder``) and ``path``.
     """
     path = Path(path)
-    path.mkdir(parents=True, exist_ok=True)
+    check_folder(path, what)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        raise ValueError(f"{what} {path} cannot be made: a part of it is a file, "
+                         "not a folder") from None
     fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     if not _flock(fd):
         os.close(fd)
-        raise LockedError(f"{what} is being written by another process; wait for it to "
-                          "finish or use another folder")
+        raise LockedError(f"{what} {path} is being written by another process; wait for "
+                          "it to finish or use another folder")
     return FileLock([fd])
 
 
@@ -210,6 +240,7 @@ def write_atomic(path: Path, write: Callable[[IO[bytes]], object]) -> None:
     path = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
+        os.fchmod(fd, 0o666 & ~_umask())  # as an ordinary new file (mkstemp makes 0600)
         with os.fdopen(fd, "wb") as handle:
             write(handle)
             handle.flush()
@@ -218,6 +249,13 @@ def write_atomic(path: Path, write: Callable[[IO[bytes]], object]) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _umask() -> int:
+    """This process's umask (reading it means setting it: set it straight back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def write_text_atomic(path: Path, text: str) -> None:
@@ -236,6 +274,17 @@ def read_json(path: Path) -> Any:
                          "remove it or restore it") from None
 
 
+def write_error(path: Path, exc: OSError) -> OSError:
+    """``exc``, raised while writing under ``path``, as an error that names a file (libraries
+    such as pyarrow leave it out: 'Error writing bytes ... [errno 28] No space left ...')."""
+    if exc.filename:
+        return exc
+    text = exc.strerror or str(exc)
+    found = re.search(r"\[errno (\d+)\] (.+)", text, re.IGNORECASE)
+    code, why = (int(found[1]), found[2].strip()) if found else (exc.errno, text)
+    return OSError(code, why, str(path))
+
+
 def die_with_parent() -> None:
     """Ask the kernel to SIGKILL this process when its parent dies (Linux ``prctl``).
 
@@ -245,6 +294,3 @@ def die_with_parent() -> None:
     libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
-def is_disk_full(exc: BaseException) -> bool:
-    """Whether ``exc`` says the disk (or a quota) is full."""
-    return isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)

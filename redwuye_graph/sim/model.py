@@ -87,6 +87,9 @@ class CityModel(mesa.Model):  # type: ignore[misc]
         links = estate_linkage(self.city)
         if links.empty:
             raise ValueError("the city has no estates to simulate")
+        gaps = simulation_gaps(links)
+        if gaps:
+            raise ValueError(gaps)
         self.estate_ids = list(links["estate"])
         self.index = {e: i for i, e in enumerate(self.estate_ids)}
         n = len(self.estate_ids)
@@ -602,6 +605,37 @@ def _whole(rate: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """``rate`` rounded to whole numbers at random, keeping its mean."""
     whole = np.floor(rate)
     return (whole + (rng.random(len(rate)) < rate - whole)).astype(np.int64)
+
+
+#: Values the simulation reads: of every estate, and of every company serving one.
+ESTATE_NEEDS = ("households", "old", "fee_level")
+COMPANY_NEEDS = ("credit_grade", "blacklisted", "star_rating")
+
+
+def simulation_gaps(links: pd.DataFrame, shown: int = 3) -> str:
+    """What a city (its :func:`~redwuye_graph.linkage.estate_linkage` table) lacks to be
+    simulated, as one line naming the first ``shown`` bodies, their empty fields and the
+    roster file; ``""`` when nothing is missing. A roster may leave these values unknown
+    (a partial roster loads); the simulation cannot."""
+    gaps: dict[tuple[str, str], list[str]] = {}
+    for row in links.to_dict("records"):
+        for field in ESTATE_NEEDS:
+            if row[field] is None or pd.isna(row[field]):
+                gaps.setdefault(("Estate", row["estate"]), []).append(field)
+        if row["company"] is not None and not pd.isna(row["company"]):
+            for field in COMPANY_NEEDS:
+                if row[field] is None or pd.isna(row[field]):
+                    fields = gaps.setdefault(("PropertyCompany", row["company"]), [])
+                    if field not in fields:
+                        fields.append(field)
+    if not gaps:
+        return ""
+    listed = "; ".join(f"nodes/{label}.csv id {node}: {', '.join(fields)}"
+                       for (label, node), fields in list(gaps.items())[:shown])
+    more = f" (and {len(gaps) - shown} more)" if len(gaps) > shown else ""
+    return (f"cannot simulate: {len(gaps)} bodies lack values the simulation needs "
+            f"({', '.join(ESTATE_NEEDS)} of every estate; {', '.join(COMPANY_NEEDS)} of "
+            f"every company serving one): {listed}{more}")
 
 
 def _coverage(flags: dict[str, np.ndarray]) -> dict[str, float]:

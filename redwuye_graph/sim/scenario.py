@@ -49,7 +49,9 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import gc
+import os
 import tomllib
 import unicodedata
 from collections.abc import Callable, Iterator
@@ -62,9 +64,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from redwuye_graph.citygraph import CityGraph
+from redwuye_graph.files import lock_folder, write_error
 from redwuye_graph.generate import PRESETS, check_level, check_preset, generate, preset
+from redwuye_graph.linkage import estate_linkage
 from redwuye_graph.plotting import BAND, mark_days, percent_axis, styled, subplots
-from redwuye_graph.sim.model import CityModel
+from redwuye_graph.sim.model import CityModel, simulation_gaps
 from redwuye_graph.sim.params import SETTINGS, Param, ParamError, Params, check_text
 from redwuye_graph.sim.policies import POLICIES, Policy, make_policy
 
@@ -137,7 +141,11 @@ class Scenario:
         other processes need not open the store; a preset's scenario is returned as is."""
         if self.store is None or self.store_city is not None:
             return self
-        return replace(self, store_city=StoreSnapshot.read(self.store))
+        snapshot = StoreSnapshot.read(self.store)
+        gaps = simulation_gaps(estate_linkage(snapshot.graph))
+        if gaps:
+            raise ValueError(f"{self.path}: store {self.store}: {gaps}")
+        return replace(self, store_city=snapshot)
 
     def make_policies(self) -> list[Policy]:
         """Fresh policy objects for one run."""
@@ -426,23 +434,42 @@ KEPT = ("city", "district", "summary", "log")
 
 
 class _ParquetTables:
-    """``OUT/NAME.parquet`` written one run at a time (one row group per run)."""
+    """``OUT/NAME.parquet`` written one run at a time (one row group per run), under a
+    hidden name until :meth:`publish` renames them all; :meth:`discard` removes them."""
 
     def __init__(self, out: Path):
         self.out = out
         self._writers: dict[str, pq.ParquetWriter] = {}
 
+    def _partial(self, name: str) -> Path:
+        return self.out / f".{name}.parquet.part"
+
     def write(self, name: str, table: pd.DataFrame) -> None:
         data = pa.Table.from_pandas(table, preserve_index=False)
         if name not in self._writers:
-            self._writers[name] = pq.ParquetWriter(self.out / f"{name}.parquet", data.schema)
+            self._writers[name] = pq.ParquetWriter(self._partial(name), data.schema)
         writer = self._writers[name]
         writer.write_table(data if data.schema.equals(writer.schema) else
                            data.cast(writer.schema))
 
-    def close(self) -> None:
+    def finish(self) -> None:
+        """Write the end of every table (still under its hidden name)."""
         for writer in self._writers.values():
             writer.close()
+
+    def publish(self) -> None:
+        """Give every finished table its name."""
+        for name in self._writers:
+            os.replace(self._partial(name), self.out / f"{name}.parquet")
+        self._writers = {}
+
+    def discard(self) -> None:
+        """Remove the unfinished tables (after a failure)."""
+        for name, writer in self._writers.items():
+            with contextlib.suppress(Exception):
+                writer.close()
+            self._partial(name).unlink(missing_ok=True)
+        self._writers = {}
 
 
 def simulate(sc: Scenario, out: Path, seeds: int | None = None,
@@ -450,13 +477,29 @@ def simulate(sc: Scenario, out: Path, seeds: int | None = None,
              progress: Callable[[int], None] | None = None) -> dict[str, pd.DataFrame]:
     """Run the ensemble of ``sc`` (see :func:`iter_runs`) and write its folder: every
     table as Parquet, run by run (memory holds one run's estate table at a time),
-    ``plot.png`` and ``manifest.json`` (what produced them); the :data:`KEPT` tables."""
+    ``plot.png`` and ``manifest.json`` (what produced them); the :data:`KEPT` tables.
+
+    One process writes a folder at a time (a second is refused with
+    :class:`~redwuye_graph.errors.LockedError`). The tables take their names only when
+    every run is done, so a failed ensemble (a full disk, say) leaves the folder's earlier
+    result as it was; ``manifest.json`` is written last, so a folder with one is whole."""
+    out = Path(out)
+    sc = sc.snapshot()  # a store it cannot simulate is refused before the folder is made
+    with lock_folder(out, "output folder"):
+        try:
+            return _simulate(sc, out, seeds, graph_seeds, executor, progress)
+        except OSError as exc:  # a full disk, say: name the folder
+            raise write_error(out, exc) from None
+
+
+def _simulate(sc: Scenario, out: Path, seeds: int | None, graph_seeds: int | None,
+              executor: Executor | None, progress: Callable[[int], None] | None
+              ) -> dict[str, pd.DataFrame]:
+    """:func:`simulate` into the folder ``out``, which this process holds."""
     from redwuye_graph import provenance
 
     started = provenance.now()
     sc = sc.snapshot()
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
     files = _ParquetTables(out)
     kept: dict[str, list[pd.DataFrame]] = {}
     try:
@@ -465,9 +508,17 @@ def simulate(sc: Scenario, out: Path, seeds: int | None = None,
                 files.write(name, table)
                 if name in KEPT:
                     kept.setdefault(name, []).append(table)
-    finally:
-        files.close()
+        files.finish()
+    except BaseException:
+        files.discard()
+        raise
+    (out / provenance.MANIFEST).unlink(missing_ok=True)  # a result again once it is written
+    files.publish()
     tables = {name: pd.concat(frames, ignore_index=True) for name, frames in kept.items()}
+    if sc.store_city is not None and sc.estate_table:
+        observed = _observed(sc.store_city.graph, out)
+        if observed is not None:
+            tables["observed"] = observed
     run_seeds, graphs = sc.seed_list(seeds), sc.graph_seed_list(graph_seeds)
     plot_runs(tables["city"], out / "plot.png",
               f"{sc.name}: {len(graphs) * len(run_seeds)} run(s), {sc.days} days",
@@ -475,6 +526,19 @@ def simulate(sc: Scenario, out: Path, seeds: int | None = None,
     provenance.write_manifest(out, provenance.scenario_manifest(
         sc, run_seeds, graphs, started, provenance.now()))
     return tables
+
+
+def _observed(city: CityGraph, out: Path) -> pd.DataFrame | None:
+    """The store's observed outcomes beside the simulated ones (:mod:`redwuye_graph.observed`),
+    written to ``out/observed.csv``; None when the store records no observation."""
+    from redwuye_graph.observed import beside_simulated, observations, read_estates
+
+    observed = observations(city)
+    if observed.empty:
+        return None
+    table = beside_simulated(city, read_estates(out, observed["estate"]))
+    table.to_csv(out / "observed.csv", index=False)
+    return table
 
 
 #: Outcomes drawn by :func:`plot_runs`: column, title, y label (None: a share, in %).

@@ -21,14 +21,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from redwuye_graph.errors import StoreError
-from redwuye_graph.files import (
-    FileLock,
-    LockedError,
-    PrivateTempDir,
-    die_with_parent,
-    lock_store,
-)
+from redwuye_graph.errors import LockedError, StoreError
+from redwuye_graph.files import FileLock, PrivateTempDir, die_with_parent, lock_store
 from redwuye_graph.schema import Label
 from redwuye_graph.store.base import GraphStore
 
