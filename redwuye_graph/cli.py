@@ -16,11 +16,12 @@ import typer
 from typer._click import exceptions as click_exceptions
 from typer.core import TyperCommand, TyperGroup
 
-from redwuye_graph.errors import StoreError, ValidationError, one_line, printable
+from redwuye_graph.errors import LockedError, StoreError, ValidationError, one_line, printable
+from redwuye_graph.files import check_folder
 from redwuye_graph.generate import DEFAULT_PRESET, PRESETS, check_preset, generate
 from redwuye_graph.outcomes import HEADLINE, SENSITIVITY_OUTCOMES, check_outcomes, describe
 from redwuye_graph.rosters import FORMATS, export, write_csv
-from redwuye_graph.store import DEFAULT_URI, open_store
+from redwuye_graph.store import DEFAULT_URI, open_store, public_uri
 
 if TYPE_CHECKING:
     from tqdm import tqdm
@@ -133,6 +134,9 @@ def _bounds(name: str) -> dict[str, int]:
     return {"min": int(spec.low), "max": int(spec.high)}
 
 
+#: A TCP port (``typer.Option`` bounds): a port out of range is refused in one line.
+_PORT = {"min": 1, "max": 65535}
+
 StoreOpt = Annotated[str, typer.Option("--store", help="Store URI: embedded:PATH, "
                                        "neo4j://HOST:PORT or bolt://HOST:PORT.")]
 FormatOpt = Annotated[str, typer.Option("--format", help="table, csv or json.")]
@@ -164,11 +168,18 @@ def _errors() -> Iterator[None]:
     """Turn known errors into a message on stderr and exit code 1 (traceback with --debug)."""
     try:
         yield
-    except (ValidationError, StoreError, ValueError, FileNotFoundError) as exc:
+    except (ValidationError, StoreError, LockedError, ValueError, OSError) as exc:
         if _state["debug"]:
             raise
-        typer.echo(f"error: {printable(str(exc))}", err=True)
+        typer.echo(f"error: {printable(_os_message(exc))}", err=True)
         raise typer.Exit(1) from None
+
+
+def _os_message(exc: BaseException) -> str:
+    """What went wrong; an error of the system (disk full, no permission) as 'FILE: why'."""
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"{exc.filename}: {exc.strerror}" if exc.filename else exc.strerror
+    return str(exc)
 
 
 def _progress(total: int, desc: str, unit: str) -> tuple[tqdm[Any], Callable[[int], None]]:
@@ -245,7 +256,7 @@ def load_cmd(
             with bar:
                 report = db.load(city, progress=update, mode=mode)
         typer.echo(f"loaded {report.nodes:,} nodes and {report.relationships:,} relationships "
-                   f"into {store} in {report.seconds:.1f} s{_MODE_NOTE[mode]}")
+                   f"into {public_uri(store)} in {report.seconds:.1f} s{_MODE_NOTE[mode]}")
 
 
 @_command("template")
@@ -274,10 +285,14 @@ def export_cmd(
     store: StoreOpt = DEFAULT_URI,
     fmt: Annotated[str, typer.Option("--format", help=f"One of {', '.join(FORMATS)}.")] = "csv",
 ) -> None:
-    """Read the graph from a store and export it.
+    """Read the graph from a store and export it. neo4j-admin: the roster CSVs, import.sh
+    (the complete 'neo4j-admin database import full' command) and constraints.cypher (to
+    run once the imported database is started); both commands are printed.
 
-    Example: redwuye export --store embedded:build/district.rdb --format graphml --out d.graphml
+    Example: redwuye export --store embedded:build/district.rdb --format neo4j-admin --out d
     """
+    from redwuye_graph.rosters import import_command
+
     with _errors():
         if fmt not in FORMATS:
             raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
@@ -285,6 +300,12 @@ def export_cmd(
             city = db.read()
         export(city, fmt, out)
         typer.echo(f"exported {len(city):,} nodes as {fmt} -> {out}")
+    if fmt == "neo4j-admin":
+        where = shlex.quote(str(out))
+        typer.echo(f"bulk-load it into a new or empty, stopped Neo4j (sh {where}/import.sh):\n"
+                   f"cd {where} && {import_command()}\n"
+                   f"then, with Neo4j started, create the constraints:\n"
+                   f"cypher-shell -d neo4j -f {where}/constraints.cypher")
 
 
 @_command("stats")
@@ -326,13 +347,13 @@ CacheOpt = Annotated[Path | None, typer.Option("--cache", help="Cache directory 
 
 @_neo4j_command("start")
 def neo4j_start(
-    bolt_port: Annotated[int, typer.Option("--bolt-port", help="Bolt port on 127.0.0.1.")]
-        = 7687,
-    port: Annotated[int | None, typer.Option("--port", hidden=True,
+    bolt_port: Annotated[int, typer.Option("--bolt-port", **_PORT,
+                                           help="Bolt port on 127.0.0.1.")] = 7687,
+    port: Annotated[int | None, typer.Option("--port", hidden=True, **_PORT,
                                              help="Deprecated: --bolt-port.")] = None,
     http_port: Annotated[int | None, typer.Option(
-        "--http-port", help="Also serve HTTP and Neo4j Browser on this port (0: a free one).")]
-        = None,
+        "--http-port", min=0, max=_PORT["max"],
+        help="Also serve HTTP and Neo4j Browser on this port (0: a free one).")] = None,
     browser: Annotated[bool, typer.Option(
         "--browser", help="Serve Neo4j Browser (HTTP on --http-port, default 7474) and print "
         "its address.")] = False,
@@ -383,6 +404,26 @@ def neo4j_shell(ctx: typer.Context, cache: CacheOpt = None) -> None:
         except neo4j_local.Neo4jLocalError as exc:
             raise StoreError(str(exc)) from exc
     raise typer.Exit(subprocess.call(cmd))
+
+
+@_neo4j_command("admin", context_settings={"allow_extra_args": True,
+                                          "ignore_unknown_options": True})
+def neo4j_admin(ctx: typer.Context, cache: CacheOpt = None) -> None:
+    """Neo4j's neo4j-admin on the local server's home (the server stopped for an import);
+    other arguments go to it as they are.
+
+    Example: NEO4J_ADMIN='redwuye neo4j admin' sh build/d/import.sh   (then neo4j start)
+    """
+    import subprocess
+
+    from redwuye_graph import neo4j_local
+
+    with _errors():
+        try:
+            cmd, env = neo4j_local.admin_command(cache, list(ctx.args))
+        except neo4j_local.Neo4jLocalError as exc:
+            raise StoreError(str(exc)) from exc
+    raise typer.Exit(subprocess.call(cmd, env=env))
 
 
 @_neo4j_command("stop")
@@ -450,6 +491,7 @@ def simulate_cmd(
     with _errors():
         _check_format(fmt)
         sc = load_scenario(scenario)
+        check_folder(out, "--out")
         runs = len(sc.graph_seed_list(graph_seeds)) * len(sc.seed_list(seeds))
         started = time.perf_counter()
         bar, update = _progress(runs, f"simulating {sc.name}", " runs")
@@ -466,6 +508,13 @@ def simulate_cmd(
         else:
             typer.echo(done, err=True)
             _emit(city_wide.drop(columns="group").reset_index(drop=True), fmt)
+        if "observed" in tables:
+            from redwuye_graph.observed import lines
+
+            typer.echo(f"  observed vs simulated ({out / 'observed.csv'}):",
+                       err=fmt != "table")
+            for line in lines(tables["observed"]):
+                typer.echo(f"    {line}", err=fmt != "table")
         log = tables["log"]
         for (day, policy, message), group in log.groupby(["day", "policy", "message"]):
             typer.echo(f"  log: day {day}: {policy}: {message} ({len(group)} of {runs} "
@@ -693,10 +742,11 @@ _COVERAGE_LEVELS = ("estate", "community", "street", "district", "city", "all")
 _SUMMARY_BRIEF = ["level", "area", "name", "estates", "households", "tripartite_share",
                   "secretary_instructor_share", "quality_supervisor_share",
                   "owners_committee_share", "owners_committee_party_member_share",
-                  "vacuum", "companies_neither"]
+                  "estates_cross_appointed_share", "vacuum", "companies_neither",
+                  "companies_unrecorded"]
 _ESTATE_BRIEF = ["estate", "name", "community", "households", "company", "owners_committee",
                  "secretary_instructor", "quality_supervisor", "head_on_regional_committee",
-                 "community_member_on_owners_committee", "tripartite"]
+                 "community_member_on_owners_committee", "tripartite", "cross_appointed"]
 
 
 def _emit(frame: Any, fmt: str, brief: list[str] | None = None) -> None:
@@ -806,10 +856,14 @@ def query_cmd(
     param: Annotated[list[str] | None, typer.Option(
         "--param", help="A parameter as NAME=VALUE (repeatable).")] = None,
     fmt: FormatOpt = "table",
+    for_shell: Annotated[bool, typer.Option(
+        "--print-for-shell", help="Print the query with a ':param' line for every parameter "
+        "(these values) for cypher-shell -f or Neo4j Browser; run nothing.")] = False,
 ) -> None:
     """Run one query of the Cypher library with parameters.
 
     Example: redwuye query coverage/summary --store embedded:city.rdb --param level=street
+    (redwuye query analysis/brokers --param community=C00012 --print-for-shell | cypher-shell)
     """
     from redwuye_graph.queries import bind, get_query, run_query
 
@@ -821,6 +875,9 @@ def query_cmd(
                 raise ValueError(f"--param {item!r} is not NAME=VALUE (e.g. --param level=city)")
             params[key.strip()] = value
         bound = bind(get_query(name), params)  # check before opening the store
+        if for_shell:
+            typer.echo(get_query(name).for_shell(bound), nl=False)
+            return
         with open_store(store, must_exist=True) as db:
             _check_ids(db, {k: v for k, v in bound.items() if k in params})
             frame = run_query(db, name, params)
@@ -866,6 +923,7 @@ def _sweep(file: Path, out: Path, executor: str, workers: int | None) -> Any:
     from redwuye_graph.experiments import load_sweep, make_executor, run_sweep
 
     sweep = load_sweep(file)
+    check_folder(out, "--out")
     with make_executor(executor, workers) as ex:
         typer.echo(f"{sweep.name}: {len(sweep.tasks())} run(s) of {sweep.days} days on "
                    f"{ex.name} ({ex.workers} worker(s)) -> {out}", err=True)
@@ -1043,9 +1101,9 @@ def dashboard_cmd(
     graph_seed: Annotated[int, typer.Option("--graph-seed", **_bounds("graph_seed"),
                                             help="Seed of the generated city.")] = 1,
     host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
-    http_port: Annotated[int, typer.Option("--http-port", help="HTTP port to listen on.")]
-        = 8765,
-    port: Annotated[int | None, typer.Option("--port", hidden=True,
+    http_port: Annotated[int, typer.Option("--http-port", **_PORT,
+                                           help="HTTP port to listen on.")] = 8765,
+    port: Annotated[int | None, typer.Option("--port", hidden=True, **_PORT,
                                              help="Deprecated: --http-port.")] = None,
 ) -> None:
     """Serve the interactive dashboard: policy controls, live plots, the worst estates.

@@ -48,6 +48,7 @@ __all__ = [
     "companies",
     "cross_appointment",
     "estate_coverage",
+    "estate_cross_appointment",
     "k_cores",
     "person_projection",
     "share",
@@ -62,8 +63,10 @@ LEVELS = ("community", "street", "district", "city")
 ESTATE_COLUMNS = [
     "estate", "name", "community", "street", "district", "households", "project", "company",
     "owners_committee", "owners_committee_size", "owners_committee_party_members",
+    "service_facilities", "people", "cross_appointed",
     "has_company", "company_party_org", "company_instructor", "secretary_instructor",
-    "quality_supervisor", "head_on_regional_committee", "has_owners_committee",
+    "quality_supervisor", "head_on_regional_committee", "company_party_led", "service_station",
+    "has_owners_committee",
     "community_member_on_owners_committee", "owners_on_regional_committee",
     "interim_managed", "tripartite",
 ]
@@ -71,13 +74,16 @@ ESTATE_COLUMNS = [
 #: Columns of ``coverage/summary`` and :func:`summary`.
 SUMMARY_COLUMNS = [
     "level", "area", "name", "communities", "estates", "households", "companies",
-    "companies_party_org", "companies_instructor_only", "companies_neither", "projects",
+    "companies_party_org", "companies_instructor_only", "companies_neither",
+    "companies_unrecorded", "companies_party_led", "projects",
     "secretary_instructor", "secretary_instructor_share", "quality_supervisor",
     "quality_supervisor_share", "head_on_regional_committee", "owners_on_regional_committee",
     "communities_regional_complete", "owners_committees", "owners_committee_share",
     "owners_committees_with_party_member", "owners_committee_party_member_share",
-    "owners_committees_with_community_member", "tripartite", "tripartite_share", "vacuum",
-    "vacuum_interim_managed", "vacuum_share",
+    "owners_committees_with_community_member", "tripartite", "tripartite_share",
+    "estates_cross_appointed", "estates_cross_appointed_share", "service_station",
+    "service_station_share", "vacuum", "vacuum_interim_managed", "vacuum_unrecorded",
+    "vacuum_share",
 ]
 
 #: Columns of ``coverage/companies`` and :func:`companies`.
@@ -130,16 +136,35 @@ def _location(city: CityGraph) -> dict[str, dict[str, str]]:
 
 def estate_coverage(city: CityGraph, district: str | None = None, street: str | None = None,
                     community: str | None = None) -> pd.DataFrame:
-    """Per-estate location, serving company and links; oracle of ``coverage/estate``."""
+    """Per-estate location, serving company, links and general cross-appointment
+    (:func:`estate_cross_appointment`); oracle of ``coverage/estate``."""
     links = estate_linkage(city)
     if links.empty:
         return _frame([], ESTATE_COLUMNS)
     wanted = {"district": district, "street": street, "community": community}
-    rows = [{c: (None if pd.isna(row[c]) else row[c]) if c != "name" else
-             city.props(row["estate"])["name"] for c in ESTATE_COLUMNS}
-            for row in links.to_dict("records")
-            if all(v is None or row[k] == v for k, v in wanted.items())]
+    rows = []
+    for row in links.to_dict("records"):
+        if not all(v is None or row[k] == v for k, v in wanted.items()):
+            continue
+        people, cross = estate_cross_appointment(city, row["estate"])
+        row.update(name=city.props(row["estate"])["name"], people=people,
+                   cross_appointed=cross)
+        rows.append({c: None if c not in ("people", "cross_appointed") and pd.isna(row[c])
+                     else row[c] for c in ESTATE_COLUMNS})
     return _frame(rows, ESTATE_COLUMNS)
+
+
+def estate_cross_appointment(city: CityGraph, estate: str) -> tuple[int, int]:
+    """``(people, cross_appointed)`` of an estate: the people with a post in one of its
+    own bodies (:func:`_estate_bodies`), and how many of them hold posts in bodies of two
+    or more kinds among those and its community's bodies (:func:`_community_bodies`)."""
+    own = _estate_bodies(city, estate)
+    bodies = own | _community_bodies(city, _community(city, estate))
+    people = {p for b in own for rtype in _POSTS for p in city.into(b, rtype)}
+    cross = sum(1 for p in people
+                if len({BODY_KINDS[city.label(b)] for rtype in _POSTS
+                        for b in city.out(p, rtype) if b in bodies}) >= 2)
+    return len(people), cross
 
 
 def summary(city: CityGraph, level: str, district: str | None = None) -> pd.DataFrame:
@@ -166,12 +191,12 @@ def summary(city: CityGraph, level: str, district: str | None = None) -> pd.Data
         areas.setdefault(key(place), {"communities": [], "estates": []})["communities"].append(comm)
     for row in estates:
         areas[key(places[row["community"]])]["estates"].append(row)
-    rows = [_summary_row(level, area, name, group["communities"], group["estates"])
+    rows = [_summary_row(city, level, area, name, group["communities"], group["estates"])
             for (area, name), group in sorted(areas.items())]
     return _frame(rows, SUMMARY_COLUMNS)
 
 
-def _summary_row(level: str, area: str, name: str, communities: list[str],
+def _summary_row(city: CityGraph, level: str, area: str, name: str, communities: list[str],
                  estates: list[dict[str, Any]]) -> dict[str, Any]:
     def count(test: Callable[[dict[str, Any]], bool]) -> int:
         return sum(1 for e in estates if test(e))
@@ -181,6 +206,9 @@ def _summary_row(level: str, area: str, name: str, communities: list[str],
     party_org = {e["company"] for e in served if e["company_party_org"]}
     instructor_only = {e["company"] for e in served
                        if not e["company_party_org"] and e["company_instructor"]}
+    unrecorded = {f for f in companies - party_org - instructor_only if _partial(city, f)}
+    recorded_vacuum = [e for e in estates
+                       if not e["has_company"] and not _partial(city, e["estate"])]
     gaps = {e["community"] for e in estates
             if (e["has_company"] and not e["head_on_regional_committee"])
             or (e["has_owners_committee"] and not e["owners_on_regional_committee"])}
@@ -192,14 +220,19 @@ def _summary_row(level: str, area: str, name: str, communities: list[str],
     seats = sum(e["owners_committee_size"] for e in estates)
     party_seats = sum(e["owners_committee_party_members"] for e in estates)
     tripartite = count(lambda e: e["tripartite"])
-    vacuum = count(lambda e: not e["has_company"])
+    crossed = count(lambda e: e["cross_appointed"] > 0)
+    stations = count(lambda e: e["service_station"])
+    vacuum = len(recorded_vacuum)
     return {
         "level": level, "area": area, "name": name,
         "communities": len(communities), "estates": n_estates,
         "households": sum(e["households"] or 0 for e in estates),
         "companies": len(companies), "companies_party_org": len(party_org),
         "companies_instructor_only": len(instructor_only),
-        "companies_neither": len(companies) - len(party_org) - len(instructor_only),
+        "companies_neither": len(companies) - len(party_org) - len(instructor_only)
+        - len(unrecorded),
+        "companies_unrecorded": len(unrecorded),
+        "companies_party_led": len({e["company"] for e in served if e["company_party_led"]}),
         "projects": projects,
         "secretary_instructor": secretary,
         "secretary_instructor_share": share(secretary, projects),
@@ -217,8 +250,13 @@ def _summary_row(level: str, area: str, name: str, communities: list[str],
             lambda e: e["community_member_on_owners_committee"]),
         "tripartite": tripartite,
         "tripartite_share": share(tripartite, n_estates),
+        "estates_cross_appointed": crossed,
+        "estates_cross_appointed_share": share(crossed, n_estates),
+        "service_station": stations,
+        "service_station_share": share(stations, n_estates),
         "vacuum": vacuum,
-        "vacuum_interim_managed": count(lambda e: not e["has_company"] and e["interim_managed"]),
+        "vacuum_interim_managed": sum(1 for e in recorded_vacuum if e["interim_managed"]),
+        "vacuum_unrecorded": count(lambda e: not e["has_company"]) - vacuum,
         "vacuum_share": share(vacuum, n_estates),
     }
 
@@ -388,19 +426,36 @@ def _affiliation_verdicts(city: CityGraph) -> list[tuple[bool | None, str, str |
     return out
 
 
-def _network_bodies(city: CityGraph, community: str) -> set[str]:
-    hosts = {community, *city.into(community, RelType.COMMITTEE_OF),
-             *city.into(community, RelType.PARTY_ORG_OF),
-             *city.into(community, RelType.CO_HOSTED_BY)}
-    for estate in city.into(community, RelType.IN_COMMUNITY):
-        if city.label(estate) is not Label.ESTATE:
-            continue
-        projects = city.into(estate, RelType.SERVES)
-        hosts |= set(city.into(estate, RelType.COMMITTEE_OF)) | set(projects)
-        hosts |= {f for j in projects for rtype in (RelType.OPERATES, RelType.RUNS)
-                  for f in city.into(j, rtype)}
+def _with_party_orgs(city: CityGraph, hosts: set[str]) -> set[str]:
+    """``hosts`` and the party organisations hosted or co-hosted by any of them."""
     return hosts | {g for h in hosts for rtype in (RelType.PARTY_ORG_OF, RelType.CO_HOSTED_BY)
                     for g in city.into(h, rtype)}
+
+
+def _community_bodies(city: CityGraph, community: str) -> set[str]:
+    """The community, its residents' and regional party committees and the party
+    organisations it hosts or co-hosts."""
+    return _with_party_orgs(city, {community, *city.into(community, RelType.COMMITTEE_OF),
+                                   *city.into(community, RelType.PARTY_ORG_OF),
+                                   *city.into(community, RelType.CO_HOSTED_BY)})
+
+
+def _estate_bodies(city: CityGraph, estate: str) -> set[str]:
+    """An estate's own bodies: its owners' committees, the projects serving it, the
+    companies and offices that operate or run them, and their party organisations."""
+    projects = city.into(estate, RelType.SERVES)
+    hosts = {*city.into(estate, RelType.COMMITTEE_OF), *projects}
+    hosts |= {f for j in projects for rtype in (RelType.OPERATES, RelType.RUNS)
+              for f in city.into(j, rtype)}
+    return _with_party_orgs(city, hosts)
+
+
+def _network_bodies(city: CityGraph, community: str) -> set[str]:
+    bodies = _community_bodies(city, community)
+    for estate in city.into(community, RelType.IN_COMMUNITY):
+        if city.label(estate) is Label.ESTATE:
+            bodies |= _estate_bodies(city, estate)
+    return bodies
 
 
 def affiliation_network(city: CityGraph, community: str) -> nx.Graph:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
-__all__ = ["ConflictError", "Problem", "StoreError", "ValidationError", "one_line", "printable"]
+__all__ = ["ConflictError", "LockedError", "Problem", "StoreError", "ValidationError", "one_line",
+           "printable"]
 
 
 def printable(text: str) -> str:
@@ -70,6 +71,10 @@ class ValidationError(ValueError):
 
 class StoreError(RuntimeError):
     """A store cannot be opened or reached; the message says what would be right."""
+
+
+class LockedError(RuntimeError):
+    """What is asked for (a store, an output folder) is held by another process."""
 
 
 class ConflictError(ValueError):

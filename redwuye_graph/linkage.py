@@ -26,6 +26,15 @@ Definitions (``community`` is the estate's community):
   two-committee member;
 - ``head_on_regional_committee``: a ``head`` of the serving company is ``MEMBER_OF`` the
   community's regional party committee;
+- ``company_party_led``: a ``PartyOrg`` ``LEADS`` the serving company or an ``Office``
+  of it (e.g. the community 党总支 leading the community's property company): party
+  leadership, not an organisation of the company's own, so it counts beside
+  ``company_party_org`` and never for it;
+- *service facilities*: the ``ServiceFacility`` nodes ``FACILITY_OF`` the estate, its
+  serving project, an office that ``RUNS`` that project, or the serving company
+  (``service_facilities`` counts them); ``service_station``: one of them is a party
+  service station or centre (党群服务站 / 党群服务中心), e.g. a management office acting
+  as the estate's 党群服务站;
 - *owners' committees*: every ``OwnersCommittee`` ``COMMITTEE_OF`` the estate counts
   (``owners_committee`` names the smallest id; sizes and party members are summed);
 - ``owners_on_regional_committee``: a member of one of the estate's owners' committees
@@ -55,9 +64,9 @@ from typing import Any
 import pandas as pd
 
 from redwuye_graph.citygraph import CityGraph
-from redwuye_graph.schema import LEVEL_RANK, Label, RelType
+from redwuye_graph.schema import LEVEL_RANK, FacilityKind, Label, RelType
 
-__all__ = ["LINKAGE_COLUMNS", "company_posts", "estate_linkage", "estate_rows"]
+__all__ = ["LINKAGE_COLUMNS", "STATION_KINDS", "company_posts", "estate_linkage", "estate_rows"]
 
 #: Boolean link columns of :func:`estate_linkage`, in order.
 LINKAGE_COLUMNS = [
@@ -67,6 +76,8 @@ LINKAGE_COLUMNS = [
     "secretary_instructor",
     "quality_supervisor",
     "head_on_regional_committee",
+    "company_party_led",
+    "service_station",
     "has_owners_committee",
     "community_member_on_owners_committee",
     "owners_on_regional_committee",
@@ -78,7 +89,11 @@ LINKAGE_COLUMNS = [
 _COLUMNS = ["estate", "community", "street", "district", "households", "old", "fee_level",
             "project", "company", "credit_grade", "blacklisted", "star_rating", "staff",
             "party_members_on_staff", "owners_committee", "owners_committee_size",
-            "owners_committee_party_members", *LINKAGE_COLUMNS]
+            "owners_committee_party_members", "service_facilities", *LINKAGE_COLUMNS]
+
+#: Kinds of service facility that make an estate's ``service_station``.
+STATION_KINDS = frozenset({str(FacilityKind.PARTY_SERVICE_STATION),
+                           str(FacilityKind.PARTY_SERVICE_CENTRE)})
 
 
 def _hosted_org(city: CityGraph, host: str) -> str | None:
@@ -120,14 +135,17 @@ def _community_facts(city: CityGraph, comm: str) -> dict[str, Any]:
 
 def company_posts(city: CityGraph, company: str) -> dict[str, bool]:
     """A company's ``company_party_org`` (a ``PartyOrg`` is ``PARTY_ORG_OF`` it or, a
-    joint organisation, ``CO_HOSTED_BY`` it) and ``company_instructor`` (an
-    ``INSTRUCTOR_OF`` it or any of its projects): the one definition, used by the linkage
-    table, the coverage oracle and the breaches."""
+    joint organisation, ``CO_HOSTED_BY`` it), ``company_instructor`` (an
+    ``INSTRUCTOR_OF`` it or any of its projects) and ``company_party_led`` (a
+    ``PartyOrg`` ``LEADS`` it or one of its offices): the one definition, used by the
+    linkage table, the coverage oracle and the breaches."""
     return {
         "company_party_org": _hosted_org(city, company) is not None
         or bool(city.into(company, RelType.CO_HOSTED_BY)),
         "company_instructor": bool(city.into(company, RelType.INSTRUCTOR_OF)) or any(
             city.into(p, RelType.INSTRUCTOR_OF) for p in city.out(company, RelType.OPERATES)),
+        "company_party_led": bool(city.into(company, RelType.LEADS)) or any(
+            city.into(m, RelType.LEADS) for m in city.into(company, RelType.OFFICE_OF)),
     }
 
 
@@ -160,6 +178,9 @@ def estate_rows(city: CityGraph, estates: Iterable[str]) -> list[dict[str, Any]]
         oc_members = set(seats)
         instructors = set(city.into(project, RelType.INSTRUCTOR_OF)) if project else set()
         supervisors = set(city.into(project, RelType.QUALITY_SUPERVISOR_OF)) if project else set()
+        hosts = [estate, *([project, *city.into(project, RelType.RUNS)] if project else []),
+                 *([company] if company else [])]
+        facilities = [s for h in hosts for s in city.into(h, RelType.FACILITY_OF)]
         row: dict[str, Any] = {
             "estate": estate,
             "community": comm,
@@ -179,12 +200,15 @@ def estate_rows(city: CityGraph, estates: Iterable[str]) -> list[dict[str, Any]]
             "owners_committee_size": len(seats),
             "owners_committee_party_members": sum(
                 bool(city.props(p).get("party_member")) for p in seats),
+            "service_facilities": len(facilities),
             "has_company": company is not None,
             "company_party_org": bool(co.get("company_party_org", False)),
             "company_instructor": bool(co.get("company_instructor", False)),
             "secretary_instructor": bool(instructors & c["secretaries"]),
             "quality_supervisor": bool(supervisors & c["two_committees"]),
             "head_on_regional_committee": bool(co.get("heads", set()) & c["regional"]),
+            "company_party_led": bool(co.get("company_party_led", False)),
+            "service_station": any(city.props(s)["kind"] in STATION_KINDS for s in facilities),
             "has_owners_committee": oc is not None,
             "community_member_on_owners_committee": bool(oc_members & c["two_committees"]),
             "owners_on_regional_committee": bool(oc_members & c["regional"]),
@@ -204,7 +228,7 @@ def estate_linkage(city: CityGraph) -> pd.DataFrame:
     Columns: ``estate, community, street, district, households, old, fee_level,
     project, company, credit_grade, blacklisted, star_rating, staff,
     party_members_on_staff, owners_committee, owners_committee_size,
-    owners_committee_party_members``, then :data:`LINKAGE_COLUMNS`.
+    owners_committee_party_members, service_facilities``, then :data:`LINKAGE_COLUMNS`.
     """
     estates = sorted(estate for estate, _, _ in city.nodes(Label.ESTATE))
     return pd.DataFrame(estate_rows(city, estates), columns=_COLUMNS)

@@ -7,7 +7,7 @@ cache directory (default ``$REDWUYE_CACHE/neo4j`` or ``<repo>/.cache/redwuye/neo
 
     lib/          jars, plus a marker holding the pom's SHA-256
     shell-lib/    cypher-shell's jars (``neo4j-server/shell/pom.xml``), fetched on first use
-    home/         the Neo4j home: data/ and logs/debug.log
+    home/         the Neo4j home: data/ and logs/debug.log (neo4j-admin's NEO4J_HOME)
     neo4j.pid     JSON: pid, bolt_port, uri, home of the running server
     neo4j.log     the Java program's stdout and stderr
 
@@ -34,6 +34,7 @@ from pathlib import Path
 __all__ = [
     "LocalNeo4j",
     "Neo4jLocalError",
+    "admin_command",
     "default_cache_dir",
     "ensure_jars",
     "running",
@@ -49,6 +50,7 @@ _PROGRAM = _REPO / "neo4j-server" / "LocalNeo4j.java"
 _MARKER = ".pom.sha256"
 _SHELL_POM = _REPO / "neo4j-server" / "shell" / "pom.xml"
 _SHELL_MAIN = "org.neo4j.shell.Main"
+_ADMIN_MAIN = "org.neo4j.cli.AdminTool"
 _READY = "READY bolt://"
 _JAVA_OPTS = ["-Xms64m", "-Xmx512m", "-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError"]
 
@@ -504,3 +506,34 @@ def shell_command(cache_dir: Path | None = None, args: list[str] | None = None) 
     java = _tool("java")
     lib = _fetch(_SHELL_POM, cache, "shell-lib", "cypher-shell-*.jar")
     return [java, "-cp", f"{lib}{os.sep}*", _SHELL_MAIN, "-a", server.uri, *(args or [])]
+
+
+def admin_command(cache_dir: Path | None = None, args: list[str] | None = None
+                  ) -> tuple[list[str], dict[str, str]]:
+    """The command and environment that run Neo4j's neo4j-admin on the local server's home.
+
+    Parameters
+    ----------
+    cache_dir : Path, optional
+        Cache directory of the server; default :func:`default_cache_dir`.
+    args : list of str, optional
+        neo4j-admin's arguments (``database import full neo4j --nodes=...``).
+
+    Raises
+    ------
+    Neo4jLocalError
+        If Java/Maven are missing, or ``args`` import while the server runs.
+    """
+    cache = _cache(cache_dir)
+    args = list(args or [])
+    server = status(cache)
+    if server is not None and args[:2] == ["database", "import"]:
+        hint = "" if cache_dir is None else f" --cache {shlex.quote(str(cache_dir))}"
+        raise Neo4jLocalError(f"the local Neo4j from {cache} runs (pid {server.pid}); an "
+                              f"import needs it stopped: 'redwuye neo4j stop{hint}'")
+    java = _tool("java")
+    lib = ensure_jars(cache)
+    home = cache / "home"
+    home.mkdir(exist_ok=True)
+    env = {**os.environ, "NEO4J_HOME": str(home)}
+    return [java, "-cp", f"{lib}{os.sep}*", _ADMIN_MAIN, *args], env

@@ -23,6 +23,9 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from redwuye_graph.files import read_json, write_text_atomic
+from redwuye_graph.store import public_uri
+
 if TYPE_CHECKING:
     from redwuye_graph.sim.scenario import Scenario
 
@@ -69,7 +72,8 @@ def scenario_manifest(sc: Scenario, seeds: list[int], graph_seeds: list[int],
     return {
         "kind": "simulate",
         "scenario": {"name": sc.name, "path": str(sc.path), "source": sc.source},
-        "preset": sc.preset, "store": sc.store, "days": sc.days,
+        "preset": sc.preset, "store": public_uri(sc.store) if sc.store else None,
+        "days": sc.days,
         "warmup_days": sc.warmup_days,
         "levels": sc.levels,
         "params": asdict(sc.params),
@@ -84,10 +88,9 @@ def scenario_manifest(sc: Scenario, seeds: list[int], graph_seeds: list[int],
 
 
 def write_manifest(out: Path, manifest: dict[str, Any]) -> Path:
-    """Write ``OUT/manifest.json``."""
+    """Write ``OUT/manifest.json`` (atomically: whole or not at all)."""
     target = Path(out) / MANIFEST
-    target.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n",
-                      encoding="utf-8")
+    write_text_atomic(target, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
     return target
 
 
@@ -97,7 +100,9 @@ def read_manifest(folder: Path) -> dict[str, Any]:
     if not target.is_file():
         raise FileNotFoundError(f"{folder}: no {MANIFEST}: not a result folder, or written "
                                 "before results carried provenance; run it again")
-    manifest: dict[str, Any] = json.loads(target.read_text(encoding="utf-8"))
+    manifest = read_json(target)
+    if not isinstance(manifest, dict):
+        raise ValueError(f"{target}: not a manifest (a JSON object); the file is damaged")
     return manifest
 
 

@@ -205,7 +205,39 @@ def report_figures(sc: Scenario, tables: Mapping[str, pd.DataFrame]) -> dict[str
     if "estate" in tables:
         figures["By linkage group (tripartite, partial, none)"] = _by_linkage_png(
             tables["estate"], f"{sc.name}: estates by linkage group", sc.policy_starts())
+    observed = tables.get("observed")
+    if observed is not None and (observed["measure"] != "complaints").any():
+        figures["Observed (as recorded, with its bound) and simulated (mean of runs, "
+                "10-90% band) per estate"] = _observed_png(observed, sc.name)
     return figures
+
+
+@styled
+def _observed_png(table: pd.DataFrame, title: str) -> bytes:
+    """Each observed share (a triangle pointing the way of its bound) beside the estate's
+    simulated outcome (dot: mean of runs; bar: 10-90% of runs)."""
+    rows = table[table["measure"] != "complaints"].reset_index(drop=True)
+    fig, ax = subplots(1, 1, figsize=(8, 1.8 + 0.5 * len(rows)))
+    y = np.arange(len(rows))
+    sim = rows["simulated"].astype(float)
+    ax.errorbar(sim, y + 0.12, xerr=[sim - rows["low"].astype(float),
+                                     rows["high"].astype(float) - sim],
+                fmt="o", color="#1565c0", capsize=3, label="simulated (mean, 10-90% of runs)")
+    for bound, marker in (("below", "<"), ("above", ">"), (None, "D")):
+        pick = rows["bound"].isna() if bound is None else rows["bound"] == bound
+        if pick.any():
+            ax.scatter(rows.loc[pick, "observed"].astype(float), y[pick.to_numpy()] - 0.12,
+                       marker=marker, color="#b71c1c", s=60, zorder=3,
+                       label=f"observed ({bound or 'value'})")
+    ax.set_yticks(y, [f"{r['name']} {r['measure']} {r['period']}"
+                      for r in rows.to_dict("records")])
+    ax.set_ylim(len(rows) - 0.5, -0.5)
+    percent_axis(ax, "x", full=True)
+    ax.set_xlabel("%")
+    ax.set_title(f"{title}: observed and simulated")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.45), ncol=4, fontsize=8)
+    fig.tight_layout()
+    return _png(fig)
 
 
 # -- HTML ---------------------------------------------------------------------------------------
@@ -272,12 +304,25 @@ def _parameters(params: Params) -> tuple[str, str]:
 
 def _city(sc: Scenario) -> list[tuple[str, Any]]:
     if sc.store is not None:
-        return [("city", f"read from store {sc.store}")]
+        from redwuye_graph.store import public_uri
+
+        return [("city", f"read from store {public_uri(sc.store)}")]
     levels = ", ".join(f"{k} = {v:g}" for k, v in sc.levels.items()) or "none"
     graphs = sc.graph_seed_list()
     return [("base city", f"generated preset {sc.preset!r}, graph seed(s) "
                           f"{graphs[0]}..{graphs[-1]}"),
             ("changes to it on day 0 (policy levels)", levels)]
+
+
+def _observed_html(table: pd.DataFrame | None) -> str:
+    """The section of observed outcomes beside simulated ones (empty without them)."""
+    if table is None or table.empty:
+        return ""
+    return ("<h3>Observed and simulated, per estate</h3><p class=\"muted\">What the "
+            "store records for an estate (Observation: period, source, date; a bound "
+            "says the figure is under or over) beside that estate's simulated outcome: "
+            "mean over runs, 10% and 90% quantiles (<code>observed.csv</code>).</p>"
+            + _html_table(table))
 
 
 def render_report(sc: Scenario, tables: Mapping[str, pd.DataFrame],
@@ -334,6 +379,7 @@ def render_report(sc: Scenario, tables: Mapping[str, pd.DataFrame],
         "tied by cross-appointed people; partial: some escalation path; none: no path.</p>",
         _html_table(by_group),
         "<h3>At one and two years</h3>", _html_table(at),
+        _observed_html(tables.get("observed")),
         "<h2>Plots</h2>", images or "<p>(no plots)</p>",
         "<h2>Policies</h2>", _policies(sc),
         "<h2>Model parameters changed from the defaults</h2>", changed,

@@ -10,7 +10,8 @@ UTF-8, with or without Excel's byte-order mark; booleans ``true``/``false``; an 
 cell is a missing value. Ids are one global id space. Reading checks everything
 before anything is built and raises :class:`~redwuye_graph.errors.ValidationError`
 listing every problem with file, row and field. JSON (read and write) and GraphML
-(write) hold the same graph.
+(write) hold the same graph; the ``neo4j-admin`` export adds the import command
+(``import.sh``) and the constraints to create after it (``constraints.cypher``).
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ if TYPE_CHECKING:
 __all__ = [
     "FORMATS",
     "export",
+    "import_command",
     "read_csv",
     "read_graphml",
     "read_json",
@@ -52,6 +54,7 @@ __all__ = [
     "write_csv",
     "write_graphml",
     "write_json",
+    "write_neo4j_admin",
     "write_xlsx",
 ]
 
@@ -99,6 +102,46 @@ def write_csv(city: CityGraph, out_dir: Path | str) -> Path:
         rows = [[r["start"], r["end"], *(_format(r.get(c)) for c in cols), str(rtype)]
                 for r in city.rel_rows(rtype)]
         _write_table(out / "relationships" / f"{rtype}.csv", header, rows)
+    return out
+
+
+def import_command(database: str = "neo4j", admin: str = "neo4j-admin") -> str:
+    """The ``neo4j-admin database import full`` command that bulk-loads a roster written by
+    :func:`write_csv`, run from the roster's directory: one ``--nodes`` per label and one
+    ``--relationships`` per type (files without rows included), a flag per line."""
+    flags = [*(f"--nodes=nodes/{label}.csv" for label in NODE_SPECS),
+             *(f"--relationships=relationships/{rtype}.csv" for rtype in REL_SPECS)]
+    return " \\\n    ".join([f"{admin} database import full {database}", *flags])
+
+
+def write_neo4j_admin(city: CityGraph, out_dir: Path | str) -> Path:
+    """The roster CSVs plus what a Neo4j user runs to bulk-load them: ``import.sh`` (the
+    complete ``neo4j-admin database import full`` command) and ``constraints.cypher``
+    (the uniqueness constraints to create once the database runs)."""
+    from redwuye_graph.queries import CONSTRAINTS
+
+    out = write_csv(city, out_dir)
+    (out / "constraints.cypher").write_text(CONSTRAINTS.read_text(encoding="utf-8"),
+                                            encoding="utf-8")
+    script = [
+        "#!/bin/sh",
+        "# Bulk-load this roster into a new or empty Neo4j 5 database with neo4j-admin (the",
+        "# database stopped), then create the uniqueness constraints on id:",
+        "#   sh import.sh [DATABASE [OPTION...]]   (default neo4j; options go to neo4j-admin,",
+        "#     e.g. --overwrite-destination to replace a database; NEO4J_ADMIN: the",
+        "#     neo4j-admin to run, default neo4j-admin)",
+        "#   (start Neo4j)",
+        "#   cypher-shell -d neo4j -f constraints.cypher",
+        "# Written by 'redwuye export --format neo4j-admin'.",
+        "set -e",
+        'cd "$(dirname "$0")"',
+        'database="${1:-neo4j}"',
+        '[ $# -gt 0 ] && shift',
+        import_command('"$database" "$@"', "${NEO4J_ADMIN:-neo4j-admin}"),
+    ]
+    path = out / "import.sh"
+    path.write_text("\n".join(script) + "\n", encoding="utf-8")
+    path.chmod(0o755)
     return out
 
 
@@ -636,6 +679,7 @@ FORMATS: dict[str, Callable[[CityGraph, Path | str], Path]] = {
     "json": write_json,
     "graphml": write_graphml,
     "xlsx": write_xlsx,
+    "neo4j-admin": write_neo4j_admin,
 }
 
 

@@ -5,7 +5,10 @@ committee, interim management, co-building) has one name everywhere: the generat
 policy level (:class:`~redwuye_graph.generate.PolicyLevels`), the policy parameter that
 raises it (where one does), the per-estate or per-company column of
 :func:`~redwuye_graph.linkage.estate_linkage` and of the Cypher coverage queries, and the
-docs. Old names are still read, with a deprecation message (:data:`ALIASES`).
+docs. Old names are still read, with a deprecation message (:data:`ALIASES`). Links
+that only rosters record (party leadership, service stations, the general
+cross-appointment) are :data:`ROSTER_POSTS`; the roles a person holds in a body are
+:data:`ROLES` (``docs/schema.md`` shows both).
 
 A level and a policy target are both shares in [0, 1] but mean different things: a
 **level** is the chance that each eligible candidate has the post when the city is
@@ -32,7 +35,7 @@ import warnings
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["ALIASES", "POSTS", "Post", "canonical", "check_share"]
+__all__ = ["ALIASES", "POSTS", "ROLES", "ROSTER_POSTS", "Post", "canonical", "check_share"]
 
 
 @dataclass(frozen=True)
@@ -43,7 +46,8 @@ class Post:
     name: str
     #: What the post is, in the seed article's words.
     meaning: str
-    #: What a generator level of this name is a chance of, per eligible candidate.
+    #: What a generator level of this name is a chance of, per eligible candidate
+    #: (``""``: no generator level, :data:`ROSTER_POSTS`).
     level: str
     #: The per-estate (or per-company) column of the linkage and coverage tables
     #: (``""``: none; ``vacuum`` is ``not has_company``).
@@ -94,6 +98,37 @@ POSTS: dict[str, Post] = {p.name: p for p in (
          "a resident unit co-builds (CO_BUILDS_WITH) with its community", "",
          "co_building.share"),
 )}
+
+#: Links a roster records that no generator level draws (a generated city has none of
+#: them, or, for ``cross_appointed``, has it only through the posts above); the same
+#: fields as :data:`POSTS`, with ``level`` empty.
+ROSTER_POSTS: dict[str, Post] = {p.name: p for p in (
+    Post("company_party_led", "party leadership of a company (党组织领导): a party "
+         "organisation LEADS the serving company or one of its offices", "",
+         "company_party_led"),
+    Post("service_station", "a party service station or centre (党群服务站 / 党群服务中心) "
+         "in a body serving the estate, e.g. its management office (管理处)", "",
+         "service_station"),
+    Post("cross_appointed", "a person holding posts in bodies of two or more kinds "
+         "(双向进入、交叉任职); the posts above are typed subsets", "", "cross_appointed"),
+)}
+
+#: Every role of ``MEMBER_OF`` (:data:`~redwuye_graph.schema.MEMBER_ROLES`) in the
+#: seed's words, by the bodies that have it.
+ROLES: dict[str, str] = {
+    "secretary": "书记 (party organisation, regional party committee)",
+    "deputy_secretary": "副书记 (party organisation, regional party committee)",
+    "director": "主任 / 局长 (residents' committee, housing authority)",
+    "deputy_director": "副主任 / 副局长 (residents' committee, housing authority)",
+    "chair": "主任 (owners' committee)",
+    "vice_chair": "副主任 (owners' committee)",
+    "head": "负责人 / 董事长 (company)",
+    "deputy_head": "副总 (company)",
+    "manager": "经理 / 项目经理 / 总经理 (company, project, office)",
+    "deputy_manager": "副经理 / 副总经理 (company, project, office)",
+    "staff": "工作人员 / 社区工作者 (company, project, office, community, housing authority)",
+    "member": "委员 / 成员 (party organisation, committees)",
+}
 
 #: Names of earlier versions, still read with a deprecation message: old -> current.
 ALIASES = {

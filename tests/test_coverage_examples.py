@@ -6,7 +6,13 @@ owners' committee O1; estate E2 has no company and is held by the community.
 - S (community party secretary, also residents'-committee director) is J1's instructor
   and sits on O1: secretary_instructor, community member on the owners' committee;
 - H heads F1 and sits on the regional party committee Q: head_on_regional_committee;
-- W sits on O1 and is a party member; V sits on O1 and is not.
+- W sits on O1 and is a party member; V sits on O1 and is not;
+- the community party organisation LEADS F1 (party leadership, not F1's own party
+  organisation), and J1 hosts a party service station (党群服务站).
+
+E1's own bodies (O1, J1, F1 and J1's party group) hold S, H, W and V; S (owners, company,
+and party and residents in the community) and H (company, and the regional committee)
+are cross-appointed.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ import pytest
 from redwuye_graph import coverage
 from redwuye_graph.citygraph import CityGraph
 from redwuye_graph.queries import run_query
-from redwuye_graph.schema import CreditGrade, Label, PartyOrgLevel, RelType
+from redwuye_graph.schema import CreditGrade, FacilityKind, Label, PartyOrgLevel, RelType
 from redwuye_graph.store import GraphStore
 
 
@@ -61,6 +67,9 @@ def example_city() -> CityGraph:
     rel(RelType.MEMBER_OF, "W", "O1", role="chair")
     rel(RelType.MEMBER_OF, "V", "O1", role="member")
     rel(RelType.INTERIM_MANAGES, "C", "E2")
+    rel(RelType.LEADS, "GC", "F1")
+    add(Label.SERVICE_FACILITY, "SF", name="station", kind=str(FacilityKind.PARTY_SERVICE_STATION))
+    rel(RelType.FACILITY_OF, "SF", "J1")
     city.check()
     return city
 
@@ -69,27 +78,35 @@ CITY = example_city()
 
 ESTATE_ROWS = [
     {"estate": "E1", "project": "J1", "company": "F1", "owners_committee": "O1",
-     "owners_committee_size": 3, "owners_committee_party_members": 2, "has_company": True,
+     "owners_committee_size": 3, "owners_committee_party_members": 2,
+     "service_facilities": 1, "people": 4, "cross_appointed": 2, "has_company": True,
      "company_party_org": False, "company_instructor": True, "secretary_instructor": True,
      "quality_supervisor": False, "head_on_regional_committee": True,
+     "company_party_led": True, "service_station": True,
      "has_owners_committee": True, "community_member_on_owners_committee": True,
      "owners_on_regional_committee": False, "interim_managed": False, "tripartite": True},
     {"estate": "E2", "project": None, "company": None, "owners_committee": None,
-     "owners_committee_size": 0, "owners_committee_party_members": 0, "has_company": False,
+     "owners_committee_size": 0, "owners_committee_party_members": 0,
+     "service_facilities": 0, "people": 0, "cross_appointed": 0, "has_company": False,
      "company_party_org": False, "company_instructor": False, "secretary_instructor": False,
      "quality_supervisor": False, "head_on_regional_committee": False,
+     "company_party_led": False, "service_station": False,
      "has_owners_committee": False, "community_member_on_owners_committee": False,
      "owners_on_regional_committee": False, "interim_managed": True, "tripartite": False},
 ]
 
 SUMMARY = {"communities": 1, "estates": 2, "households": 420, "companies": 1,
            "companies_party_org": 0, "companies_instructor_only": 1, "companies_neither": 0,
+           "companies_unrecorded": 0, "companies_party_led": 1,
            "projects": 1, "secretary_instructor": 1, "secretary_instructor_share": 1.0,
            "quality_supervisor": 0, "quality_supervisor_share": 0.0,
            "communities_regional_complete": 0,  # O1 has nobody on the regional committee
            "owners_committees": 1, "owners_committee_share": 0.5,
            "owners_committee_party_member_share": 0.6667, "tripartite": 1,
-           "tripartite_share": 0.5, "vacuum": 1, "vacuum_interim_managed": 1, "vacuum_share": 0.5}
+           "tripartite_share": 0.5, "estates_cross_appointed": 1,
+           "estates_cross_appointed_share": 0.5, "service_station": 1,
+           "service_station_share": 0.5, "vacuum": 1, "vacuum_interim_managed": 1,
+           "vacuum_unrecorded": 0, "vacuum_share": 0.5}
 
 BREACHES = [("blacklisted-company-serving", "F1", "serves estate E1 through project J1"),
             ("company-qualifies-without-party-org", "F1",

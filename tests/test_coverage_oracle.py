@@ -2,9 +2,10 @@
 
 ``wild_cities`` draws small but irregular organisations (several party organisations or
 committees per body, projects without or with two operators, people with many posts,
-misaffiliated party organisations); ``generated_cities`` draws the synthetic generator
-with random policy levels. Both feed the embedded store; every query must give exactly
-the oracle's rows.
+misaffiliated party organisations, joint branches, offices, party leadership of
+companies and offices, service facilities anywhere they may be, partial bodies);
+``generated_cities`` draws the synthetic generator with random policy levels. Both feed
+the embedded store; every query must give exactly the oracle's rows.
 """
 
 from __future__ import annotations
@@ -23,7 +24,14 @@ from redwuye_graph import coverage
 from redwuye_graph.citygraph import CityGraph
 from redwuye_graph.generate import PolicyLevels, generate, preset
 from redwuye_graph.queries import load_library, run_query
-from redwuye_graph.schema import MEMBER_ROLES, CreditGrade, Label, PartyOrgLevel, RelType
+from redwuye_graph.schema import (
+    MEMBER_ROLES,
+    CreditGrade,
+    FacilityKind,
+    Label,
+    PartyOrgLevel,
+    RelType,
+)
 from redwuye_graph.store import GraphStore, open_store
 
 # -- random cities -------------------------------------------------------------------------
@@ -121,6 +129,14 @@ def wild_cities(draw: st.DrawFn) -> CityGraph:
     for i, g in enumerate(orgs):
         if i and draw(st.booleans()):  # to an earlier organisation: no cycles
             city.add_rel(RelType.AFFILIATED_TO, g, _pick(draw, orgs[:i]))
+    for g in draw(st.lists(st.sampled_from(orgs), max_size=3)) if orgs and companies else ():
+        city.add_rel(RelType.LEADS, g, _pick(draw, companies + offices))  # party leadership
+    facility_hosts = communities + estates + companies + offices + projects
+    for i in range(draw(st.integers(0, 4))):
+        s = f"SF{i:02d}"
+        city.add_node(Label.SERVICE_FACILITY, s, name=f"facility {s}",
+                      kind=str(draw(st.sampled_from(list(FacilityKind)))))
+        city.add_rel(RelType.FACILITY_OF, s, _pick(draw, facility_hosts))
     for p in people:
         city.add_node(Label.PERSON, p, name=f"person {p}",
                       party_member=draw(st.sampled_from([True, False, None])),

@@ -70,6 +70,27 @@ def test_brokers_and_cross_appointment_name_lu_wei(city: CityGraph,
     assert cross["cross_appointed"].sum() == 1
 
 
+def test_coverage_per_estate_and_roll_ups(city: CityGraph, embedded: GraphStore) -> None:
+    embedded.load(city)
+    estates = run_query(embedded, "coverage/estate").set_index("estate")
+    # 路伟's office runs 路砦花苑's project: the estate's one cross-appointed person; the
+    # office is its 党群服务站 and the company, led by the community 党总支, hosts three
+    # more facilities
+    assert estates.loc["E01", ["people", "cross_appointed", "service_facilities"]].tolist() \
+        == [1, 1, 4]
+    assert estates.loc["E01", ["company_party_led", "service_station", "company_party_org"]
+                       ].tolist() == [True, True, False]
+    assert estates["cross_appointed"].tolist() == [1, 0, 0]
+    city_row = run_query(embedded, "coverage/summary", {"level": "all"}).iloc[-1]
+    # 路砦's 总公司 and 绿云's company: no party organisation or instructor recorded, and
+    # the roster is partial, so not recorded rather than "neither"
+    assert (city_row["companies_unrecorded"], city_row["companies_neither"]) == (2, 0)
+    assert (city_row["companies_party_led"], city_row["estates_cross_appointed"],
+            city_row["service_station"]) == (1, 1, 1)
+    assert run_query(embedded, "coverage/summary", {"level": "all"}).equals(
+        coverage.summary(city, "all"))
+
+
 def test_no_breach_the_article_does_not_support(city: CityGraph,
                                                embedded: GraphStore) -> None:
     embedded.load(city)

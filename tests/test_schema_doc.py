@@ -11,6 +11,7 @@ from redwuye_graph.schema import (
     PropType,
     bounds_table,
 )
+from redwuye_graph.vocabulary import ROLES, ROSTER_POSTS
 
 DOC = (Path(__file__).resolve().parents[1] / "docs" / "schema.md").read_text(encoding="utf-8")
 
@@ -37,3 +38,13 @@ def test_every_number_has_bounds_and_the_doc_shows_them() -> None:
     assert unbounded == []
     shown = DOC.split("<!-- bounds: generated -->\n", 1)[1].split("\n<!-- /bounds -->", 1)[0]
     assert shown == bounds_table()
+
+
+def test_one_vocabulary_names_every_role_and_roster_post() -> None:
+    from redwuye_graph.coverage import ESTATE_COLUMNS
+
+    assert set(ROLES) == {r for roles in MEMBER_ROLES.values() for r in roles}
+    missing = [r for r, meaning in ROLES.items() if f"| `{r}` | {meaning} |" not in DOC]
+    missing += [p.name for p in ROSTER_POSTS.values()
+                if f"| `{p.name}` | {p.meaning} |" not in DOC or p.column not in ESTATE_COLUMNS]
+    assert missing == []

@@ -12,8 +12,10 @@ import psutil
 import pytest
 import store_contract as contract
 
+from redwuye_graph.citygraph import CityGraph
 from redwuye_graph.errors import StoreError
 from redwuye_graph.generate import generate
+from redwuye_graph.schema import Label, RelType
 from redwuye_graph.store import GraphStore, open_store
 
 
@@ -25,6 +27,33 @@ def test_floats_keep_15_significant_digits(embedded: GraphStore) -> None:
     """What docs/schema.md says: FalkorDB answers with 15 significant digits."""
     rows = embedded.run("RETURN $x AS x, $y AS y", {"x": 0.30000000000000004, "y": 0.54})
     assert rows == [{"x": 0.3, "y": 0.54}]
+
+
+def test_a_multi_step_optional_match_loses_paths(embedded: GraphStore) -> None:
+    """What cypher/README.md says: on FalkorDB a multi-step OPTIONAL MATCH gives one path
+    where one person sits on two owners' committees of the estate (there are two), so
+    the library splits such matches into one-step ones. When an upgrade fixes this, the
+    first assertion fails: then the note (and the split) may go."""
+    city = CityGraph()
+    city.add_node(Label.DISTRICT, "D", name="d")
+    city.add_node(Label.STREET, "S", name="s")
+    city.add_rel(RelType.IN_DISTRICT, "S", "D")
+    city.add_node(Label.COMMUNITY, "C", name="c")
+    city.add_rel(RelType.IN_STREET, "C", "S")
+    city.add_node(Label.ESTATE, "E", name="e")
+    city.add_rel(RelType.IN_COMMUNITY, "E", "C")
+    city.add_node(Label.PERSON, "P", name="p")
+    for oc in ("O1", "O2"):
+        city.add_node(Label.OWNERS_COMMITTEE, oc, name=oc)
+        city.add_rel(RelType.COMMITTEE_OF, oc, "E")
+        city.add_rel(RelType.MEMBER_OF, "P", oc, role="member")
+    embedded.load(city)
+    multi = ("MATCH (e:Estate) OPTIONAL MATCH (e)<-[:COMMITTEE_OF]-(o)<-[:MEMBER_OF]-(p:Person) "
+             "RETURN count(p) AS paths")
+    split = ("MATCH (e:Estate) OPTIONAL MATCH (e)<-[:COMMITTEE_OF]-(o) "
+             "OPTIONAL MATCH (o)<-[:MEMBER_OF]-(p:Person) RETURN count(p) AS paths")
+    assert embedded.run(multi, {}) == [{"paths": 1}]
+    assert embedded.run(split, {}) == [{"paths": 2}]
 
 
 def test_load_is_idempotent(embedded: GraphStore) -> None:

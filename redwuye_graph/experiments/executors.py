@@ -7,9 +7,13 @@ error and costs nothing else:
 - ``serial``: in this process, in order;
 - ``local``: a pool of worker processes (``spawn``: no global start method is set). A
   worker that dies breaks Python's pool; the pool is replaced and the items that were in
-  flight are run again one at a time, so only the item that kills its worker fails;
-- ``dask``: a ``distributed.LocalCluster`` started for the run, or, with
-  ``dask=tcp://host:8786``, an existing scheduler. Dask reschedules the items of a
+  flight are run again one at a time, so only the item that kills its worker fails.
+  The workers die with the process that started them, even when it is SIGKILLed
+  (:func:`~redwuye_graph.files.die_with_parent`; the kernel watches the thread that
+  submits, so use the executor from a thread that outlives it);
+- ``dask``: a ``distributed.LocalCluster`` started for the run (scheduler, workers and
+  dashboard on 127.0.0.1 only), or, with ``dask=tcp://host:8786``, an existing scheduler
+  (one that does not answer in 5 s is an error). Dask reschedules the items of a
   dead worker; an item that keeps killing workers fails with ``KilledWorker``.
 
 Examples
@@ -32,11 +36,18 @@ from concurrent.futures.process import BrokenProcessPool
 from types import TracebackType
 from typing import Any, Self
 
+from redwuye_graph.files import die_with_parent
+
 __all__ = ["EXECUTORS", "DaskExecutor", "Executor", "LocalExecutor", "SerialExecutor",
            "make_executor"]
 
 #: Executor kinds accepted by :func:`make_executor` (``dask`` also as ``dask=ADDRESS``).
 EXECUTORS = ("serial", "local", "dask")
+
+#: Where a Dask LocalCluster (scheduler, workers, dashboard) listens: this machine only.
+LOOPBACK = "127.0.0.1"
+#: How long to wait for a Dask scheduler given by address.
+CONNECT_SECONDS = 5
 
 #: What :meth:`Executor.imap` yields: item index, value (``None`` on error), error text.
 Done = tuple[int, Any, str | None]
@@ -83,6 +94,13 @@ class SerialExecutor(Executor):
                 yield i, value, None
 
 
+def _start_worker(parent: int) -> None:
+    """First thing in a pool worker: die with ``parent``, also if it is already gone."""
+    die_with_parent()
+    if os.getppid() != parent:  # the parent died before the kernel was asked to watch it
+        os._exit(1)
+
+
 class LocalExecutor(Executor):
     """A pool of ``workers`` processes on this machine (default: one per core)."""
 
@@ -94,7 +112,8 @@ class LocalExecutor(Executor):
         self._pool = self._new_pool()
 
     def _new_pool(self) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(self.workers, mp_context=self._context)
+        return ProcessPoolExecutor(self.workers, mp_context=self._context,
+                                   initializer=_start_worker, initargs=(os.getpid(),))
 
     def close(self) -> None:
         """Stop the worker processes."""
@@ -173,11 +192,17 @@ class DaskExecutor(Executor):
             with config.set({"distributed.scheduler.worker-saturation": 1.0}):
                 self._cluster = dist.LocalCluster(n_workers=workers or os.cpu_count() or 1,
                                                   threads_per_worker=1, processes=True,
-                                                  dashboard_address=":0",
+                                                  host=LOOPBACK,
+                                                  dashboard_address=f"{LOOPBACK}:0",
                                                   silence_logs=logging.CRITICAL)
             self.client = dist.Client(self._cluster)
         else:
-            self.client = dist.Client(address, timeout=30)
+            try:
+                self.client = dist.Client(address, timeout=CONNECT_SECONDS)
+            except (OSError, TimeoutError) as exc:
+                raise ConnectionError(f"executor dask={address}: no Dask scheduler answered "
+                                      f"in {CONNECT_SECONDS} s ({type(exc).__name__}); start "
+                                      "one or check the address") from None
         info = self.client.scheduler_info()
         self.workers = max(1, sum(w["nthreads"] for w in info["workers"].values()))
 

@@ -2,8 +2,8 @@
 
 Parquet cannot be appended in place, so each batch rewrites the whole file: the rows so
 far plus the new ones go to a temporary file in the same folder, which is flushed to
-disk and then renamed over the old one (``os.replace`` is atomic). A crash at any point
-leaves either the previous or the new table, both complete.
+disk and then renamed over the old one (:func:`~redwuye_graph.files.write_atomic`). A
+crash at any point leaves either the previous or the new table, both complete.
 
 Examples
 --------
@@ -19,12 +19,12 @@ Examples
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+
+from redwuye_graph.files import write_atomic
 
 __all__ = ["RunTable"]
 
@@ -59,14 +59,5 @@ class RunTable:
         frame = pd.concat(frames, ignore_index=True).sort_values("run", kind="stable")
         frame = frame.reset_index(drop=True)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                frame.to_parquet(handle, index=False)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_atomic(self.path, lambda handle: frame.to_parquet(handle, index=False))
         self.frame, self._new = frame, []

@@ -63,6 +63,7 @@ from tqdm import tqdm
 
 from redwuye_graph.experiments.executors import Executor
 from redwuye_graph.experiments.results import RunTable
+from redwuye_graph.files import lock_folder, read_json, write_atomic, write_text_atomic
 from redwuye_graph.generate import level_name
 from redwuye_graph.outcomes import run_outcomes
 from redwuye_graph.sim.params import PARAMS, SETTINGS, Param, ParamError, check_text
@@ -442,18 +443,19 @@ class SweepReport:
 
 
 def _manifest(sweep: Sweep, out: Path) -> None:
+    """Write ``OUT/sweep.json`` (atomically), or check the one there is this sweep's."""
     target = out / "sweep.json"
     mine = {"name": sweep.name, "fingerprint": sweep.fingerprint(), "design": sweep.design,
             "factors": [asdict(f) for f in sweep.factors], "replicates": sweep.replicates,
             "runs": sweep.replicates * len(sweep.points())}
     if target.exists():
-        theirs = json.loads(target.read_text(encoding="utf-8"))
-        if theirs.get("fingerprint") != mine["fingerprint"]:
-            raise SweepError(f"{out}: holds runs of another sweep ({theirs.get('name')!r}, "
+        theirs = read_json(target)
+        if not isinstance(theirs, dict) or theirs.get("fingerprint") != mine["fingerprint"]:
+            name = theirs.get("name") if isinstance(theirs, dict) else None
+            raise SweepError(f"{out}: holds runs of another sweep ({name!r}, "
                              "different parameters, design or scenario); use another --out")
         return
-    out.mkdir(parents=True, exist_ok=True)
-    target.write_text(json.dumps(mine, indent=2) + "\n", encoding="utf-8")
+    write_text_atomic(target, json.dumps(mine, indent=2) + "\n")
 
 
 def run_sweep(sweep: Sweep, out: Path, executor: Executor, progress: bool = True,
@@ -466,17 +468,26 @@ def run_sweep(sweep: Sweep, out: Path, executor: Executor, progress: bool = True
     sweep : the sweep.
     out : output folder: ``sweep.json`` (what it holds), ``design.parquet``,
         ``runs.parquet`` (one row per finished run). Runs already there are skipped.
+        One process at a time: a second one is refused
+        (:class:`~redwuye_graph.errors.LockedError`).
     executor : where the runs execute (:func:`~.executors.make_executor`).
     progress : show a progress bar with ETA on stderr.
     flush_seconds : at most this long between writes of finished runs.
     run : the function that runs one task (the simulation by default).
     """
     out = Path(out)
+    with lock_folder(out, "sweep folder"):
+        return _run_sweep(sweep, out, executor, progress, flush_seconds, run)
+
+
+def _run_sweep(sweep: Sweep, out: Path, executor: Executor, progress: bool,
+               flush_seconds: float, run: Callable[[Task], dict[str, Any]]) -> SweepReport:
+    """:func:`run_sweep` in the folder ``out``, which this process holds."""
     _manifest(sweep, out)
     sweep = replace(sweep, scenario=sweep.scenario.snapshot())  # the store, read once here
     points = sweep.points()
     points.insert(0, "point", np.arange(len(points)))
-    points.to_parquet(out / "design.parquet", index=False)
+    write_atomic(out / "design.parquet", lambda handle: points.to_parquet(handle, index=False))
     table = RunTable(out / "runs.parquet")
     done = table.done()
     todo = [t for t in sweep.tasks() if t.run not in done]
@@ -507,7 +518,7 @@ def read_factors(out: Path) -> list[str]:
     manifest = Path(out) / "sweep.json"
     if not manifest.exists():
         raise FileNotFoundError(f"{manifest}: not a sweep folder; run 'redwuye sweep' first")
-    return [f["name"] for f in json.loads(manifest.read_text(encoding="utf-8"))["factors"]]
+    return [f["name"] for f in read_json(manifest)["factors"]]
 
 
 def read_runs(out: Path) -> pd.DataFrame:

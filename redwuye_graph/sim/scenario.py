@@ -49,7 +49,9 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import gc
+import os
 import tomllib
 import unicodedata
 from collections.abc import Callable, Iterator
@@ -62,19 +64,39 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from redwuye_graph.citygraph import CityGraph
+from redwuye_graph.files import lock_folder, write_error
 from redwuye_graph.generate import PRESETS, check_level, check_preset, generate, preset
+from redwuye_graph.linkage import estate_linkage
 from redwuye_graph.plotting import BAND, mark_days, percent_axis, styled, subplots
-from redwuye_graph.sim.model import CityModel
+from redwuye_graph.schema import Label
+from redwuye_graph.sim.model import CityModel, check_households, simulation_gaps
 from redwuye_graph.sim.params import SETTINGS, Param, ParamError, Params, check_text
 from redwuye_graph.sim.policies import POLICIES, Policy, make_policy
 
 if TYPE_CHECKING:
     from redwuye_graph.experiments.executors import Executor
 
-__all__ = ["KEPT", "SCENARIO_KEYS", "STRUCTURAL_LEVELS", "Run", "Scenario", "ScenarioError",
-           "StoreSnapshot",
-           "cities", "iter_runs", "load_scenario", "plot_runs", "read_text", "read_toml", "run_one",
-           "run_scenario", "simulate"]
+__all__ = [
+    "ESTATE_BLOCK",
+    "KEPT",
+    "SCENARIO_KEYS",
+    "STRUCTURAL_LEVELS",
+    "EncodedRun",
+    "Run",
+    "Scenario",
+    "ScenarioError",
+    "StoreSnapshot",
+    "cities",
+    "iter_runs",
+    "load_scenario",
+    "plot_runs",
+    "read_text",
+    "read_toml",
+    "run_encoded",
+    "run_one",
+    "run_scenario",
+    "simulate",
+]
 
 
 class ScenarioError(ValueError):
@@ -103,7 +125,7 @@ class StoreSnapshot:
         """Open ``store``, read its city, close it."""
         from redwuye_graph.store import open_store
 
-        with open_store(store) as db:
+        with open_store(store, must_exist=True) as db:
             graph = db.read()
         return cls(store, graph, graph.fingerprint())
 
@@ -134,10 +156,36 @@ class Scenario:
 
     def snapshot(self) -> Scenario:
         """This scenario with its store's city read (once) and kept with it, so runs in
-        other processes need not open the store; a preset's scenario is returned as is."""
+        other processes need not open the store; a preset's scenario is returned as is.
+        A city that cannot be simulated is refused here, before any run (:meth:`check_city`)."""
         if self.store is None or self.store_city is not None:
-            return self
-        return replace(self, store_city=StoreSnapshot.read(self.store))
+            read = self
+        else:
+            snapshot = StoreSnapshot.read(self.store)
+            gaps = simulation_gaps(estate_linkage(snapshot.graph))
+            if gaps:
+                raise ValueError(f"{self.path}: store {self.store}: {gaps}")
+            read = replace(self, store_city=snapshot)
+        read.check_city()
+        return read
+
+    def check_city(self) -> None:
+        """Refuse, naming this file, a city that cannot be simulated: one without
+        households, or one bigger than memory holds (the store's city as read by
+        :meth:`snapshot`, a preset's by its nominal size), before any run starts."""
+        if self.store_city is not None:
+            households = sum(int(props.get("households") or 0)
+                             for _, _, props in self.store_city.graph.nodes(Label.ESTATE))
+            where = f"store {self.store}"
+        else:
+            assert self.preset is not None
+            size = PRESETS[self.preset]
+            households = int(size.estates * size.mean_households)
+            where = f"preset {self.preset}"
+        try:
+            check_households(households)
+        except ValueError as exc:
+            raise ScenarioError(f"{self.path}: {where}: {exc}") from None
 
     def make_policies(self) -> list[Policy]:
         """Fresh policy objects for one run."""
@@ -360,17 +408,65 @@ class Run:
     seed: int
 
 
+def _ran(run: Run) -> CityModel:
+    """The model of ``run``, run through its horizon."""
+    model = run.scenario.model(run.graph_seed, run.seed)
+    model.run(run.scenario.days)
+    return model
+
+
+def _labelled(run: Run, table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with the run's ``scenario``, ``graph_seed`` and ``seed`` columns first."""
+    table.insert(0, "seed", run.seed)
+    table.insert(0, "graph_seed", run.graph_seed)
+    table.insert(0, "scenario", run.scenario.name)
+    return table
+
+
 def run_one(run: Run) -> dict[str, pd.DataFrame]:
     """Simulate one run; its tables with ``scenario``, ``graph_seed`` and ``seed`` columns."""
-    sc = run.scenario
-    model = sc.model(run.graph_seed, run.seed)
-    model.run(sc.days)
-    tables = model.recorder.tables(estates=sc.estate_table)
-    for table in tables.values():
-        table.insert(0, "seed", run.seed)
-        table.insert(0, "graph_seed", run.graph_seed)
-        table.insert(0, "scenario", sc.name)
-    return tables
+    model = _ran(run)
+    return {name: _labelled(run, table)
+            for name, table in model.recorder.tables(estates=run.scenario.estate_table).items()}
+
+
+#: Estates per row group of ``estate.parquet``: :func:`simulate` holds one group's rows
+#: as a table at a time (500 estates × 730 days: 365,000 rows, ~90 MB).
+ESTATE_BLOCK = 500
+
+
+@dataclass(frozen=True)
+class EncodedRun:
+    """One run's results as :func:`simulate` writes them: its tables but the estate
+    table, and the estate table as Parquet bytes, one row group per :data:`ESTATE_BLOCK`
+    estates (``None`` without an estate table)."""
+
+    tables: dict[str, pd.DataFrame]
+    estate: bytes | None
+
+
+def run_encoded(run: Run) -> EncodedRun:
+    """Simulate one run (:func:`run_one`); the estate table is encoded block by block, so
+    memory holds the model and one block of it, never the whole table."""
+    model = _ran(run)
+    tables = {name: _labelled(run, table)
+              for name, table in model.recorder.tables(estates=False).items()}
+    if not run.scenario.estate_table:
+        return EncodedRun(tables, None)
+    sink = pa.BufferOutputStream()
+    writer: pq.ParquetWriter | None = None
+    for first in range(0, len(model.estate_ids), ESTATE_BLOCK):
+        block = pa.Table.from_pandas(
+            _labelled(run, model.recorder.estate_table(first, first + ESTATE_BLOCK)),
+            preserve_index=False)
+        if writer is None:
+            writer = pq.ParquetWriter(sink, block.schema)
+        writer.write_table(block if block.schema.equals(writer.schema) else
+                           block.cast(writer.schema))
+        del block
+    assert writer is not None  # a model has estates
+    writer.close()
+    return EncodedRun(tables, sink.getvalue().to_pybytes())
 
 
 def iter_runs(sc: Scenario, seeds: int | None = None, graph_seeds: int | None = None,
@@ -387,18 +483,26 @@ def iter_runs(sc: Scenario, seeds: int | None = None, graph_seeds: int | None = 
     executor : where the runs execute (default: serially, in this process); left open.
     progress : called with 1 as each run finishes.
     """
+    return _in_order(run_one, sc, seeds, graph_seeds, executor, progress)
+
+
+def _in_order[T](fn: Callable[[Run], T], sc: Scenario, seeds: int | None,
+                 graph_seeds: int | None, executor: Executor | None,
+                 progress: Callable[[int], None] | None) -> Iterator[T]:
+    """``fn`` of each run of ``sc`` (see :func:`iter_runs`), in (graph seed, seed) order."""
     from redwuye_graph.experiments.executors import SerialExecutor
 
     sc = sc.snapshot()
     runs = [Run(sc, g, s) for g in sc.graph_seed_list(graph_seeds) for s in sc.seed_list(seeds)]
-    finished: dict[int, dict[str, pd.DataFrame]] = {}
+    finished: dict[int, T] = {}
     turn = 0
-    for i, tables, error in (executor or SerialExecutor()).imap(run_one, runs):
+    for i, value, error in (executor or SerialExecutor()).imap(fn, runs):
         if error is not None:
             r = runs[i]
             raise RuntimeError(f"{sc.name}: run graph_seed={r.graph_seed} seed={r.seed}: "
                                f"{error}")
-        finished[i] = tables
+        finished[i] = value
+        del value  # held only in ``finished``: a yielded run is the caller's alone
         if progress is not None:
             progress(1)
         while turn in finished:
@@ -426,48 +530,103 @@ KEPT = ("city", "district", "summary", "log")
 
 
 class _ParquetTables:
-    """``OUT/NAME.parquet`` written one run at a time (one row group per run)."""
+    """``OUT/NAME.parquet`` written one run at a time (one row group per run), under a
+    hidden name until :meth:`publish` renames them all; :meth:`discard` removes them."""
 
     def __init__(self, out: Path):
         self.out = out
         self._writers: dict[str, pq.ParquetWriter] = {}
 
+    def _partial(self, name: str) -> Path:
+        return self.out / f".{name}.parquet.part"
+
     def write(self, name: str, table: pd.DataFrame) -> None:
-        data = pa.Table.from_pandas(table, preserve_index=False)
+        self.write_arrow(name, pa.Table.from_pandas(table, preserve_index=False))
+
+    def write_parquet(self, name: str, data: bytes) -> None:
+        """Append the row groups of the Parquet file ``data``, one at a time."""
+        source = pq.ParquetFile(pa.BufferReader(data))
+        for group in range(source.num_row_groups):
+            self.write_arrow(name, source.read_row_group(group))
+
+    def write_arrow(self, name: str, data: pa.Table) -> None:
         if name not in self._writers:
-            self._writers[name] = pq.ParquetWriter(self.out / f"{name}.parquet", data.schema)
+            self._writers[name] = pq.ParquetWriter(self._partial(name), data.schema)
         writer = self._writers[name]
         writer.write_table(data if data.schema.equals(writer.schema) else
                            data.cast(writer.schema))
 
-    def close(self) -> None:
+    def finish(self) -> None:
+        """Write the end of every table (still under its hidden name)."""
         for writer in self._writers.values():
             writer.close()
+
+    def publish(self) -> None:
+        """Give every finished table its name."""
+        for name in self._writers:
+            os.replace(self._partial(name), self.out / f"{name}.parquet")
+        self._writers = {}
+
+    def discard(self) -> None:
+        """Remove the unfinished tables (after a failure)."""
+        for name, writer in self._writers.items():
+            with contextlib.suppress(Exception):
+                writer.close()
+            self._partial(name).unlink(missing_ok=True)
+        self._writers = {}
 
 
 def simulate(sc: Scenario, out: Path, seeds: int | None = None,
              graph_seeds: int | None = None, executor: Executor | None = None,
              progress: Callable[[int], None] | None = None) -> dict[str, pd.DataFrame]:
     """Run the ensemble of ``sc`` (see :func:`iter_runs`) and write its folder: every
-    table as Parquet, run by run (memory holds one run's estate table at a time),
-    ``plot.png`` and ``manifest.json`` (what produced them); the :data:`KEPT` tables."""
+    table as Parquet, run by run as each ends (:func:`run_encoded`: memory holds one
+    run's model and one block of its estate table, whatever the seeds and days),
+    ``plot.png`` and ``manifest.json`` (what produced them); the :data:`KEPT` tables.
+
+    One process writes a folder at a time (a second is refused with
+    :class:`~redwuye_graph.errors.LockedError`). The tables take their names only when
+    every run is done, so a failed ensemble (a full disk, say) leaves the folder's earlier
+    result as it was; ``manifest.json`` is written last, so a folder with one is whole."""
+    out = Path(out)
+    sc = sc.snapshot()  # a store it cannot simulate is refused before the folder is made
+    with lock_folder(out, "output folder"):
+        try:
+            return _simulate(sc, out, seeds, graph_seeds, executor, progress)
+        except OSError as exc:  # a full disk, say: name the folder
+            raise write_error(out, exc) from None
+
+
+def _simulate(sc: Scenario, out: Path, seeds: int | None, graph_seeds: int | None,
+              executor: Executor | None, progress: Callable[[int], None] | None
+              ) -> dict[str, pd.DataFrame]:
+    """:func:`simulate` into the folder ``out``, which this process holds."""
     from redwuye_graph import provenance
 
     started = provenance.now()
     sc = sc.snapshot()
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
     files = _ParquetTables(out)
     kept: dict[str, list[pd.DataFrame]] = {}
     try:
-        for run in iter_runs(sc, seeds, graph_seeds, executor, progress):
-            for name, table in run.items():
+        for run in _in_order(run_encoded, sc, seeds, graph_seeds, executor, progress):
+            for name, table in run.tables.items():
                 files.write(name, table)
                 if name in KEPT:
                     kept.setdefault(name, []).append(table)
-    finally:
-        files.close()
+            if run.estate is not None:
+                files.write_parquet("estate", run.estate)
+            del run  # not held while the next run computes
+        files.finish()
+    except BaseException:
+        files.discard()
+        raise
+    (out / provenance.MANIFEST).unlink(missing_ok=True)  # a result again once it is written
+    files.publish()
     tables = {name: pd.concat(frames, ignore_index=True) for name, frames in kept.items()}
+    if sc.store_city is not None and sc.estate_table:
+        observed = _observed(sc.store_city.graph, out)
+        if observed is not None:
+            tables["observed"] = observed
     run_seeds, graphs = sc.seed_list(seeds), sc.graph_seed_list(graph_seeds)
     plot_runs(tables["city"], out / "plot.png",
               f"{sc.name}: {len(graphs) * len(run_seeds)} run(s), {sc.days} days",
@@ -475,6 +634,19 @@ def simulate(sc: Scenario, out: Path, seeds: int | None = None,
     provenance.write_manifest(out, provenance.scenario_manifest(
         sc, run_seeds, graphs, started, provenance.now()))
     return tables
+
+
+def _observed(city: CityGraph, out: Path) -> pd.DataFrame | None:
+    """The store's observed outcomes beside the simulated ones (:mod:`redwuye_graph.observed`),
+    written to ``out/observed.csv``; None when the store records no observation."""
+    from redwuye_graph.observed import beside_simulated, observations, read_estates
+
+    observed = observations(city)
+    if observed.empty:
+        return None
+    table = beside_simulated(city, read_estates(out, observed["estate"]))
+    table.to_csv(out / "observed.csv", index=False)
+    return table
 
 
 #: Outcomes drawn by :func:`plot_runs`: column, title, y label (None: a share, in %).

@@ -13,19 +13,16 @@ Usage: ``open_store("embedded:city.rdb")``.
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import fcntl
 import os
-import shutil
 import signal
 import subprocess
-import tempfile
 import time
 from collections.abc import Mapping
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
-from redwuye_graph.errors import StoreError
+from redwuye_graph.errors import LockedError, StoreError
+from redwuye_graph.files import FileLock, PrivateTempDir, die_with_parent, lock_store
 from redwuye_graph.schema import Label
 from redwuye_graph.store.base import GraphStore
 
@@ -34,12 +31,28 @@ __all__ = ["DEFAULT_PATH", "EmbeddedStore"]
 #: Where ``embedded:`` with no path keeps its file, relative to the working directory.
 DEFAULT_PATH = "redwuye.rdb"
 GRAPH_NAME = "redwuye"
-_PR_SET_PDEATHSIG = 1
+_RDB_MAGIC = b"REDIS"
 
 
-def _die_with_parent() -> None:  # runs in the child between fork and exec
-    libc = ctypes.CDLL("libc.so.6", use_errno=True)
-    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+def _server_child_setup() -> None:  # runs in the child between fork and exec
+    die_with_parent()
+    os.umask(0o077)  # the store file the server saves is the user's alone (0600)
+
+
+def _check_store_file(path: Path) -> None:
+    """Refuse a path that holds something other than a store (an RDB file)."""
+    if not path.exists():
+        return
+    if not path.is_file():
+        raise StoreError(f"embedded:{path}: not a store file (a folder or special file)")
+    try:
+        with path.open("rb") as handle:
+            magic = handle.read(len(_RDB_MAGIC))
+    except OSError as exc:
+        raise StoreError(f"embedded:{path}: cannot read it: {exc.strerror}") from None
+    if magic != _RDB_MAGIC:
+        raise StoreError(f"embedded:{path}: not a store file (no RDB header); "
+                         "name a new file or one that 'redwuye load' wrote")
 
 
 def _server_binaries() -> tuple[str, str]:
@@ -62,16 +75,18 @@ class EmbeddedStore(GraphStore):
         self.path = Path(path).resolve()
         self.uri = f"embedded:{self.path}"
         self.start_timeout = start_timeout
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._lock: IO[str] | None = open(f"{self.path}.lock", "a+")  # noqa: SIM115
-        try:
-            fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            self._lock.close()
-            self._lock = None
-            raise StoreError(f"{self.uri} is open in another process; close it first") from None
-        self._tmp = tempfile.mkdtemp(prefix="redwuye-")
+        self._lock: FileLock | None = None
+        self._tmpdir: PrivateTempDir | None = None
         self._proc: subprocess.Popen[bytes] | None = None
+        _check_store_file(self.path)
+        try:
+            self._lock = lock_store(self.path, self.uri)
+        except LockedError as exc:
+            raise StoreError(str(exc)) from None
+        _check_store_file(self.path)  # what the lock now holds
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._tmpdir = PrivateTempDir()
+        self._tmp = str(self._tmpdir.path)
         self._graph: Any = None
         self._start()
 
@@ -87,7 +102,7 @@ class EmbeddedStore(GraphStore):
                "--save", "", "--appendonly", "no", "--daemonize", "no",
                "--loadmodule", module]
         self._proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT,
-                                      stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent)
+                                      stdin=subprocess.DEVNULL, preexec_fn=_server_child_setup)
         log.close()
         deadline = time.monotonic() + self.start_timeout
         while time.monotonic() < deadline:
@@ -115,6 +130,13 @@ class EmbeddedStore(GraphStore):
             return ""
         return "\n".join(text.splitlines()[-lines:])
 
+    def _save_failure(self) -> str:
+        """Why the server's last save failed, from its log (e.g. 'No space left on device')."""
+        for line in reversed(self._log_tail(lines=20).splitlines()):
+            if "saving" in line.lower() or "write error" in line.lower():
+                return line.rsplit(": ", 1)[-1].strip()
+        return "the server refused to write it"
+
     def _kill(self) -> None:
         if self._proc is not None and self._proc.poll() is None:
             self._proc.kill()
@@ -127,8 +149,17 @@ class EmbeddedStore(GraphStore):
         return self._proc.pid if self._proc is not None else None
 
     def save(self) -> None:
-        """Persist the graph to the file now."""
-        self._db.connection.execute_command("SAVE")
+        """Persist the graph to the file now (whole or not at all: the server writes a
+        temporary file beside it and renames it over the file)."""
+        from redis.exceptions import ResponseError
+
+        try:
+            self._db.connection.execute_command("SAVE")
+        except ResponseError:
+            raise StoreError(f"{self.uri}: cannot save: {self._save_failure()}; "
+                             "the file is as it was") from None
+        if self._lock is not None:  # the save wrote a new file (inode): hold it too
+            self._lock.hold_identity(self.path)
 
     def close(self) -> None:
         """Stop the server (the file keeps the last saved state) and release the lock."""
@@ -141,13 +172,16 @@ class EmbeddedStore(GraphStore):
             except subprocess.TimeoutExpired:
                 self._kill()
             self._proc = None
-        shutil.rmtree(self._tmp, ignore_errors=True)
+        if self._tmpdir is not None:
+            self._tmpdir.close()
+            self._tmpdir = None
         if self._lock is not None:
             self._lock.close()
             self._lock = None
 
     def __del__(self) -> None:
-        if getattr(self, "_proc", None) is not None or getattr(self, "_lock", None) is not None:
+        if getattr(self, "_proc", None) is not None or getattr(self, "_lock", None) is not None \
+                or getattr(self, "_tmpdir", None) is not None:
             self.close()
 
     # -- GraphStore -------------------------------------------------------------------
@@ -180,7 +214,15 @@ class EmbeddedStore(GraphStore):
 
     def _end_load(self, ok: bool) -> None:
         if ok:
-            self.save()
-        else:  # roll back: restart from the file, which still holds the state before the load
-            self._kill()
-            self._start()
+            try:
+                self.save()
+                return
+            except StoreError:
+                self._restart()
+                raise
+        self._restart()
+
+    def _restart(self) -> None:
+        """Roll back: restart from the file, which still holds the state before the load."""
+        self._kill()
+        self._start()
