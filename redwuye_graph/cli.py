@@ -856,10 +856,14 @@ def query_cmd(
     param: Annotated[list[str] | None, typer.Option(
         "--param", help="A parameter as NAME=VALUE (repeatable).")] = None,
     fmt: FormatOpt = "table",
+    for_shell: Annotated[bool, typer.Option(
+        "--print-for-shell", help="Print the query with a ':param' line for every parameter "
+        "(these values) for cypher-shell -f or Neo4j Browser; run nothing.")] = False,
 ) -> None:
     """Run one query of the Cypher library with parameters.
 
     Example: redwuye query coverage/summary --store embedded:city.rdb --param level=street
+    (redwuye query analysis/brokers --param community=C00012 --print-for-shell | cypher-shell)
     """
     from redwuye_graph.queries import bind, get_query, run_query
 
@@ -871,6 +875,9 @@ def query_cmd(
                 raise ValueError(f"--param {item!r} is not NAME=VALUE (e.g. --param level=city)")
             params[key.strip()] = value
         bound = bind(get_query(name), params)  # check before opening the store
+        if for_shell:
+            typer.echo(get_query(name).for_shell(bound), nl=False)
+            return
         with open_store(store, must_exist=True) as db:
             _check_ids(db, {k: v for k, v in bound.items() if k in params})
             frame = run_query(db, name, params)

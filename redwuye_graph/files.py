@@ -5,14 +5,16 @@
   The lock files live in a private per-user folder under the system temporary folder,
   never beside the store (whose folder may be read-only, or not the user's).
 - :func:`lock_folder` holds an output folder (``--out`` of a sweep or a simulation)
-  against a second writer: an advisory lock on the folder itself, no file added.
+  against a second writer: an advisory lock on the folder itself, no file added;
+  :func:`check_folder` refuses an ``--out`` that is a file before anything runs.
 - :func:`die_with_parent` makes a child process (a server, a pool worker) die with
   its parent, so none outlives a killed command.
 - :class:`PrivateTempDir` is a ``redwuye-*`` folder (mode 0700) locked while its owner
   lives; folders whose owner died (SIGKILL) are removed when the next one is made.
 - :func:`write_atomic` / :func:`write_text_atomic` write a temporary file beside the
   target and rename it over the target, so a reader never sees half a file;
-  :func:`read_json` names the file when its JSON is not readable.
+  :func:`read_json` names the file when its JSON is not readable, and
+  :func:`write_error` names the file a library's write error (a full disk) left unnamed.
 
 Every lock is released by the kernel when its process dies, however it dies.
 """
