@@ -252,7 +252,7 @@ class DashboardRun:
             if self.day == 0:
                 return pd.DataFrame(columns=["day", "collection_rate", "resolution_rate",
                                              "quick_rate", "censored", "satisfaction", "open"])
-            return self.model.recorder.tables(estates=False)["city"]
+            return self.model.recorder.city_table()
 
     def worst_estates(self, n: int = 10) -> pd.DataFrame:
         """The ``n`` estates with the lowest fee collection in the latest month.
