@@ -21,7 +21,7 @@ from redwuye_graph.files import check_folder
 from redwuye_graph.generate import DEFAULT_PRESET, PRESETS, check_preset, generate
 from redwuye_graph.outcomes import HEADLINE, SENSITIVITY_OUTCOMES, check_outcomes, describe
 from redwuye_graph.rosters import FORMATS, export, write_csv
-from redwuye_graph.store import DEFAULT_URI, open_store
+from redwuye_graph.store import DEFAULT_URI, open_store, public_uri
 
 if TYPE_CHECKING:
     from tqdm import tqdm
@@ -134,6 +134,9 @@ def _bounds(name: str) -> dict[str, int]:
     spec = SETTINGS[name]
     return {"min": int(spec.low), "max": int(spec.high)}
 
+
+#: A TCP port (``typer.Option`` bounds): a port out of range is refused in one line.
+_PORT = {"min": 1, "max": 65535}
 
 StoreOpt = Annotated[str, typer.Option("--store", help="Store URI: embedded:PATH, "
                                        "neo4j://HOST:PORT or bolt://HOST:PORT.")]
@@ -254,7 +257,7 @@ def load_cmd(
             with bar:
                 report = db.load(city, progress=update, mode=mode)
         typer.echo(f"loaded {report.nodes:,} nodes and {report.relationships:,} relationships "
-                   f"into {store} in {report.seconds:.1f} s{_MODE_NOTE[mode]}")
+                   f"into {public_uri(store)} in {report.seconds:.1f} s{_MODE_NOTE[mode]}")
 
 
 @_command("template")
@@ -345,13 +348,13 @@ CacheOpt = Annotated[Path | None, typer.Option("--cache", help="Cache directory 
 
 @_neo4j_command("start")
 def neo4j_start(
-    bolt_port: Annotated[int, typer.Option("--bolt-port", help="Bolt port on 127.0.0.1.")]
-        = 7687,
-    port: Annotated[int | None, typer.Option("--port", hidden=True,
+    bolt_port: Annotated[int, typer.Option("--bolt-port", **_PORT,
+                                           help="Bolt port on 127.0.0.1.")] = 7687,
+    port: Annotated[int | None, typer.Option("--port", hidden=True, **_PORT,
                                              help="Deprecated: --bolt-port.")] = None,
     http_port: Annotated[int | None, typer.Option(
-        "--http-port", help="Also serve HTTP and Neo4j Browser on this port (0: a free one).")]
-        = None,
+        "--http-port", min=0, max=_PORT["max"],
+        help="Also serve HTTP and Neo4j Browser on this port (0: a free one).")] = None,
     browser: Annotated[bool, typer.Option(
         "--browser", help="Serve Neo4j Browser (HTTP on --http-port, default 7474) and print "
         "its address.")] = False,
@@ -854,10 +857,14 @@ def query_cmd(
     param: Annotated[list[str] | None, typer.Option(
         "--param", help="A parameter as NAME=VALUE (repeatable).")] = None,
     fmt: FormatOpt = "table",
+    for_shell: Annotated[bool, typer.Option(
+        "--print-for-shell", help="Print the query with a ':param' line for every parameter "
+        "(these values) for cypher-shell -f or Neo4j Browser; run nothing.")] = False,
 ) -> None:
     """Run one query of the Cypher library with parameters.
 
     Example: redwuye query coverage/summary --store embedded:city.rdb --param level=street
+    (redwuye query analysis/brokers --param community=C00012 --print-for-shell | cypher-shell)
     """
     from redwuye_graph.queries import bind, get_query, run_query
 
@@ -869,6 +876,9 @@ def query_cmd(
                 raise ValueError(f"--param {item!r} is not NAME=VALUE (e.g. --param level=city)")
             params[key.strip()] = value
         bound = bind(get_query(name), params)  # check before opening the store
+        if for_shell:
+            typer.echo(get_query(name).for_shell(bound), nl=False)
+            return
         with open_store(store, must_exist=True) as db:
             _check_ids(db, {k: v for k, v in bound.items() if k in params})
             frame = run_query(db, name, params)
@@ -1117,9 +1127,9 @@ def dashboard_cmd(
     graph_seed: Annotated[int, typer.Option("--graph-seed", **_bounds("graph_seed"),
                                             help="Seed of the generated city.")] = 1,
     host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
-    http_port: Annotated[int, typer.Option("--http-port", help="HTTP port to listen on.")]
-        = 8765,
-    port: Annotated[int | None, typer.Option("--port", hidden=True,
+    http_port: Annotated[int, typer.Option("--http-port", **_PORT,
+                                           help="HTTP port to listen on.")] = 8765,
+    port: Annotated[int | None, typer.Option("--port", hidden=True, **_PORT,
                                              help="Deprecated: --http-port.")] = None,
 ) -> None:
     """Serve the interactive dashboard: policy controls, live plots, the worst estates.

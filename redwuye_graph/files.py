@@ -5,14 +5,16 @@
   The lock files live in a private per-user folder under the system temporary folder,
   never beside the store (whose folder may be read-only, or not the user's).
 - :func:`lock_folder` holds an output folder (``--out`` of a sweep or a simulation)
-  against a second writer: an advisory lock on the folder itself, no file added.
+  against a second writer: an advisory lock on the folder itself, no file added;
+  :func:`check_folder` refuses an ``--out`` that is a file before anything runs.
 - :func:`die_with_parent` makes a child process (a server, a pool worker) die with
   its parent, so none outlives a killed command.
 - :class:`PrivateTempDir` is a ``redwuye-*`` folder (mode 0700) locked while its owner
   lives; folders whose owner died (SIGKILL) are removed when the next one is made.
 - :func:`write_atomic` / :func:`write_text_atomic` write a temporary file beside the
   target and rename it over the target, so a reader never sees half a file;
-  :func:`read_json` names the file when its JSON is not readable.
+  :func:`read_json` names the file when its JSON is not readable, and
+  :func:`write_error` names the file a library's write error (a full disk) left unnamed.
 
 Every lock is released by the kernel when its process dies, however it dies.
 """
@@ -47,23 +49,48 @@ _PR_SET_PDEATHSIG = 1
 
 
 class FileLock:
-    """Exclusive advisory locks (``flock``) held on open descriptors until :meth:`close`."""
+    """Exclusive advisory locks (``flock``) held on open descriptors until :meth:`close`;
+    ``lock_files`` (lock files of :func:`lock_store`) are removed then, so none piles up."""
 
-    def __init__(self, fds: list[int]):
+    def __init__(self, fds: list[int], lock_files: list[Path] | None = None):
         self._fds = fds
+        self._lock_files = lock_files or []
+        self._identity: Path | None = None  # the lock of the file's device and inode
 
     def hold_identity(self, path: Path) -> None:
-        """Hold also the device and inode ``path`` now names (after it was replaced)."""
+        """Hold the device and inode ``path`` now names (after it was replaced) instead of
+        the replaced file's: its inode is free and may name another store next."""
         with contextlib.suppress(FileNotFoundError):
-            fd = _hold(_identity_lock(Path(path)))
-            if fd is not None:
-                self._fds.append(fd)
+            key = _identity_lock(Path(path))
+            if key != self._identity and self.take(key):
+                self._release(self._identity)
+                self._identity = key
+
+    def _release(self, key: Path | None) -> None:
+        """Remove and release the one lock file ``key`` (nothing for None)."""
+        if key is None or key not in self._lock_files:
+            return
+        i = self._lock_files.index(key)
+        key.unlink(missing_ok=True)
+        os.close(self._fds.pop(i))
+        self._lock_files.pop(i)
+
+    def take(self, key: Path) -> bool:
+        """Hold the lock file ``key`` too; False if another process holds it."""
+        fd = _hold(key)
+        if fd is None:
+            return False
+        self._fds.append(fd)
+        self._lock_files.append(key)
+        return True
 
     def close(self) -> None:
-        """Release the locks."""
+        """Remove the lock files (while still held) and release the locks."""
+        for key in self._lock_files:
+            key.unlink(missing_ok=True)
         for fd in self._fds:
             os.close(fd)
-        self._fds = []
+        self._fds, self._lock_files = [], []
 
     def __enter__(self) -> FileLock:
         return self
@@ -95,12 +122,17 @@ def _lock_dir() -> Path:
 
 
 def _hold(path: Path) -> int | None:
-    """Open (creating, 0600) and lock ``path``; its descriptor, or None if held elsewhere."""
-    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
-    if _flock(fd):
-        return fd
-    os.close(fd)
-    return None
+    """Open (creating, 0600) and lock the lock file ``path``; its descriptor, or None if
+    held elsewhere. A file its holder removed on release is not a lock: then try again."""
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+        if not _flock(fd):
+            os.close(fd)
+            return None
+        with contextlib.suppress(FileNotFoundError):
+            if os.stat(path).st_ino == os.fstat(fd).st_ino:
+                return fd
+        os.close(fd)  # locked a file that was removed meanwhile
 
 
 def _identity_lock(path: Path) -> Path:
@@ -119,14 +151,13 @@ def lock_store(path: Path, what: str) -> FileLock:
     keys = [_lock_dir() / f"path-{hashlib.sha256(str(path).encode()).hexdigest()[:32]}.lock"]
     with contextlib.suppress(FileNotFoundError):
         keys.append(_identity_lock(path))
-    fds: list[int] = []
+    held = FileLock([])
     for key in keys:
-        fd = _hold(key)
-        if fd is None:
-            FileLock(fds).close()
+        if not held.take(key):
+            held.close()
             raise LockedError(f"{what} is open in another process; close it first")
-        fds.append(fd)
-    return FileLock(fds)
+    held._identity = keys[1] if len(keys) > 1 else None
+    return held
 
 
 def check_folder(path: Path, what: str) -> None:

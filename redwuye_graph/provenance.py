@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from redwuye_graph.files import read_json, write_text_atomic
+from redwuye_graph.store import public_uri
 
 if TYPE_CHECKING:
     from redwuye_graph.sim.scenario import Scenario
@@ -71,7 +72,8 @@ def scenario_manifest(sc: Scenario, seeds: list[int], graph_seeds: list[int],
     return {
         "kind": "simulate",
         "scenario": {"name": sc.name, "path": str(sc.path), "source": sc.source},
-        "preset": sc.preset, "store": sc.store, "days": sc.days,
+        "preset": sc.preset, "store": public_uri(sc.store) if sc.store else None,
+        "days": sc.days,
         "warmup_days": sc.warmup_days,
         "levels": sc.levels,
         "params": asdict(sc.params),

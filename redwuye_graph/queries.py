@@ -57,10 +57,12 @@ __all__ = [
     "QueryParam",
     "bind",
     "constraint_statements",
+    "cypher_literal",
     "get_query",
     "lint_schema",
     "load_library",
     "parse_query",
+    "preamble",
     "run_group",
     "run_query",
     "table",
@@ -163,6 +165,20 @@ class Query:
     text: str
     path: Path
 
+    @property
+    def statement(self) -> str:
+        """The Cypher the runner sends: the file without its ``:param`` preamble."""
+        return "\n".join(line for line in self.text.splitlines()
+                         if not line.startswith(":param "))
+
+    def for_shell(self, values: Mapping[str, Any]) -> str:
+        """The query as a cypher-shell / Neo4j Browser script that sets every parameter to
+        ``values`` (checked ones, from :func:`bind`) in a ``:param`` preamble after the
+        header; with the defaults, the file as it is."""
+        lines = self.statement.splitlines()
+        end = next((i for i, line in enumerate(lines) if not line.startswith("//")), len(lines))
+        return "\n".join([*lines[:end], *preamble(self.params, values), *lines[end:]]) + "\n"
+
     def param(self, name: str) -> QueryParam:
         """The declared parameter called ``name``."""
         for p in self.params:
@@ -174,6 +190,28 @@ class Query:
 
 def _names(params: tuple[QueryParam, ...]) -> str:
     return ", ".join(p.name for p in params) or "none"
+
+
+def cypher_literal(value: Any) -> str:
+    """``value`` (null, boolean, number or string) as a Cypher literal; a string is quoted
+    with its backslashes and quotes escaped, so it reads back as the same string."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    text = str(value).replace("\\", "\\\\").replace("'", "\\'")
+    return f"'{text}'"
+
+
+def preamble(params: tuple[QueryParam, ...], values: Mapping[str, Any] | None = None
+             ) -> list[str]:
+    """``:param NAME => VALUE;`` lines (cypher-shell and Neo4j Browser) for ``values``, by
+    default the header's defaults (a required parameter without a value gets no line)."""
+    values = {p.name: p.default for p in params if not p.required} if values is None else values
+    return [f":param {p.name} => {cypher_literal(values[p.name])};"
+            for p in params if p.name in values]
 
 
 def _parse_param(text: str, where: str) -> QueryParam:
@@ -217,6 +255,14 @@ def parse_query(text: str, path: Path) -> Query:
         if key not in fields:
             raise QueryError(f"{path}: header has no '// {key}:' line")
     params = tuple(_parse_param(p, str(path)) for p in fields["param"])
+    lines = text.splitlines()
+    body = lines[next((i for i, line in enumerate(lines) if not line.startswith("//")),
+                      len(lines)):]
+    found = [line for line in body if line.startswith(":param ")]
+    if found != body[:len(found)] or found != preamble(params):
+        raise QueryError(f"{path}: the lines after the header must be the ':param' preamble "
+                         f"of the header's defaults, {' '.join(preamble(params)) or 'none'}, "
+                         f"not {' '.join(found) or 'none'}")
     query = Query(
         name=fields["name"][0],
         purpose=fields["purpose"][0],
@@ -304,7 +350,7 @@ def run_query(store: GraphStore, name: str, params: Mapping[str, Any] | None = N
     query = get_query(name)
     bound = bind(query, params)
     try:
-        rows = store.run(query.text, bound)
+        rows = store.run(query.statement, bound)
     except Exception as exc:  # driver errors differ per backend; name the query and store
         raise QueryError(f"{name} failed on {store.uri}: {exc.__class__.__name__}: "
                          f"{exc}") from exc

@@ -304,7 +304,9 @@ def _parameters(params: Params) -> tuple[str, str]:
 
 def _city(sc: Scenario) -> list[tuple[str, Any]]:
     if sc.store is not None:
-        return [("city", f"read from store {sc.store}")]
+        from redwuye_graph.store import public_uri
+
+        return [("city", f"read from store {public_uri(sc.store)}")]
     levels = ", ".join(f"{k} = {v:g}" for k, v in sc.levels.items()) or "none"
     graphs = sc.graph_seed_list()
     return [("base city", f"generated preset {sc.preset!r}, graph seed(s) "

@@ -89,13 +89,13 @@ def test_queries_lists_every_query() -> None:
     assert code == 0
     for name, query in load_library().items():
         assert f"{name}  " in out and query.purpose in out
-    assert "param level: string in community|street|district|city|all" in out
+    assert "param level: string = district in community|street|district|city|all" in out
 
 
 @pytest.mark.parametrize(("args", "message"), [
     (["query", "coverage/sumary"], "unknown query 'coverage/sumary'; did you mean "
                                    "coverage/summary?"),
-    (["query", "coverage/summary"], "parameter 'level' is required"),
+    (["query", "analysis/brokers"], "parameter 'community' is required"),
     (["query", "coverage/summary", "--param", "level"], "--param 'level' is not NAME=VALUE"),
     (["query", "compliance/company_without_party_org", "--param", "min_party_members=x"],
      "parameter 'min_party_members' must be a int, not 'x'"),

@@ -52,7 +52,8 @@ def check_engines_agree(engines: tuple[GraphStore, GraphStore], city: CityGraph,
             continue
         query = get_query(name)
         bound = bind(query, params)
-        a, b = falkor.run(query.text, bound), neo4j.run(NEO4J_PREFIX + query.text, bound)
+        a, b = falkor.run(query.statement, bound), neo4j.run(NEO4J_PREFIX + query.statement,
+                                                          bound)
         assert typed(a) == typed(b), f"{name} {params}"
         checked.add(name)
     assert checked == (set(load_library()) if only is None else only)

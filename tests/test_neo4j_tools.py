@@ -22,6 +22,7 @@ from typer.testing import CliRunner
 from redwuye_graph import generate, neo4j_local
 from redwuye_graph.cli import app
 from redwuye_graph.queries import get_query, run_query
+from redwuye_graph.schema import Label
 from redwuye_graph.store import open_store
 
 pytestmark = [pytest.mark.neo4j, pytest.mark.slow, pytest.mark.xdist_group("neo4j")]
@@ -30,7 +31,8 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update"]
 DEADLINE_MS = 180_000
-# A query without parameters: cypher-shell -f and Browser do not see header defaults.
+# A query without parameters: Browser runs a file with a ':param' preamble as several
+# statements and shows only their summaries, not the query's rows.
 QUERY = "coverage/companies"
 
 
@@ -87,6 +89,41 @@ def test_cypher_shell_runs_a_library_file(served: tuple[str, str, Path]) -> None
     lines = shell.stdout.strip().splitlines()
     assert lines[0] == ", ".join(get_query(QUERY).returns)
     assert [line.split(", ")[0].strip('"') for line in lines[1:]] == want["company"].tolist()
+
+
+def _shell(cache: Path, *args: str) -> list[list[str]]:
+    """cypher-shell's rows (header first), cells unquoted, through ``redwuye neo4j shell``."""
+    redwuye = str(Path(sys.executable).with_name("redwuye"))
+    shell = subprocess.run([redwuye, "neo4j", "shell", "--cache", str(cache), *args],
+                           capture_output=True, text=True, timeout=600, check=False)
+    assert shell.returncode == 0, shell.stderr
+    return [[cell.strip('"') for cell in line.split(", ")]
+            for line in shell.stdout.strip().splitlines()]
+
+
+def test_cypher_shell_runs_parameterised_library_files(served: tuple[str, str, Path],
+                                                       tmp_path: Path) -> None:
+    """The ':param' preamble gives cypher-shell the header's defaults (coverage/summary at
+    level district); --print-for-shell sets a required parameter (analysis/brokers)."""
+    bolt, _, cache = served
+    city = generate("tiny", seed=5)
+    community = min(n for n, _, _ in city.nodes(Label.COMMUNITY))
+    with open_store(bolt) as db:
+        db.load(city)
+        summary = run_query(db, "coverage/summary")
+        brokers = run_query(db, "analysis/brokers", {"community": community})
+    assert len(summary) > 0 and len(brokers) > 0
+    rows = _shell(cache, "-f", str(get_query("coverage/summary").path))
+    assert rows[0] == list(get_query("coverage/summary").returns)
+    assert [r[:2] for r in rows[1:]] == summary[["level", "area"]].values.tolist()
+    assert {r[0] for r in rows[1:]} == {"district"}
+    script = tmp_path / "brokers.cypher"
+    result = CliRunner().invoke(app, ["query", "analysis/brokers", "--param",
+                                      f"community={community}", "--print-for-shell"])
+    assert result.exit_code == 0, result.output
+    script.write_text(result.stdout, encoding="utf-8")
+    rows = _shell(cache, "-f", str(script))
+    assert [r[0] for r in rows[1:]] == brokers["person"].tolist()
 
 
 def test_shell_without_a_server_says_how_to_start_one(tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import shlex
 import signal
+import socket
 import stat
 import subprocess
 import sys
@@ -19,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from redwuye_graph.errors import LockedError, StoreError
+from redwuye_graph.experiments import make_executor
 from redwuye_graph.files import (
     PrivateTempDir,
     lock_folder,
@@ -28,7 +30,7 @@ from redwuye_graph.files import (
 )
 from redwuye_graph.generate import generate
 from redwuye_graph.rosters import read_roster, write_csv
-from redwuye_graph.store import open_store
+from redwuye_graph.store import open_store, public_uri
 
 REPO = Path(__file__).resolve().parents[1]
 #: The ``redwuye`` command of this checkout, in a fresh process.
@@ -78,6 +80,31 @@ def test_a_hard_link_to_a_store_saved_after_opening_is_refused(tmp_path: Path,
         os.link(path, tmp_path / "link.rdb")
         with pytest.raises(StoreError, match="another process"):
             open_store(f"embedded:{tmp_path / 'link.rdb'}")
+
+
+def test_closing_a_store_removes_its_lock_files(tmp_path: Path, private_tmp: Path) -> None:
+    path = tmp_path / "city.rdb"
+    with open_store(f"embedded:{path}") as db:
+        db.load(generate("tiny", seed=2))  # the save makes a new inode: a second lock file
+        assert len(list(private_tmp.glob("redwuye.locks-*/*.lock"))) == 2
+    assert list(private_tmp.glob("redwuye.locks-*/*.lock")) == []
+    with open_store(f"embedded:{path}"):  # and opens again
+        pass
+
+
+def test_a_save_releases_the_replaced_files_inode(tmp_path: Path, private_tmp: Path) -> None:
+    # the replaced file's inode is free and may name another store next (a flaky
+    # "open in another process" in the parallel suite)
+    path = tmp_path / "city.rdb"
+    with open_store(f"embedded:{path}") as db:
+        db.load(generate("tiny", seed=2))
+        first = path.stat()
+        db.load(generate("tiny", seed=3), mode="replace")  # saved again: another new inode
+        now = path.stat()
+        assert (now.st_dev, now.st_ino) != (first.st_dev, first.st_ino)
+        locks = {p.name for p in private_tmp.glob("redwuye.locks-*/*.lock")}
+        assert len(locks) == 2 and f"file-{now.st_dev}-{now.st_ino}.lock" in locks
+        assert f"file-{first.st_dev}-{first.st_ino}.lock" not in locks
 
 
 def test_store_files_are_private_and_no_lock_file_beside_them(store_file: Path) -> None:
@@ -400,3 +427,80 @@ def test_a_full_disk_during_simulate_is_one_line_and_keeps_the_earlier_result(
     show = subprocess.run([*CLI, "show", str(keep)], cwd=REPO, capture_output=True, text=True,
                           timeout=120)
     assert show.returncode == 0, show.stderr
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on (bound, then let go)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+@pytest.mark.parametrize(("command", "option"), [
+    (["dashboard", "--port", "99999"], "--port"),
+    (["dashboard", "--http-port", "0"], "--http-port"),
+    (["neo4j", "start", "--bolt-port", "70000"], "--bolt-port"),
+    (["neo4j", "start", "--http-port", "65536"], "--http-port"),
+])
+def test_a_port_out_of_range_is_refused_in_one_line(command: list[str], option: str) -> None:
+    result = subprocess.run([*CLI, *command], cwd=REPO, capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 2
+    assert len(result.stderr.splitlines()) == 1
+    assert f"Invalid value for '{option}'" in result.stderr
+
+
+@pytest.mark.parametrize("port", ["99999", "0", "http"])
+def test_a_bolt_uri_port_out_of_range_is_refused_without_its_password(port: str) -> None:
+    result = subprocess.run([*CLI, "stats", "--store", f"bolt://neo4j:hunter2@127.0.0.1:{port}"],
+                            cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1
+    assert result.stderr == (f"error: bolt://127.0.0.1:{port}: the port must be a number "
+                             "from 1 to 65535\n")
+
+
+def test_a_password_in_a_bolt_uri_is_never_printed() -> None:
+    store = f"bolt://neo4j:hunter2@127.0.0.1:{free_port()}"
+    result = subprocess.run([*CLI, "stats", "--store", store], cwd=REPO, capture_output=True,
+                            text=True, timeout=120, env={**os.environ, "NEO4J_PASSWORD": ""})
+    assert result.returncode == 1
+    assert len(result.stderr.splitlines()) == 1
+    assert result.stderr.startswith(f"error: cannot reach Neo4j at {public_uri(store)}: ")
+    assert "hunter2" not in result.stderr + result.stdout
+
+
+def test_a_dask_scheduler_that_does_not_answer_fails_in_one_line(tmp_path: Path) -> None:
+    _, sweep = write_files(tmp_path)
+    address = f"tcp://127.0.0.1:{free_port()}"
+    started = time.monotonic()
+    result = subprocess.run([*CLI, "sweep", str(sweep), "--out", str(tmp_path / "out"),
+                             "--executor", f"dask={address}"], cwd=REPO, capture_output=True,
+                            text=True, timeout=120)
+    waited = time.monotonic() - started
+    assert result.returncode == 1
+    assert result.stderr == (f"error: executor dask={address}: no Dask scheduler answered in "
+                             "5 s (OSError); start one or check the address\n")
+    assert waited < 60  # 5 s and the start-up, not the 30 s it waited before
+
+
+@pytest.mark.slow
+def test_a_dask_local_cluster_listens_on_loopback_only() -> None:
+    psutil = pytest.importorskip("psutil")
+    with make_executor("dask", workers=1) as ex:
+        me = psutil.Process()
+        listening = {(proc.pid, conn.laddr.ip)
+                     for proc in [me, *me.children(recursive=True)]
+                     for conn in proc.net_connections(kind="inet") if conn.status == "LISTEN"}
+        assert ex.client.dashboard_link.startswith("http://127.0.0.1:")
+    assert len({pid for pid, _ in listening}) >= 2  # the scheduler here, a worker below
+    assert {ip for _, ip in listening} == {"127.0.0.1"}
+
+
+@pytest.mark.neo4j
+@pytest.mark.xdist_group("neo4j")
+def test_credentials_in_a_bolt_uri_authenticate_and_are_not_kept(neo4j_uri: str) -> None:
+    scheme, _, rest = neo4j_uri.partition("://")
+    with open_store(f"{scheme}://neo4j:hunter2@{rest}") as db:
+        assert db.uri == neo4j_uri
+        assert db.run("RETURN 1 AS one") == [{"one": 1}]

@@ -13,6 +13,7 @@ from redwuye_graph.queries import (
     QueryError,
     bind,
     constraint_statements,
+    cypher_literal,
     get_query,
     load_library,
     parse_query,
@@ -52,7 +53,7 @@ def test_only_schema_labels_and_types_are_used() -> None:
 
     known = {str(x) for x in (*Label, *RelType)}
     for name, query in load_library().items():
-        body = "\n".join(line for line in query.text.splitlines() if not line.startswith("//"))
+        body = "\n".join(line for line in query.statement.splitlines() if not line.startswith("//"))
         used = set(re.findall(r"[:|]\s*([A-Z][A-Za-z_]+)\b", body))
         assert used <= known, f"{name} uses {sorted(used - known)}"
 
@@ -81,7 +82,7 @@ def test_bind_fills_defaults_and_converts_text() -> None:
 @pytest.mark.parametrize(("name", "params", "message"), [
     ("coverage/sumary", {}, "unknown query 'coverage/sumary'; did you mean coverage/summary"),
     ("nothing/like/this", {}, "'redwuye queries' lists all"),
-    ("coverage/summary", {}, "parameter 'level' is required (level: string in community|"),
+    ("analysis/brokers", {}, "parameter 'community' is required (community: string - the "),
     ("coverage/summary", {"level": "county"},
      "parameter 'level' must be one of community, street, district, city, all, not 'county'"),
     ("coverage/summary", {"level": "city", "distrct": "D01"},
@@ -110,6 +111,12 @@ def test_bad_names_and_params_say_what_would_be_right(name: str, params: dict[st
      "neither 'KEY: value'"),
     ("// name: x/y\n// name: x/z\n// purpose: P.\n// returns: a\nRETURN 1 AS a",
      "header field 'name' appears twice"),
+    ("// name: x/y\n// purpose: P.\n// returns: a\n// param: k: int = 2 - k\nRETURN $k AS a",
+     "must be the ':param' preamble of the header's defaults, :param k => 2;, not none"),
+    ("// name: x/y\n// purpose: P.\n// returns: a\n// param: k: int = 2 - k\n:param k => 3;\n"
+     "RETURN $k AS a", "preamble of the header's defaults, :param k => 2;, not :param k => 3;"),
+    ("// name: x/y\n// purpose: P.\n// returns: a\n// param: k: int - k\n:param k => 3;\n"
+     "RETURN $k AS a", "preamble of the header's defaults, none, not :param k => 3;"),
 ])
 def test_bad_headers_are_refused(text: str, message: str) -> None:
     with pytest.raises(QueryError) as info:
@@ -120,6 +127,7 @@ def test_bad_headers_are_refused(text: str, message: str) -> None:
 def test_header_continuation_lines_and_defaults() -> None:
     text = ("// name: x/y\n// purpose: P.\n// returns: a,\n//   b\n"
             "// param: n: float = 2 - a number\n// param: flag: boolean = false - a flag\n"
+            ":param n => 2.0;\n:param flag => false;\n"
             "RETURN $n AS a, $flag AS b ORDER BY a")
     query = parse_query(text, Path("x/y.cypher"))
     assert query.returns == ("a", "b")
@@ -127,6 +135,19 @@ def test_header_continuation_lines_and_defaults() -> None:
     assert bind(query, {"flag": "yes", "n": "0.5"}) == {"n": 0.5, "flag": True}
     with pytest.raises(QueryError, match="must be a boolean"):
         bind(query, {"flag": "maybe"})
+
+
+def test_shell_script_sets_every_parameter_as_a_literal() -> None:
+    query = get_query("coverage/estate")
+    script = query.for_shell(bind(query, {"community": "C'0\\1"}))
+    assert [line for line in script.splitlines() if line.startswith(":param")] == [
+        ":param district => null;", ":param street => null;",
+        ":param community => 'C\\'0\\\\1';"]
+    assert ":param" not in query.statement and ":param" in query.text
+    for name, each in load_library().items():
+        if all(not p.required for p in each.params):
+            assert each.for_shell(bind(each)) == each.text, name
+    assert cypher_literal(True) == "true" and cypher_literal(0.5) == "0.5"
 
 
 def test_run_group_runs_every_query_of_a_folder(embedded: GraphStore,

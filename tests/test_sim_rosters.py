@@ -77,6 +77,69 @@ def test_simulate_within_the_resolution_window_writes_plot_and_report(tmp_path: 
         assert (out / name).is_file(), name
 
 
+def test_a_city_too_big_for_memory_is_refused_before_allocating(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from redwuye_graph.sim import model as model_module
+
+    city = generate("tiny", seed=3)
+    for _, _, props in city.nodes(Label.ESTATE):
+        props["households"] = 100_000  # the schema's largest estate
+    monkeypatch.setattr(model_module, "available_memory", lambda: 64 * 2**20)
+    allocated: list[int] = []
+    monkeypatch.setattr(model_module, "VectorHouseholds",
+                        lambda *args: allocated.append(1))  # must not be reached
+    with pytest.raises(MemoryError, match=r"1,400,000 households need about 171 MiB .* "
+                                          r"64 MiB is available"):
+        CityModel(city, seed=1)
+    assert not allocated
+
+
+def test_the_cli_names_the_memory_a_city_needs(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    from redwuye_graph.sim import model as model_module
+
+    monkeypatch.setattr(model_module, "available_memory", lambda: 1024)
+    scenario = tmp_path / "tiny.toml"
+    scenario.write_text('[scenario]\nname = "tiny"\npreset = "tiny"\ndays = 5\nseeds = 1\n',
+                        encoding="utf-8")
+    result = CliRunner().invoke(app, ["simulate", str(scenario), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and "households need about" in lines[0], result.output
+    assert lines[0].startswith(f"error: {scenario}: preset tiny: "), result.output
+    assert "Traceback" not in result.output
+
+
+def test_simulate_names_a_store_without_households(tmp_path: Path) -> None:
+    from redwuye_graph.store import open_store
+
+    city = generate("tiny", seed=3)
+    for _, _, props in city.nodes(Label.ESTATE):
+        props["households"] = 0
+    store = f"embedded:{tmp_path / 'empty.rdb'}"
+    with open_store(store) as db:
+        db.load(city)
+    scenario = tmp_path / "empty.toml"
+    scenario.write_text(f'[scenario]\nname = "empty"\nstore = "{store}"\ndays = 5\n',
+                        encoding="utf-8")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["simulate", str(scenario), "--out", str(out)])
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [
+        f"error: {scenario}: store {store}: the city has no households to simulate "
+        "(every estate has households = 0)"], result.output
+    assert not out.exists() or not any(out.iterdir())
+    sweep = tmp_path / "sweep.toml"
+    sweep.write_text('[sweep]\nname = "s"\nscenario = "empty.toml"\nsamples = 2\n'
+                     'days = 5\n[params]\nhours_committee = [20.0, 200.0]\n',
+                     encoding="utf-8")
+    result = CliRunner().invoke(app, ["sweep", str(sweep), "--out", str(tmp_path / "sw")])
+    assert result.exit_code == 1
+    assert result.stderr.strip().splitlines()[-1].startswith(
+        f"error: {scenario}: store {store}: the city has no households"), result.output
+    assert not (tmp_path / "sw" / "runs.parquet").exists()
+
+
 def test_a_partial_roster_simulates_once_filled_or_names_what_is_missing(
         tmp_path: Path) -> None:
     """The article's roster loads with estates' and companies' values unknown: simulate

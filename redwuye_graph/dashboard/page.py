@@ -15,26 +15,39 @@ from typing import Any
 import pandas as pd
 import solara
 
-from redwuye_graph.dashboard.run import CONTROLS, Control, Controls, DashboardRun, readout
+from redwuye_graph.dashboard.run import (
+    CONTROLS,
+    LAST_DAY,
+    Control,
+    Controls,
+    DashboardRun,
+    readout,
+)
 from redwuye_graph.dashboard.serve import city
 from redwuye_graph.plotting import CSS_FONTS
 
-__all__ = ["LAST_DAY", "STEP_DAYS", "TICK_SECONDS", "Page",
+__all__ = ["LAST_DAY", "MAX_POINTS", "STEP_DAYS", "TICK_SECONDS", "Page",
            "collection_chart", "resolution_chart"]
 
 #: Days the Step button simulates.
 STEP_DAYS = 30
 #: Wall time the model steps between two redraws while running.
 TICK_SECONDS = 0.5
-#: Running stops on this day (ten years).
-LAST_DAY = 3650
 _RED, _GREY, _BLUE = "#b71c1c", "#757575", "#1565c0"
 _PLOT_STYLE = "height: 320px; width: 560px;"
 
 
+#: Most points a chart line sends to the page: a longer series is thinned to every k-th
+#: day, the latest kept, so a redraw costs the same on day 100 and day 3,000.
+MAX_POINTS = 1000
+
+
 def _points(days: pd.Series, values: pd.Series) -> list[list[float | None]]:
-    return [[int(d), None if pd.isna(v) else round(float(v), 4)]
-            for d, v in zip(days, values, strict=True)]
+    step = -(-len(days) // MAX_POINTS) or 1
+    first = (len(days) - 1) % step
+    picked = values.iloc[first::step].to_numpy(float).tolist()
+    return [[int(d), None if v != v else round(v, 4)]  # v != v: NaN, a gap in the line
+            for d, v in zip(days.iloc[first::step].tolist(), picked, strict=True)]
 
 
 def _chart(title: str, xlabel: str, ylabel: str, last: int, lines: list[tuple[str, str, Any]],

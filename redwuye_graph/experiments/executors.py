@@ -11,8 +11,9 @@ error and costs nothing else:
   The workers die with the process that started them, even when it is SIGKILLed
   (:func:`~redwuye_graph.files.die_with_parent`; the kernel watches the thread that
   submits, so use the executor from a thread that outlives it);
-- ``dask``: a ``distributed.LocalCluster`` started for the run, or, with
-  ``dask=tcp://host:8786``, an existing scheduler. Dask reschedules the items of a
+- ``dask``: a ``distributed.LocalCluster`` started for the run (scheduler, workers and
+  dashboard on 127.0.0.1 only), or, with ``dask=tcp://host:8786``, an existing scheduler
+  (one that does not answer in 5 s is an error). Dask reschedules the items of a
   dead worker; an item that keeps killing workers fails with ``KilledWorker``.
 
 Examples
@@ -42,6 +43,11 @@ __all__ = ["EXECUTORS", "DaskExecutor", "Executor", "LocalExecutor", "SerialExec
 
 #: Executor kinds accepted by :func:`make_executor` (``dask`` also as ``dask=ADDRESS``).
 EXECUTORS = ("serial", "local", "dask")
+
+#: Where a Dask LocalCluster (scheduler, workers, dashboard) listens: this machine only.
+LOOPBACK = "127.0.0.1"
+#: How long to wait for a Dask scheduler given by address.
+CONNECT_SECONDS = 5
 
 #: What :meth:`Executor.imap` yields: item index, value (``None`` on error), error text.
 Done = tuple[int, Any, str | None]
@@ -186,11 +192,17 @@ class DaskExecutor(Executor):
             with config.set({"distributed.scheduler.worker-saturation": 1.0}):
                 self._cluster = dist.LocalCluster(n_workers=workers or os.cpu_count() or 1,
                                                   threads_per_worker=1, processes=True,
-                                                  dashboard_address=":0",
+                                                  host=LOOPBACK,
+                                                  dashboard_address=f"{LOOPBACK}:0",
                                                   silence_logs=logging.CRITICAL)
             self.client = dist.Client(self._cluster)
         else:
-            self.client = dist.Client(address, timeout=30)
+            try:
+                self.client = dist.Client(address, timeout=CONNECT_SECONDS)
+            except (OSError, TimeoutError) as exc:
+                raise ConnectionError(f"executor dask={address}: no Dask scheduler answered "
+                                      f"in {CONNECT_SECONDS} s ({type(exc).__name__}); start "
+                                      "one or check the address") from None
         info = self.client.scheduler_info()
         self.workers = max(1, sum(w["nthreads"] for w in info["workers"].values()))
 

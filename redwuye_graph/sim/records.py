@@ -80,19 +80,27 @@ class Recorder:
         self._firm_days: list[int] = []
         self._firm_states: list[np.ndarray] = []
         self._tenders: list[dict[str, Any]] = []
+        #: City totals of each count per day (:meth:`city_sums`); rows before ``_final``
+        #: can no longer change (a complaint is settled or abandoned by ``max_age_days``).
+        self._sums: dict[str, np.ndarray] = {}
+        self._final = 0
         self.reserve(0)
 
     def reserve(self, days: int) -> None:
-        """Make room for days ``0..days``."""
+        """Make room for days ``0..days`` (at least doubling the room, so that stepping a
+        few days at a time copies the records a logarithmic number of times)."""
         if days + 1 <= self.days:
             return
-        new = {k: np.zeros((days + 1, self.n), np.float64 if k == "sat_sum" else np.int32)
+        size = max(days + 1, 2 * self.days)
+        new = {k: np.zeros((size, self.n), np.float64 if k == "sat_sum" else np.int32)
                for k in COUNTS}
+        sums = {k: np.zeros(size, np.float64 if k == "sat_sum" else np.int64) for k in COUNTS}
         for k, old in self.a.items():
             new[k][: len(old)] = old
-        daily = np.zeros((days + 1, self.n), np.int8)
+            sums[k][: len(old)] = self._sums[k]
+        daily = np.zeros((size, self.n), np.int8)
         daily[: len(self.groups_daily)] = self.groups_daily
-        self.a, self.groups_daily, self.days = new, daily, days + 1
+        self.a, self.groups_daily, self.days, self._sums = new, daily, size, sums
 
     def _groups_now(self) -> np.ndarray:
         """Each estate's linkage group (index into the groups) from its current links."""
@@ -191,7 +199,23 @@ class Recorder:
         return Counts({k: v[start + 1: now + 1] for k, v in self.a.items()}, self.m.households,
                       max(now - start - self.m.p.window_days, 0), per_estate=True)
 
+    def city_sums(self) -> dict[str, np.ndarray]:
+        """City totals of each count for the days after the warm-up up to now; only the
+        days that can still change are summed again (a step's cost does not grow with
+        the day)."""
+        start, now = self.origin, round(self.m.time)
+        for k, v in self.a.items():
+            self._sums[k][self._final: now + 1] = v[self._final: now + 1].sum(axis=1)
+        self._final = max(self._final, now - self.m.p.max_age_days - 2)
+        return {k: v[start + 1: now + 1].copy() for k, v in self._sums.items()}
+
     # -- tables ---------------------------------------------------------------------------
+    def city_table(self) -> pd.DataFrame:
+        """The per-day ``city`` table of :meth:`tables`, alone."""
+        last = round(self.m.time) - self.origin
+        return _finish(pd.DataFrame({"day": np.arange(1, last + 1), **self.city_sums()}),
+                       self.m.households.sum(), last, self.m.p.window_days, ["day"])
+
     def tables(self, estates: bool = True) -> dict[str, pd.DataFrame]:
         """Per-day ``city``, ``district`` and (if ``estates``) ``estate`` tables; ``summary``."""
         start, now = self.origin, round(self.m.time)
@@ -199,10 +223,7 @@ class Recorder:
         days = np.arange(1, last + 1)
         a = {k: v[start + 1: now + 1] for k, v in self.a.items()}
         m = self.m
-        out: dict[str, pd.DataFrame] = {}
-        city = {k: v.sum(axis=1) for k, v in a.items()}
-        out["city"] = _finish(pd.DataFrame({"day": days, **city}), m.households.sum(), last,
-                              m.p.window_days, ["day"])
+        out: dict[str, pd.DataFrame] = {"city": self.city_table()}
         districts = np.unique(m.district)
         frames = []
         for d in districts:
@@ -215,23 +236,7 @@ class Recorder:
         out["district"] = _finish(dist, dist.pop("households"), last, m.p.window_days,
                                   ["district", "day"], blocks=len(districts))
         if estates:
-            n = len(m.estate_ids)
-            ids = np.asarray(m.estate_ids)
-            if n > 1 and not bool(np.all(ids[:-1] < ids[1:])):
-                raise AssertionError("estate ids are not sorted")  # pragma: no cover
-            # estate-major order (the table's sort order): row e * days + t
-            at = np.repeat(np.arange(n), len(days))
-            frame = pd.DataFrame({
-                "day": np.tile(days, n),
-                "estate": _strings(ids, at),
-                "district": _strings(m.district, at),
-                "community": _strings(m.community, at),
-                "linkage": _strings(np.asarray(LINKAGE_GROUPS), np.repeat(self.group, len(days))),
-                "linkage_today": _strings(np.asarray(LINKAGE_GROUPS),
-                                          self.groups_daily[start + 1: now + 1].T.ravel()),
-                **{k: v.T.ravel() for k, v in a.items()}})
-            out["estate"] = _finish(frame, np.repeat(m.households, len(days)), last,
-                                    m.p.window_days, ["estate", "day"], blocks=n)
+            out["estate"] = self.estate_table()
         out["summary"] = self._summary(a, last)
         out["company"] = self._company_table(start, now)
         text = pd.StringDtype()  # typed even when empty or all missing (Parquet per run)
@@ -246,6 +251,32 @@ class Recorder:
             columns=["day", "policy", "message"]).astype(
                 {"day": np.int64, "policy": text, "message": text})
         return out
+
+    def estate_table(self, first: int = 0, stop: int | None = None) -> pd.DataFrame:
+        """The per-day ``estate`` table of :meth:`tables`, or the rows of estates
+        ``first .. stop - 1`` (in the table's estate-major order, a contiguous part of it)."""
+        m, start, now = self.m, self.origin, round(self.m.time)
+        last = now - start
+        days = np.arange(1, last + 1)
+        ids = np.asarray(m.estate_ids)
+        if len(ids) > 1 and not bool(np.all(ids[:-1] < ids[1:])):
+            raise AssertionError("estate ids are not sorted")  # pragma: no cover
+        pick = slice(first, len(ids) if stop is None else min(stop, len(ids)))
+        n = len(ids[pick])
+        # estate-major order (the table's sort order): row e * days + t
+        at = np.repeat(np.arange(n), len(days))
+        frame = pd.DataFrame({
+            "day": np.tile(days, n),
+            "estate": _strings(ids[pick], at),
+            "district": _strings(m.district[pick], at),
+            "community": _strings(m.community[pick], at),
+            "linkage": _strings(np.asarray(LINKAGE_GROUPS),
+                                np.repeat(self.group[pick], len(days))),
+            "linkage_today": _strings(np.asarray(LINKAGE_GROUPS),
+                                      self.groups_daily[start + 1: now + 1, pick].T.ravel()),
+            **{k: v[start + 1: now + 1, pick].T.ravel() for k, v in self.a.items()}})
+        return _finish(frame, np.repeat(m.households[pick], len(days)), last,
+                       m.p.window_days, ["estate", "day"], blocks=n)
 
     def _company_table(self, start: int, now: int) -> pd.DataFrame:
         """One row per company and day: its state as last recorded on or before the day."""
@@ -271,7 +302,7 @@ class Recorder:
             pick = np.ones(self.n, bool) if g == 0 else self.group == g - 1
             if not pick.any():
                 continue
-            counts = Counts({k: v[:, pick] for k, v in a.items()},
+            counts = Counts(a if g == 0 else {k: v[:, pick] for k, v in a.items()},
                             households=int(m.households[pick].sum()),
                             uncensored=max(last - m.p.window_days, 0),
                             ages=self.ages.sum(axis=0) if g == 0 else self.ages[g - 1])

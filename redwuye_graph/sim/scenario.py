@@ -68,17 +68,35 @@ from redwuye_graph.files import lock_folder, write_error
 from redwuye_graph.generate import PRESETS, check_level, check_preset, generate, preset
 from redwuye_graph.linkage import estate_linkage
 from redwuye_graph.plotting import BAND, mark_days, percent_axis, styled, subplots
-from redwuye_graph.sim.model import CityModel, simulation_gaps
+from redwuye_graph.schema import Label
+from redwuye_graph.sim.model import CityModel, check_households, simulation_gaps
 from redwuye_graph.sim.params import SETTINGS, Param, ParamError, Params, check_text
 from redwuye_graph.sim.policies import POLICIES, Policy, make_policy
 
 if TYPE_CHECKING:
     from redwuye_graph.experiments.executors import Executor
 
-__all__ = ["KEPT", "SCENARIO_KEYS", "STRUCTURAL_LEVELS", "Run", "Scenario", "ScenarioError",
-           "StoreSnapshot",
-           "cities", "iter_runs", "load_scenario", "plot_runs", "read_text", "read_toml", "run_one",
-           "run_scenario", "simulate"]
+__all__ = [
+    "ESTATE_BLOCK",
+    "KEPT",
+    "SCENARIO_KEYS",
+    "STRUCTURAL_LEVELS",
+    "EncodedRun",
+    "Run",
+    "Scenario",
+    "ScenarioError",
+    "StoreSnapshot",
+    "cities",
+    "iter_runs",
+    "load_scenario",
+    "plot_runs",
+    "read_text",
+    "read_toml",
+    "run_encoded",
+    "run_one",
+    "run_scenario",
+    "simulate",
+]
 
 
 class ScenarioError(ValueError):
@@ -138,14 +156,36 @@ class Scenario:
 
     def snapshot(self) -> Scenario:
         """This scenario with its store's city read (once) and kept with it, so runs in
-        other processes need not open the store; a preset's scenario is returned as is."""
+        other processes need not open the store; a preset's scenario is returned as is.
+        A city that cannot be simulated is refused here, before any run (:meth:`check_city`)."""
         if self.store is None or self.store_city is not None:
-            return self
-        snapshot = StoreSnapshot.read(self.store)
-        gaps = simulation_gaps(estate_linkage(snapshot.graph))
-        if gaps:
-            raise ValueError(f"{self.path}: store {self.store}: {gaps}")
-        return replace(self, store_city=snapshot)
+            read = self
+        else:
+            snapshot = StoreSnapshot.read(self.store)
+            gaps = simulation_gaps(estate_linkage(snapshot.graph))
+            if gaps:
+                raise ValueError(f"{self.path}: store {self.store}: {gaps}")
+            read = replace(self, store_city=snapshot)
+        read.check_city()
+        return read
+
+    def check_city(self) -> None:
+        """Refuse, naming this file, a city that cannot be simulated: one without
+        households, or one bigger than memory holds (the store's city as read by
+        :meth:`snapshot`, a preset's by its nominal size), before any run starts."""
+        if self.store_city is not None:
+            households = sum(int(props.get("households") or 0)
+                             for _, _, props in self.store_city.graph.nodes(Label.ESTATE))
+            where = f"store {self.store}"
+        else:
+            assert self.preset is not None
+            size = PRESETS[self.preset]
+            households = int(size.estates * size.mean_households)
+            where = f"preset {self.preset}"
+        try:
+            check_households(households)
+        except ValueError as exc:
+            raise ScenarioError(f"{self.path}: {where}: {exc}") from None
 
     def make_policies(self) -> list[Policy]:
         """Fresh policy objects for one run."""
@@ -368,17 +408,65 @@ class Run:
     seed: int
 
 
+def _ran(run: Run) -> CityModel:
+    """The model of ``run``, run through its horizon."""
+    model = run.scenario.model(run.graph_seed, run.seed)
+    model.run(run.scenario.days)
+    return model
+
+
+def _labelled(run: Run, table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with the run's ``scenario``, ``graph_seed`` and ``seed`` columns first."""
+    table.insert(0, "seed", run.seed)
+    table.insert(0, "graph_seed", run.graph_seed)
+    table.insert(0, "scenario", run.scenario.name)
+    return table
+
+
 def run_one(run: Run) -> dict[str, pd.DataFrame]:
     """Simulate one run; its tables with ``scenario``, ``graph_seed`` and ``seed`` columns."""
-    sc = run.scenario
-    model = sc.model(run.graph_seed, run.seed)
-    model.run(sc.days)
-    tables = model.recorder.tables(estates=sc.estate_table)
-    for table in tables.values():
-        table.insert(0, "seed", run.seed)
-        table.insert(0, "graph_seed", run.graph_seed)
-        table.insert(0, "scenario", sc.name)
-    return tables
+    model = _ran(run)
+    return {name: _labelled(run, table)
+            for name, table in model.recorder.tables(estates=run.scenario.estate_table).items()}
+
+
+#: Estates per row group of ``estate.parquet``: :func:`simulate` holds one group's rows
+#: as a table at a time (500 estates × 730 days: 365,000 rows, ~90 MB).
+ESTATE_BLOCK = 500
+
+
+@dataclass(frozen=True)
+class EncodedRun:
+    """One run's results as :func:`simulate` writes them: its tables but the estate
+    table, and the estate table as Parquet bytes, one row group per :data:`ESTATE_BLOCK`
+    estates (``None`` without an estate table)."""
+
+    tables: dict[str, pd.DataFrame]
+    estate: bytes | None
+
+
+def run_encoded(run: Run) -> EncodedRun:
+    """Simulate one run (:func:`run_one`); the estate table is encoded block by block, so
+    memory holds the model and one block of it, never the whole table."""
+    model = _ran(run)
+    tables = {name: _labelled(run, table)
+              for name, table in model.recorder.tables(estates=False).items()}
+    if not run.scenario.estate_table:
+        return EncodedRun(tables, None)
+    sink = pa.BufferOutputStream()
+    writer: pq.ParquetWriter | None = None
+    for first in range(0, len(model.estate_ids), ESTATE_BLOCK):
+        block = pa.Table.from_pandas(
+            _labelled(run, model.recorder.estate_table(first, first + ESTATE_BLOCK)),
+            preserve_index=False)
+        if writer is None:
+            writer = pq.ParquetWriter(sink, block.schema)
+        writer.write_table(block if block.schema.equals(writer.schema) else
+                           block.cast(writer.schema))
+        del block
+    assert writer is not None  # a model has estates
+    writer.close()
+    return EncodedRun(tables, sink.getvalue().to_pybytes())
 
 
 def iter_runs(sc: Scenario, seeds: int | None = None, graph_seeds: int | None = None,
@@ -395,18 +483,26 @@ def iter_runs(sc: Scenario, seeds: int | None = None, graph_seeds: int | None = 
     executor : where the runs execute (default: serially, in this process); left open.
     progress : called with 1 as each run finishes.
     """
+    return _in_order(run_one, sc, seeds, graph_seeds, executor, progress)
+
+
+def _in_order[T](fn: Callable[[Run], T], sc: Scenario, seeds: int | None,
+                 graph_seeds: int | None, executor: Executor | None,
+                 progress: Callable[[int], None] | None) -> Iterator[T]:
+    """``fn`` of each run of ``sc`` (see :func:`iter_runs`), in (graph seed, seed) order."""
     from redwuye_graph.experiments.executors import SerialExecutor
 
     sc = sc.snapshot()
     runs = [Run(sc, g, s) for g in sc.graph_seed_list(graph_seeds) for s in sc.seed_list(seeds)]
-    finished: dict[int, dict[str, pd.DataFrame]] = {}
+    finished: dict[int, T] = {}
     turn = 0
-    for i, tables, error in (executor or SerialExecutor()).imap(run_one, runs):
+    for i, value, error in (executor or SerialExecutor()).imap(fn, runs):
         if error is not None:
             r = runs[i]
             raise RuntimeError(f"{sc.name}: run graph_seed={r.graph_seed} seed={r.seed}: "
                                f"{error}")
-        finished[i] = tables
+        finished[i] = value
+        del value  # held only in ``finished``: a yielded run is the caller's alone
         if progress is not None:
             progress(1)
         while turn in finished:
@@ -445,7 +541,15 @@ class _ParquetTables:
         return self.out / f".{name}.parquet.part"
 
     def write(self, name: str, table: pd.DataFrame) -> None:
-        data = pa.Table.from_pandas(table, preserve_index=False)
+        self.write_arrow(name, pa.Table.from_pandas(table, preserve_index=False))
+
+    def write_parquet(self, name: str, data: bytes) -> None:
+        """Append the row groups of the Parquet file ``data``, one at a time."""
+        source = pq.ParquetFile(pa.BufferReader(data))
+        for group in range(source.num_row_groups):
+            self.write_arrow(name, source.read_row_group(group))
+
+    def write_arrow(self, name: str, data: pa.Table) -> None:
         if name not in self._writers:
             self._writers[name] = pq.ParquetWriter(self._partial(name), data.schema)
         writer = self._writers[name]
@@ -476,7 +580,8 @@ def simulate(sc: Scenario, out: Path, seeds: int | None = None,
              graph_seeds: int | None = None, executor: Executor | None = None,
              progress: Callable[[int], None] | None = None) -> dict[str, pd.DataFrame]:
     """Run the ensemble of ``sc`` (see :func:`iter_runs`) and write its folder: every
-    table as Parquet, run by run (memory holds one run's estate table at a time),
+    table as Parquet, run by run as each ends (:func:`run_encoded`: memory holds one
+    run's model and one block of its estate table, whatever the seeds and days),
     ``plot.png`` and ``manifest.json`` (what produced them); the :data:`KEPT` tables.
 
     One process writes a folder at a time (a second is refused with
@@ -503,11 +608,14 @@ def _simulate(sc: Scenario, out: Path, seeds: int | None, graph_seeds: int | Non
     files = _ParquetTables(out)
     kept: dict[str, list[pd.DataFrame]] = {}
     try:
-        for run in iter_runs(sc, seeds, graph_seeds, executor, progress):
-            for name, table in run.items():
+        for run in _in_order(run_encoded, sc, seeds, graph_seeds, executor, progress):
+            for name, table in run.tables.items():
                 files.write(name, table)
                 if name in KEPT:
                     kept.setdefault(name, []).append(table)
+            if run.estate is not None:
+                files.write_parquet("estate", run.estate)
+            del run  # not held while the next run computes
         files.finish()
     except BaseException:
         files.discard()

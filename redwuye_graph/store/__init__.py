@@ -2,11 +2,13 @@
 
 - ``embedded:PATH`` (default ``embedded:redwuye.rdb``): FalkorDBLite, no server to install;
 - ``neo4j://HOST:PORT`` / ``bolt://HOST:PORT``: Neo4j 5 over Bolt, credentials from
-  ``NEO4J_USER`` / ``NEO4J_PASSWORD``.
+  ``NEO4J_USER`` / ``NEO4J_PASSWORD`` or the URI (``bolt://USER:PASSWORD@HOST:PORT``;
+  :func:`public_uri` is what may be shown).
 """
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 from redwuye_graph.errors import StoreError
@@ -14,10 +16,19 @@ from redwuye_graph.errors import StoreError
 if TYPE_CHECKING:
     from redwuye_graph.store.base import GraphStore, LoadMode, LoadReport
 
-__all__ = ["DEFAULT_URI", "GraphStore", "LoadMode", "LoadReport", "open_store"]
+__all__ = ["DEFAULT_URI", "GraphStore", "LoadMode", "LoadReport", "open_store", "public_uri"]
 
 DEFAULT_URI = "embedded:redwuye.rdb"
 _NEO4J_SCHEMES = ("neo4j://", "neo4j+s://", "neo4j+ssc://", "bolt://", "bolt+s://", "bolt+ssc://")
+
+
+def public_uri(uri: str) -> str:
+    """``uri`` as it may be printed or kept: without a ``user:password@`` part.
+
+    >>> public_uri("bolt://neo4j:secret@db:7687")
+    'bolt://db:7687'
+    """
+    return re.sub(r"^([A-Za-z0-9+.-]+://)[^/@]*@", r"\1", uri)
 
 
 def __getattr__(name: str) -> Any:

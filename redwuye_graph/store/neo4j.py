@@ -1,9 +1,11 @@
 """Neo4j over Bolt with the official ``neo4j`` driver; all driver calls live here.
 
-Credentials come from ``NEO4J_USER`` / ``NEO4J_PASSWORD`` (never logged); the database
-from ``NEO4J_DATABASE`` (default ``neo4j``). A load is one managed write
-transaction, retried by the driver on transient errors: it is written whole or not at
-all, and loads MERGE on ``id`` so a rerun converges to the same graph.
+Credentials come from ``NEO4J_USER`` / ``NEO4J_PASSWORD``, or from the URI
+(``bolt://user:password@host:7687``); they are never printed (the store keeps and shows
+the URI without them). The database comes from ``NEO4J_DATABASE`` (default ``neo4j``).
+A load is one managed write transaction, retried by the driver on transient errors: it is
+written whole or not at all, and loads MERGE on ``id`` so a rerun converges to the same
+graph.
 """
 
 from __future__ import annotations
@@ -11,11 +13,37 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import unquote, urlsplit, urlunsplit
 
-from redwuye_graph.errors import StoreError
+from redwuye_graph.errors import StoreError, one_line
 from redwuye_graph.store.base import Batch, GraphStore, Progress
 
-__all__ = ["Neo4jStore"]
+__all__ = ["Neo4jStore", "split_uri"]
+
+
+def split_uri(uri: str) -> tuple[str, tuple[str, str] | None]:
+    """A Bolt URI without the ``user:password@`` it may carry, and those credentials.
+
+    Raises :class:`StoreError` (never printing the password) for a port outside 1-65535.
+
+    >>> split_uri("bolt://neo4j:secret@127.0.0.1:7687")
+    ('bolt://127.0.0.1:7687', ('neo4j', 'secret'))
+    """
+    parts = urlsplit(uri)
+    credentials = None
+    if "@" in parts.netloc:
+        userinfo, _, host = parts.netloc.rpartition("@")
+        user, _, password = userinfo.partition(":")
+        credentials = (unquote(user), unquote(password))
+        parts = parts._replace(netloc=host)
+    clean = urlunsplit(parts)
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    if port is not None and not 1 <= port <= 65535:
+        raise StoreError(f"{clean}: the port must be a number from 1 to 65535")
+    return clean, credentials
 
 
 class Neo4jStore(GraphStore):
@@ -24,10 +52,13 @@ class Neo4jStore(GraphStore):
     def __init__(self, uri: str, database: str | None = None):
         import neo4j
 
+        uri, credentials = split_uri(uri)
         self.uri = uri
         self.database = database or os.environ.get("NEO4J_DATABASE", "neo4j")
         user = os.environ.get("NEO4J_USER", "neo4j")
         password = os.environ.get("NEO4J_PASSWORD")
+        if credentials is not None:
+            user, password = credentials[0] or user, credentials[1] or password
         auth = (user, password) if password else None
         # "Unknown label/type" notices are expected on a partial graph: not shown.
         self._driver = neo4j.GraphDatabase.driver(
@@ -38,7 +69,8 @@ class Neo4jStore(GraphStore):
             self._driver.verify_connectivity()
         except Exception as exc:
             self._driver.close()
-            raise StoreError(f"cannot reach Neo4j at {uri}: {exc.__class__.__name__}: {exc}. "
+            raise StoreError(f"cannot reach Neo4j at {uri}: {exc.__class__.__name__}: "
+                             f"{one_line(str(exc))}. "
                              "Is it running ('redwuye neo4j start'), and are NEO4J_USER / "
                              "NEO4J_PASSWORD right?") from exc
 

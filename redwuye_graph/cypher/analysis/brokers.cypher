@@ -18,6 +18,8 @@
 //   in that order; bodies: the person's bodies; co_members: the other people
 //   who share a body with the person (degree in the person projection). Ranked by
 //   kinds, co_members, bodies (most first), then person id.
+:param min_kinds => 2;
+:param limit => 10;
 MATCH (c:Community {id: $community})
 OPTIONAL MATCH (c)<-[:IN_COMMUNITY]-(:Estate)<-[:COMMITTEE_OF|SERVES]-(h1)
 OPTIONAL MATCH (h1)<-[:OPERATES|RUNS]-(f1)

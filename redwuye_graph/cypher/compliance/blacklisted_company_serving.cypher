@@ -6,6 +6,7 @@
 // returns: rule, label, subject, name, community, detail
 // rule: blacklisted-company-serving: a PropertyCompany with blacklisted = true OPERATES a
 //   Project that SERVES an estate. Not recorded: blacklisted is empty.
+:param unrecorded => false;
 MATCH (f:PropertyCompany)-[:OPERATES]->(j:Project)-[:SERVES]->(e:Estate)
       -[:IN_COMMUNITY]->(c:Community)
 WHERE CASE WHEN f.blacklisted IS NULL THEN $unrecorded

@@ -9,6 +9,7 @@
 //   projects. Applies to every company: those that do not qualify for a party
 //   organisation must get an instructor. A partial company (partial = true) without
 //   either is not recorded, not a breach.
+:param unrecorded => false;
 MATCH (f:PropertyCompany)
 OPTIONAL MATCH (f)<-[r1:PARTY_ORG_OF|CO_HOSTED_BY|INSTRUCTOR_OF]-(x1)
 WITH f, count(x1) AS direct

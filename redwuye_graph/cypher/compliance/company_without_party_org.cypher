@@ -9,6 +9,8 @@
 //   and no PartyOrg is PARTY_ORG_OF or CO_HOSTED_BY the company (a party branch needs 3
 //   full members). Not recorded instead: party_members_on_staff is empty, or the
 //   company is partial (its party organisation may be missing from the roster).
+:param min_party_members => 3;
+:param unrecorded => false;
 MATCH (f:PropertyCompany)
 OPTIONAL MATCH (f)<-[:PARTY_ORG_OF|CO_HOSTED_BY]-(g:PartyOrg)
 WITH f, count(g) AS orgs

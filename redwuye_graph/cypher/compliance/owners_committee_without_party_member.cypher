@@ -7,6 +7,7 @@
 // rule: owners-committee-without-party-member: no Person with party_member = true is
 //   MEMBER_OF the owners' committee (the community must safeguard the party share). Not
 //   recorded instead: a member's party_member is empty, or the committee is partial.
+:param unrecorded => false;
 MATCH (o:OwnersCommittee)-[:COMMITTEE_OF]->(e:Estate)-[:IN_COMMUNITY]->(c:Community)
 OPTIONAL MATCH (o)<-[:MEMBER_OF]-(p:Person)
 WITH o, e, c, count(p) AS seats, count(CASE WHEN p.party_member THEN 1 END) AS party,

@@ -13,6 +13,7 @@
 //   OPERATES then SERVES, an office's RUNS then SERVES, a project's SERVES).
 //   party-org-unaffiliated: no AFFILIATED_TO at all (not recorded instead when the
 //   organisation is partial); party-org-misaffiliated: affiliated anywhere else.
+:param unrecorded => false;
 MATCH (g:PartyOrg)-[:PARTY_ORG_OF]->(host)
 WHERE host:PropertyCompany OR host:Project OR host:Office
 OPTIONAL MATCH (g)-[:AFFILIATED_TO]->(parent:PartyOrg)-[:PARTY_ORG_OF]->(ph)

@@ -6,6 +6,7 @@
 // returns: rule, label, subject, name, community, detail
 // rule: vacuum-without-interim-management: the estate is in a vacuum as in coverage/vacuum
 //   and nobody INTERIM_MANAGES it. Not recorded instead: the estate is partial.
+:param unrecorded => false;
 MATCH (c:Community)<-[:IN_COMMUNITY]-(e:Estate)
 OPTIONAL MATCH (e)<-[:SERVES]-(:Project)<-[:OPERATES]-(f:PropertyCompany)
 WITH c, e, count(f) AS operators

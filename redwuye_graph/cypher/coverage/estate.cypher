@@ -31,6 +31,9 @@
 //   and the party organisations it hosts or co-hosts. people: persons with a post
 //   (MEMBER_OF, INSTRUCTOR_OF, QUALITY_SUPERVISOR_OF) in one of the estate's own bodies;
 //   cross_appointed: those whose posts in the two sets span two or more kinds.
+:param district => null;
+:param street => null;
+:param community => null;
 MATCH (c:Community)-[:IN_STREET]->(s:Street)-[:IN_DISTRICT]->(d:District)
 WHERE ($district IS NULL OR d.id = $district)
   AND ($street IS NULL OR s.id = $street)

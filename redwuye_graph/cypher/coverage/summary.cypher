@@ -1,6 +1,6 @@
 // name: coverage/summary
 // purpose: Coverage counts and shares of every link, rolled up to one level (or all levels).
-// param: level: string in community|street|district|city|all - the level to roll up to
+// param: level: string = district in community|street|district|city|all - the level to roll up to
 // param: district: string = null - only this district (id)
 // returns: level, area, name, communities, estates, households, companies,
 //   companies_party_org, companies_instructor_only, companies_neither,
@@ -31,6 +31,8 @@
 //   secretary_instructor and quality_supervisor per project; owners_committee,
 //   tripartite, estates_cross_appointed, service_station and vacuum per estate; owners_committee_party_member_share = party-member
 //   seats / all seats. A share whose denominator is 0 is null.
+:param level => 'district';
+:param district => null;
 MATCH (c:Community)-[:IN_STREET]->(s:Street)-[:IN_DISTRICT]->(d:District)
 WHERE $district IS NULL OR d.id = $district
 OPTIONAL MATCH (c)<-[:PARTY_ORG_OF|COMMITTEE_OF]-(b0)

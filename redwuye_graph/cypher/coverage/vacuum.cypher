@@ -5,6 +5,7 @@
 // rule: an estate is in a vacuum when it has no serving company as defined in
 //   coverage/estate: no project that SERVES it has an operating company. One row per body (Street or Community) that INTERIM_MANAGES it; holder
 //   and holder_label are null when nobody holds it.
+:param district => null;
 MATCH (c:Community)-[:IN_STREET]->(s:Street)-[:IN_DISTRICT]->(d:District)
 WHERE $district IS NULL OR d.id = $district
 MATCH (c)<-[:IN_COMMUNITY]-(e:Estate)
