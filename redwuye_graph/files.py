@@ -5,14 +5,16 @@
   The lock files live in a private per-user folder under the system temporary folder,
   never beside the store (whose folder may be read-only, or not the user's).
 - :func:`lock_folder` holds an output folder (``--out`` of a sweep or a simulation)
-  against a second writer: an advisory lock on the folder itself, no file added.
+  against a second writer: an advisory lock on the folder itself, no file added;
+  :func:`check_folder` refuses an ``--out`` that is a file before anything runs.
 - :func:`die_with_parent` makes a child process (a server, a pool worker) die with
   its parent, so none outlives a killed command.
 - :class:`PrivateTempDir` is a ``redwuye-*`` folder (mode 0700) locked while its owner
   lives; folders whose owner died (SIGKILL) are removed when the next one is made.
 - :func:`write_atomic` / :func:`write_text_atomic` write a temporary file beside the
   target and rename it over the target, so a reader never sees half a file;
-  :func:`read_json` names the file when its JSON is not readable.
+  :func:`read_json` names the file when its JSON is not readable, and
+  :func:`write_error` names the file a library's write error (a full disk) left unnamed.
 
 Every lock is released by the kernel when its process dies, however it dies.
 """
@@ -53,13 +55,25 @@ class FileLock:
     def __init__(self, fds: list[int], lock_files: list[Path] | None = None):
         self._fds = fds
         self._lock_files = lock_files or []
+        self._identity: Path | None = None  # the lock of the file's device and inode
 
     def hold_identity(self, path: Path) -> None:
-        """Hold also the device and inode ``path`` now names (after it was replaced)."""
+        """Hold the device and inode ``path`` now names (after it was replaced) instead of
+        the replaced file's: its inode is free and may name another store next."""
         with contextlib.suppress(FileNotFoundError):
             key = _identity_lock(Path(path))
-            if key not in self._lock_files:
-                self.take(key)
+            if key != self._identity and self.take(key):
+                self._release(self._identity)
+                self._identity = key
+
+    def _release(self, key: Path | None) -> None:
+        """Remove and release the one lock file ``key`` (nothing for None)."""
+        if key is None or key not in self._lock_files:
+            return
+        i = self._lock_files.index(key)
+        key.unlink(missing_ok=True)
+        os.close(self._fds.pop(i))
+        self._lock_files.pop(i)
 
     def take(self, key: Path) -> bool:
         """Hold the lock file ``key`` too; False if another process holds it."""
@@ -142,6 +156,7 @@ def lock_store(path: Path, what: str) -> FileLock:
         if not held.take(key):
             held.close()
             raise LockedError(f"{what} is open in another process; close it first")
+    held._identity = keys[1] if len(keys) > 1 else None
     return held
 
 

@@ -92,6 +92,21 @@ def test_closing_a_store_removes_its_lock_files(tmp_path: Path, private_tmp: Pat
         pass
 
 
+def test_a_save_releases_the_replaced_files_inode(tmp_path: Path, private_tmp: Path) -> None:
+    # the replaced file's inode is free and may name another store next (a flaky
+    # "open in another process" in the parallel suite)
+    path = tmp_path / "city.rdb"
+    with open_store(f"embedded:{path}") as db:
+        db.load(generate("tiny", seed=2))
+        first = path.stat()
+        db.load(generate("tiny", seed=3), mode="replace")  # saved again: another new inode
+        now = path.stat()
+        assert (now.st_dev, now.st_ino) != (first.st_dev, first.st_ino)
+        locks = {p.name for p in private_tmp.glob("redwuye.locks-*/*.lock")}
+        assert len(locks) == 2 and f"file-{now.st_dev}-{now.st_ino}.lock" in locks
+        assert f"file-{first.st_dev}-{first.st_ino}.lock" not in locks
+
+
 def test_store_files_are_private_and_no_lock_file_beside_them(store_file: Path) -> None:
     assert stat.S_IMODE(store_file.stat().st_mode) == 0o600
     assert sorted(p.name for p in store_file.parent.iterdir()) == ["city.rdb"]

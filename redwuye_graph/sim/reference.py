@@ -7,7 +7,9 @@ distribution (``tests/test_sim_equivalence.py``). It is also the speed baseline.
 Each day, in this order:
 
 1. every household (in random order) meets a Poisson number of problems per category
-   (the day's problem rate of its estate) and loses ``sat_filed`` per problem; it
+   (the day's problem rate of its estate; drawn as one Poisson total split among the
+   categories in proportion to their rates, the same distribution) and loses
+   ``sat_filed`` per problem; it
    complains about each with the estate's report share; a complaint is *hard* (beyond
    the company) with the category's ``hard_*`` share;
 2. at each estate the company settles, oldest first, up to its capacity, complaints
@@ -81,17 +83,19 @@ class Household(mesa.Agent):  # type: ignore[misc]
     def meet_problems(self, day: int, ctl: DayControl) -> None:
         """Draw today's problems; complain about some, into the estate's queue."""
         layer, e = self.layer, self.estate
-        counts = layer.rng_arrive.poisson(ctl.problems[e])
-        for category, count in enumerate(counts):
-            for _ in range(int(count)):
-                layer.problems[e] += 1
-                self.change_satisfaction(-layer.p.sat_filed)
-                if layer.rng_arrive.random() >= ctl.report[e]:
-                    continue
-                hard = bool(layer.rng_arrive.random() < layer.hard_share[category])
-                layer.serial += 1
-                layer.queues[e].append(Complaint(self, category, day, hard, layer.serial))
-                layer.filed[e] += 1
+        count = int(layer.rng_arrive.poisson(layer.day_rate[e]))
+        if count == 0:
+            return
+        for category in layer.rng_arrive.choice(len(layer.hard_share), count,
+                                                p=layer.day_mix[e]):
+            layer.problems[e] += 1
+            self.change_satisfaction(-layer.p.sat_filed)
+            if layer.rng_arrive.random() >= ctl.report[e]:
+                continue
+            hard = bool(layer.rng_arrive.random() < layer.hard_share[category])
+            layer.serial += 1
+            layer.queues[e].append(Complaint(self, int(category), day, hard, layer.serial))
+            layer.filed[e] += 1
 
     def change_satisfaction(self, delta: float) -> None:
         """Move satisfaction by ``delta``, kept in [0, 1], and keep the estate sums."""
@@ -126,6 +130,8 @@ class ReferenceHouseholds:
         self.sat_low = np.zeros(n, np.int64)
         self.filed = np.zeros(n, np.int64)
         self.problems = np.zeros(n, np.int64)
+        self.day_rate = np.zeros(n)  # each estate's problem rate per household today ...
+        self.day_mix = np.zeros((n, len(self.hard_share)))  # ... and its category shares
         self.serial = 0  # complaints numbered in filing order
         self.queues: list[list[Complaint]] = [[] for _ in range(n)]
         self.members: list[list[Household]] = [[] for _ in range(n)]
@@ -160,6 +166,8 @@ class ReferenceHouseholds:
         n, d = len(self.queues), ctl.day
         self.filed = np.zeros(n, np.int64)
         self.problems = np.zeros(n, np.int64)
+        self.day_rate = ctl.problems.sum(axis=1)
+        self.day_mix = ctl.problems / np.where(self.day_rate > 0, self.day_rate, 1.0)[:, None]
         order = list(self.agents)
         self.rng_order.shuffle(order)
         for household in order:
