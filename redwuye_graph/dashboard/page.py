@@ -15,7 +15,14 @@ from typing import Any
 import pandas as pd
 import solara
 
-from redwuye_graph.dashboard.run import CONTROLS, Control, Controls, DashboardRun, readout
+from redwuye_graph.dashboard.run import (
+    CONTROLS,
+    LAST_DAY,
+    Control,
+    Controls,
+    DashboardRun,
+    readout,
+)
 from redwuye_graph.dashboard.serve import city
 from redwuye_graph.plotting import CSS_FONTS
 
@@ -26,8 +33,6 @@ __all__ = ["LAST_DAY", "MAX_POINTS", "STEP_DAYS", "TICK_SECONDS", "Page",
 STEP_DAYS = 30
 #: Wall time the model steps between two redraws while running.
 TICK_SECONDS = 0.5
-#: Running stops on this day (ten years).
-LAST_DAY = 3650
 _RED, _GREY, _BLUE = "#b71c1c", "#757575", "#1565c0"
 _PLOT_STYLE = "height: 320px; width: 560px;"
 

@@ -52,7 +52,11 @@ from redwuye_graph.sim.model import CityModel
 from redwuye_graph.sim.params import PARAMS, Params
 from redwuye_graph.sim.policies import POLICIES, Policy, make_policy
 
-__all__ = ["CONTROLS", "Control", "Controls", "DashboardRun", "readout"]
+__all__ = ["CONTROLS", "LAST_DAY", "Control", "Controls", "DashboardRun", "readout"]
+
+#: The last day a dashboard run reaches (ten years): its records are reserved up to it
+#: at the start (zero pages, resident only once written), so stepping never copies them.
+LAST_DAY = 3650
 
 
 @dataclass(frozen=True)
@@ -146,7 +150,9 @@ class DashboardRun:
 
     def _build(self, controls: Controls) -> CityModel:
         policies = [p for _, p in _policies(controls, Controls(), 0)]
-        return CityModel(self.city, params=self.params, policies=policies, seed=self.seed)
+        model = CityModel(self.city, params=self.params, policies=policies, seed=self.seed)
+        model.recorder.reserve(LAST_DAY)
+        return model
 
     @property
     def day(self) -> int:
@@ -216,7 +222,7 @@ class DashboardRun:
             self.model.run(days)
             return self.day
 
-    def advance_for(self, seconds: float, chunk: int = 5, limit: int = 3650) -> int:
+    def advance_for(self, seconds: float, chunk: int = 5, limit: int = LAST_DAY) -> int:
         """Step ``chunk`` days at a time until ``seconds`` of wall time have passed.
 
         Parameters
