@@ -348,9 +348,10 @@ CacheOpt = Annotated[Path | None, typer.Option("--cache", help="Cache directory 
 
 @_neo4j_command("start")
 def neo4j_start(
-    bolt_port: Annotated[int, typer.Option("--bolt-port", **_PORT,
-                                           help="Bolt port on 127.0.0.1.")] = 7687,
-    port: Annotated[int | None, typer.Option("--port", hidden=True, **_PORT,
+    bolt_port: Annotated[int, typer.Option("--bolt-port", min=0, max=_PORT["max"],
+                                           help="Bolt port on 127.0.0.1 (0: a free one).")
+                         ] = 7687,
+    port: Annotated[int | None, typer.Option("--port", hidden=True, min=0, max=_PORT["max"],
                                              help="Deprecated: --bolt-port.")] = None,
     http_port: Annotated[int | None, typer.Option(
         "--http-port", min=0, max=_PORT["max"],

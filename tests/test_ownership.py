@@ -4,6 +4,7 @@ atomic manifests, services on loopback, clear errors for outputs, ports and disk
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import shlex
 import signal
@@ -494,7 +495,9 @@ def test_a_dask_local_cluster_listens_on_loopback_only() -> None:
                      for conn in proc.net_connections(kind="inet") if conn.status == "LISTEN"}
         assert ex.client.dashboard_link.startswith("http://127.0.0.1:")
     assert len({pid for pid, _ in listening}) >= 2  # the scheduler here, a worker below
-    assert {ip for _, ip in listening} == {"127.0.0.1"}
+    # loopback only; '::ffff:127.0.0.1' is 127.0.0.1 on a dual-stack socket
+    ips = {ipaddress.ip_address(ip) for _, ip in listening}
+    assert {str(getattr(ip, "ipv4_mapped", None) or ip) for ip in ips} == {"127.0.0.1"}
 
 
 @pytest.mark.neo4j
