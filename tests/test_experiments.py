@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from scenario_texts import tiny_scenario
 
 from redwuye_graph.experiments import OUTCOMES, load_sweep, make_executor, read_runs, run_sweep
 from redwuye_graph.experiments.results import RunTable
@@ -18,13 +19,7 @@ from redwuye_graph.experiments.sweep import SweepError, Task, run_task
 
 REPO = Path(__file__).resolve().parents[1]
 
-TINY = """[scenario]
-name = "tiny"
-preset = "tiny"
-graph_seed = 3
-days = 45
-seeds = 1
-"""
+TINY = tiny_scenario(days=45)
 
 SWEEP = """[sweep]
 name = "tiny_sweep"

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from scenario_texts import tiny_scenario
 from typer.testing import CliRunner
 
 from redwuye_graph.cli import app
@@ -23,13 +24,7 @@ from redwuye_graph.sim.scenario import load_scenario
 
 REPO = Path(__file__).resolve().parents[1]
 
-TINY = """[scenario]
-name = "tiny"
-preset = "tiny"
-graph_seed = 3
-days = 90
-seeds = 1
-"""
+TINY = tiny_scenario(days=90)
 
 
 def sweep_file(folder: Path, design: str, samples: int, params: str, levels: str = "") -> Path:
@@ -209,7 +204,7 @@ def test_an_impossible_target_is_not_fitted_and_says_so(tmp_path: Path) -> None:
 def test_calibration_recovers_two_parameters_from_two_targets(tmp_path: Path) -> None:
     truth = {"pay_intercept": -0.4, "hours_committee": 60.0}
     observed = _observed(180, range(100, 103), **truth)
-    (tmp_path / "tiny.toml").write_text(TINY.replace("days = 90", "days = 180"),
+    (tmp_path / "tiny.toml").write_text(tiny_scenario(days=180),
                                         encoding="utf-8")
     targets = tmp_path / "targets.toml"
     targets.write_text(
@@ -275,7 +270,7 @@ def test_shipped_targets_load() -> None:
 def test_two_regimes_are_fitted_with_the_same_parameters(tmp_path: Path) -> None:
     (tmp_path / "tiny.toml").write_text(TINY, encoding="utf-8")
     (tmp_path / "linked.toml").write_text(
-        TINY.replace('name = "tiny"', 'name = "linked"')
+        tiny_scenario(days=90, name="linked")
         + "\n[levels]\nowners_committee = 1.0\ncommunity_member_on_owners_committee = 1.0\n",
         encoding="utf-8")
     before = _observed(90, range(100, 102), pay_intercept=0.3)["collection_12m"]
@@ -434,10 +429,10 @@ def test_targets_as_people_state_them() -> None:
 
 def _linked(folder: Path, days: int = 90) -> None:
     """tiny.toml and linked.toml (owners' committees with a community member) in ``folder``."""
-    (folder / "tiny.toml").write_text(TINY.replace("days = 90", f"days = {days}"),
+    (folder / "tiny.toml").write_text(tiny_scenario(days=days),
                                       encoding="utf-8")
     (folder / "linked.toml").write_text(
-        TINY.replace('name = "tiny"', 'name = "linked"').replace("days = 90", f"days = {days}")
+        tiny_scenario(days=days, name="linked")
         + "\n[levels]\nowners_committee = 1.0\ncommunity_member_on_owners_committee = 1.0\n",
         encoding="utf-8")
 

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from scenario_texts import tiny_scenario
 
 from redwuye_graph.errors import LockedError, StoreError
 from redwuye_graph.experiments import make_executor
@@ -287,13 +288,7 @@ def test_a_full_disk_during_a_load_is_one_line_and_leaves_the_store(tmp_path: Pa
         assert db.read().fingerprint() == read_roster(first).fingerprint()
 
 
-TINY = """[scenario]
-name = "tiny"
-preset = "tiny"
-graph_seed = 3
-days = 45
-seeds = 1
-"""
+TINY = tiny_scenario(days=45)
 
 LONG_SWEEP = """[sweep]
 name = "long_tiny"
