@@ -80,14 +80,14 @@ class Household(mesa.Agent):  # type: ignore[misc]
         self.propensity = propensity
         self.arrears = False
 
-    def meet_problems(self, day: int, ctl: DayControl) -> None:
-        """Draw today's problems; complain about some, into the estate's queue."""
+    def meet_problems(self, day: int, ctl: DayControl, rate: float, mix: FloatArray) -> None:
+        """Draw today's problems (``rate`` per household, category shares ``mix``);
+        complain about some, into the estate's queue."""
         layer, e = self.layer, self.estate
-        count = int(layer.rng_arrive.poisson(layer.day_rate[e]))
+        count = int(layer.rng_arrive.poisson(rate))
         if count == 0:
             return
-        for category in layer.rng_arrive.choice(len(layer.hard_share), count,
-                                                p=layer.day_mix[e]):
+        for category in layer.rng_arrive.choice(len(layer.hard_share), count, p=mix):
             layer.problems[e] += 1
             self.change_satisfaction(-layer.p.sat_filed)
             if layer.rng_arrive.random() >= ctl.report[e]:
@@ -130,8 +130,6 @@ class ReferenceHouseholds:
         self.sat_low = np.zeros(n, np.int64)
         self.filed = np.zeros(n, np.int64)
         self.problems = np.zeros(n, np.int64)
-        self.day_rate = np.zeros(n)  # each estate's problem rate per household today ...
-        self.day_mix = np.zeros((n, len(self.hard_share)))  # ... and its category shares
         self.serial = 0  # complaints numbered in filing order
         self.queues: list[list[Complaint]] = [[] for _ in range(n)]
         self.members: list[list[Household]] = [[] for _ in range(n)]
@@ -166,12 +164,13 @@ class ReferenceHouseholds:
         n, d = len(self.queues), ctl.day
         self.filed = np.zeros(n, np.int64)
         self.problems = np.zeros(n, np.int64)
-        self.day_rate = ctl.problems.sum(axis=1)
-        self.day_mix = ctl.problems / np.where(self.day_rate > 0, self.day_rate, 1.0)[:, None]
+        rate = ctl.problems.sum(axis=1)  # each estate's problem rate per household today
+        mix = ctl.problems / np.where(rate > 0, rate, 1.0)[:, None]  # and its category shares
         order = list(self.agents)
         self.rng_order.shuffle(order)
         for household in order:
-            household.meet_problems(d, ctl)
+            e = household.estate
+            household.meet_problems(d, ctl, float(rate[e]), mix[e])
         settled: list[tuple[int, int, int, int]] = []
         lost: list[tuple[int, int, int, int]] = []
         escalated = np.zeros(n, np.int64)
