@@ -649,11 +649,14 @@ def _observed(city: CityGraph, out: Path) -> pd.DataFrame | None:
     return table
 
 
-#: Outcomes drawn by :func:`plot_runs`: column, title, y label (None: a share, in %).
-_PLOTTED = (("collection_rate", "Fee collection rate (latest month)", None),
-            ("resolution_rate", "Resolved within the window (by filing day, 7-day mean)", None),
-            ("satisfaction", "Mean household satisfaction", "score (0–1)"),
-            ("open", "Open complaints", "complaints"))
+#: Outcomes drawn by :func:`plot_runs`: column, title, y label (None: a share, in %), and
+#: what a panel says when a short horizon leaves it without a value.
+_PLOTTED = (("collection_rate", "Fee collection rate (latest month)", None,
+             "no fee month ends inside the horizon"),
+            ("resolution_rate", "Resolved within the window (by filing day, 7-day mean)", None,
+             "no filing day whose window ends\ninside the horizon"),
+            ("satisfaction", "Mean household satisfaction", "score (0–1)", ""),
+            ("open", "Open complaints", "complaints", ""))
 
 
 @styled
@@ -661,31 +664,46 @@ def plot_runs(city: pd.DataFrame, target: Path, title: str,
               starts: list[tuple[str, int]] | None = None) -> Path:
     """Plot the main city outcomes: median across runs (graph seeds × run seeds) with the
     :data:`~redwuye_graph.plotting.BAND` band, a mark at each policy's start day."""
+    from matplotlib.ticker import MaxNLocator
+
     fig, axes = subplots(2, 2, figsize=(10, 7), sharex=True)
     low, high = BAND.low, BAND.high
-    for ax, (column, label, unit) in zip(axes.ravel(), _PLOTTED, strict=True):
+    drawn = []
+    for ax, (column, label, unit, no_value) in zip(axes.ravel(), _PLOTTED, strict=True):
         data = city[~city["censored"]] if column == "resolution_rate" else city
         ax.set_title(label)
-        if data.empty:  # a horizon within the resolution window: no uncensored day
-            ax.text(0.5, 0.5, "no filing day whose window ends\ninside the horizon",
-                    ha="center", va="center", transform=ax.transAxes)
-            continue
-        wide = data.pivot(index="day", columns=["graph_seed", "seed"], values=column)
-        if column == "resolution_rate":
-            wide = wide.rolling(7, min_periods=1).mean()
-        q = wide.quantile([low, 0.5, high], axis=1).T
-        ax.fill_between(q.index, q[low], q[high], alpha=BAND.alpha, label=BAND.label)
-        ax.plot(q.index, q[0.5], label=f"median of {wide.shape[1]} runs")
         if unit is None:
             percent_axis(ax, full=True)
             ax.set_ylabel("%")
         else:
             ax.set_ylabel(unit)
-            ax.set_ylim(bottom=0)
+        wide = data.pivot(index="day", columns=["graph_seed", "seed"], values=column)
+        if wide.isna().all(axis=None):  # a horizon too short for this outcome
+            ax.text(0.5, 0.5, no_value, ha="center", va="center", transform=ax.transAxes)
+            continue
+        if column == "resolution_rate":
+            wide = wide.rolling(7, min_periods=1).mean()
+        q = wide.quantile([low, 0.5, high], axis=1).T
+        ax.fill_between(q.index, q[low], q[high], alpha=BAND.alpha, label=BAND.label)
+        few = len(q) < 10  # a line of one or two days would not show: draw its points
+        ax.plot(q.index, q[0.5], marker="o" if few else None,
+                label=f"median of {wide.shape[1]} runs")
+        if unit is not None:
+            ax.set_ylim(0, 1 if column == "satisfaction" else None)
         mark_days(ax, starts or [])
+        drawn.append(ax)
+    days = city["day"]
+    few_days = not days.empty and days.max() - days.min() < 10
+    if few_days:  # a tick at each day, with a margin
+        axes[0, 0].set_xlim(days.min() - 0.5, days.max() + 0.5)
     for ax in axes[-1]:
         ax.set_xlabel("day")
-    axes[0, 0].legend(loc="lower right")
+        if few_days:
+            ax.set_xticks(sorted(days.unique()))
+        else:
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    if drawn:
+        drawn[0].legend(loc="lower right")
     fig.suptitle(title)
     fig.tight_layout()
     fig.savefig(target, dpi=100)
