@@ -476,14 +476,18 @@ def simulate_cmd(
     report: Annotated[bool, typer.Option("--report", help="Also write OUT/report.html: one "
                                          "self-contained page (plots, parameters, policies, "
                                          "outcome tables) to mail.")] = False,
+    baseline: Annotated[Path | None, typer.Option(
+        "--baseline", help="With --report: a finished result folder of the baseline "
+        "scenario on the same base cities; the report adds the paired differences from it "
+        "with their 95% intervals.")] = None,
     fmt: Annotated[str, typer.Option("--format", help="table (one line), csv or json (the "
                                      "outcomes of each run, city-wide).")] = "table",
 ) -> None:
     """Run a scenario over base cities × run seeds; write per-day tables (Parquet), a plot
     with bands and OUT/manifest.json (what produced them).
 
-    Example: redwuye simulate simulations/baseline.toml --out build/baseline --graph-seeds 3 \
-    --seeds 2 --executor local --report
+    Example: redwuye simulate simulations/cross_appointment.toml --out build/cross \
+    --graph-seeds 3 --seeds 2 --executor local --report --baseline build/baseline
     """
     import pandas as pd
 
@@ -492,6 +496,12 @@ def simulate_cmd(
 
     with _errors():
         _check_format(fmt)
+        if baseline is not None:
+            from redwuye_graph.provenance import read_manifest
+
+            if not report:
+                raise ValueError("--baseline is for the report: add --report")
+            read_manifest(baseline)  # refuse a folder that is no result before the runs
         sc = load_scenario(scenario)
         check_folder(out, "--out")
         runs = len(sc.graph_seed_list(graph_seeds)) * len(sc.seed_list(seeds))
@@ -527,8 +537,14 @@ def simulate_cmd(
             estate = out / "estate.parquet"
             if estate.exists():
                 tables["estate"] = pd.read_parquet(estate, columns=list(ESTATE_COLUMNS))
-            page = write_report(sc, tables, out / "report.html",
-                                seconds=time.perf_counter() - started)
+            seconds = time.perf_counter() - started
+            paired = None
+            if baseline is not None:
+                from redwuye_graph.experiments.compare import paired_comparison
+
+                paired = (paired_comparison(baseline, out), baseline, out)
+            page = write_report(sc, tables, out / "report.html", seconds=seconds,
+                                baseline=paired)
             typer.echo(f"  report -> {page}", err=fmt != "table")
 
 
