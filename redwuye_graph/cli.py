@@ -1152,9 +1152,10 @@ def dashboard_cmd(
     """Serve the interactive dashboard: policy controls, live plots, the worst estates.
 
     Example: redwuye dashboard --preset district --http-port 8765   (then open
-    http://127.0.0.1:8765)
+    http://localhost:8765)
     """
     from redwuye_graph.dashboard import serve
+    from redwuye_graph.dashboard.serve import page_url
 
     if port is not None:
         _deprecated("dashboard --port", "--http-port")
@@ -1162,7 +1163,7 @@ def dashboard_cmd(
     with _errors():
         if preset is not None:  # before announcing a server that will not start
             check_preset(preset, "--preset")
-        typer.echo(f"dashboard on http://{host}:{port} (Ctrl-C stops it)", err=True)
+        typer.echo(f"dashboard on {page_url(host, port)} (Ctrl-C stops it)", err=True)
         serve(preset=preset, store=store, graph_seed=graph_seed, host=host, port=port)
 
 
