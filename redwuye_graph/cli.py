@@ -496,14 +496,15 @@ def simulate_cmd(
 
     with _errors():
         _check_format(fmt)
-        if baseline is not None:
-            from redwuye_graph.provenance import read_manifest
-
-            if not report:
-                raise ValueError("--baseline is for the report: add --report")
-            read_manifest(baseline)  # refuse a folder that is no result before the runs
+        if baseline is not None and not report:
+            raise ValueError("--baseline is for the report: add --report")
         sc = load_scenario(scenario)
         check_folder(out, "--out")
+        if baseline is not None:  # refused before the runs: no result, other base cities
+            from redwuye_graph.experiments.compare import check_baseline
+
+            sc = sc.snapshot()
+            check_baseline(baseline, sc, graph_seeds)
         runs = len(sc.graph_seed_list(graph_seeds)) * len(sc.seed_list(seeds))
         started = time.perf_counter()
         bar, update = _progress(runs, f"simulating {sc.name}", " runs")

@@ -236,6 +236,16 @@ def test_baseline_is_for_the_report_and_must_be_a_result(tmp_path: Path) -> None
     missing = CliRunner().invoke(app, ["simulate", str(scenario), "--out", str(tmp_path / "o"),
                                        "--report", "--baseline", str(tmp_path / "none")])
     assert missing.exit_code == 1 and "none: no manifest.json" in missing.output
+    other = tmp_path / "other.toml"
+    other.write_text(BASELINE.replace("graph_seed = 3", "graph_seed = 4").replace(
+        "days = 75", "days = 5").replace("seeds = 2", "seeds = 1"), encoding="utf-8")
+    ran = CliRunner().invoke(app, ["simulate", str(other), "--out", str(tmp_path / "other")])
+    assert ran.exit_code == 0, ran.output
+    mixed = CliRunner().invoke(app, ["simulate", str(scenario), "--out", str(tmp_path / "o"),
+                                     "--report", "--baseline", str(tmp_path / "other")])
+    assert mixed.exit_code == 1
+    assert (f"--baseline {tmp_path / 'other'}: it ran on other base cities than {scenario} "
+            "(they share no graph seed)") in mixed.output
     assert not (tmp_path / "o").exists()  # refused before any run
 
 
