@@ -16,11 +16,14 @@ from redwuye_graph.experiments.compare import Comparison, paired_comparison
 from redwuye_graph.plotting import format_value
 from redwuye_graph.report import (
     AT_OUTCOMES,
+    ESTATE_COLUMNS,
     comparison_tables,
     outcome_table,
     outcomes_at,
     render_comparison,
+    report_figures,
 )
+from redwuye_graph.sim.scenario import load_scenario
 
 SCENARIO = """
 [scenario]
@@ -247,6 +250,27 @@ def test_baseline_is_for_the_report_and_must_be_a_result(tmp_path: Path) -> None
     assert (f"--baseline {tmp_path / 'other'}: it ran on other base cities than {scenario} "
             "(they share no graph seed)") in mixed.output
     assert not (tmp_path / "o").exists()  # refused before any run
+
+
+def test_report_axes_of_shares_and_scores_start_at_zero(report: tuple[Path, str],
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    from matplotlib.figure import Figure
+
+    drawn: list[tuple[str, tuple[float, float]]] = []
+    save = Figure.savefig
+
+    def keep(fig: Figure, *args: object, **kwargs: object) -> None:
+        drawn.extend((ax.get_ylabel(), ax.get_ylim()) for ax in fig.axes)
+        save(fig, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Figure, "savefig", keep)
+    out, _ = report
+    tables = {name: pd.read_parquet(out / f"{name}.parquet") for name in ("summary", "city")}
+    tables["estate"] = pd.read_parquet(out / "estate.parquet", columns=list(ESTATE_COLUMNS))
+    report_figures(load_scenario(out.parent / "mail_me.toml"), tables)
+    ranges = [lim for label, lim in drawn if "%" in label or "score" in label]
+    assert len(ranges) == 5, drawn  # city: collection, resolution, satisfaction; by group: 2
+    assert set(ranges) == {(0.0, 1.0)}  # 0-100% and 0-1: a small change drawn small
 
 
 def test_outcomes_at_reads_the_day() -> None:
