@@ -32,7 +32,7 @@ __all__ = ["app"]
 GLOBAL_FLAGS = ("--debug",)
 #: Metavars for options whose upper-cased name would not say what they take.
 _METAVARS = {"store": "URI", "param": "NAME=VALUE", "fmt": "table|csv|json", "cache": "DIR",
-             "out": "PATH", "report": "FILE"}
+             "out": "PATH", "report": "FILE", "baseline": "FOLDER"}
 
 
 def _readable(params: list[Any]) -> list[Any]:
