@@ -32,7 +32,7 @@ __all__ = ["app"]
 GLOBAL_FLAGS = ("--debug",)
 #: Metavars for options whose upper-cased name would not say what they take.
 _METAVARS = {"store": "URI", "param": "NAME=VALUE", "fmt": "table|csv|json", "cache": "DIR",
-             "out": "PATH", "report": "FILE"}
+             "out": "PATH", "report": "FILE", "baseline": "FOLDER"}
 
 
 def _readable(params: list[Any]) -> list[Any]:
@@ -476,14 +476,18 @@ def simulate_cmd(
     report: Annotated[bool, typer.Option("--report", help="Also write OUT/report.html: one "
                                          "self-contained page (plots, parameters, policies, "
                                          "outcome tables) to mail.")] = False,
+    baseline: Annotated[Path | None, typer.Option(
+        "--baseline", help="With --report: a finished result folder of the baseline "
+        "scenario on the same base cities; the report adds the paired differences from it "
+        "with their 95% intervals.")] = None,
     fmt: Annotated[str, typer.Option("--format", help="table (one line), csv or json (the "
                                      "outcomes of each run, city-wide).")] = "table",
 ) -> None:
     """Run a scenario over base cities × run seeds; write per-day tables (Parquet), a plot
     with bands and OUT/manifest.json (what produced them).
 
-    Example: redwuye simulate simulations/baseline.toml --out build/baseline --graph-seeds 3 \
-    --seeds 2 --executor local --report
+    Example: redwuye simulate simulations/cross_appointment.toml --out build/cross \
+    --graph-seeds 3 --seeds 2 --executor local --report --baseline build/baseline
     """
     import pandas as pd
 
@@ -492,8 +496,15 @@ def simulate_cmd(
 
     with _errors():
         _check_format(fmt)
+        if baseline is not None and not report:
+            raise ValueError("--baseline is for the report: add --report")
         sc = load_scenario(scenario)
         check_folder(out, "--out")
+        if baseline is not None:  # refused before the runs: no result, other base cities
+            from redwuye_graph.experiments.compare import check_baseline
+
+            sc = sc.snapshot()
+            check_baseline(baseline, sc, graph_seeds)
         runs = len(sc.graph_seed_list(graph_seeds)) * len(sc.seed_list(seeds))
         started = time.perf_counter()
         bar, update = _progress(runs, f"simulating {sc.name}", " runs")
@@ -527,8 +538,14 @@ def simulate_cmd(
             estate = out / "estate.parquet"
             if estate.exists():
                 tables["estate"] = pd.read_parquet(estate, columns=list(ESTATE_COLUMNS))
-            page = write_report(sc, tables, out / "report.html",
-                                seconds=time.perf_counter() - started)
+            seconds = time.perf_counter() - started
+            paired = None
+            if baseline is not None:
+                from redwuye_graph.experiments.compare import paired_comparison
+
+                paired = (paired_comparison(baseline, out), baseline, out)
+            page = write_report(sc, tables, out / "report.html", seconds=seconds,
+                                baseline=paired)
             typer.echo(f"  report -> {page}", err=fmt != "table")
 
 
@@ -1136,9 +1153,10 @@ def dashboard_cmd(
     """Serve the interactive dashboard: policy controls, live plots, the worst estates.
 
     Example: redwuye dashboard --preset district --http-port 8765   (then open
-    http://127.0.0.1:8765)
+    http://localhost:8765)
     """
     from redwuye_graph.dashboard import serve
+    from redwuye_graph.dashboard.serve import page_url
 
     if port is not None:
         _deprecated("dashboard --port", "--http-port")
@@ -1146,7 +1164,7 @@ def dashboard_cmd(
     with _errors():
         if preset is not None:  # before announcing a server that will not start
             check_preset(preset, "--preset")
-        typer.echo(f"dashboard on http://{host}:{port} (Ctrl-C stops it)", err=True)
+        typer.echo(f"dashboard on {page_url(host, port)} (Ctrl-C stops it)", err=True)
         serve(preset=preset, store=store, graph_seed=graph_seed, host=host, port=port)
 
 
