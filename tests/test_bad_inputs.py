@@ -93,6 +93,7 @@ def _cases() -> list[tuple[str, list[str], str]]:
         ("export-format", ["export", "--store", "embedded:{tmp}/out/x.rdb", "--format", "pdf",
                            "--out", "{tmp}/out/x.pdf"], "pdf"),
         ("store-uri", ["stats", "--store", "mysql://x"], "mysql://x"),
+        ("store-uri-malformed", ["stats", "--store", "bolt://neo4j:hunter2@[::1"], "--store"),
         ("show-not-a-folder", ["show", "{tmp}/out"], "out"),
         ("compare-not-folders", ["compare", "{tmp}/a", "{tmp}/b"], "a"),
         ("discover-not-a-sweep", ["discover", "{tmp}/out", "--outcome", "collection_12m",
@@ -142,7 +143,7 @@ def test_bad_input_is_one_clear_line(tmp_path: Path, args: list[str], word: str)
     assert len(lines) == 1 or shown is not first, err
     named = used[0] if word == "{w}" else word
     assert named in shown, (named, err)
-    assert "\x00" not in err and "\x1b" not in err
+    assert "\x00" not in err and "\x1b" not in err and "hunter2" not in err
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir()), \
         sorted((tmp_path / "out").iterdir())
 
