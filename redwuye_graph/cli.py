@@ -961,9 +961,9 @@ def _sweep(file: Path, out: Path, executor: str, workers: int | None,
         for error in failed[:5]:
             typer.echo(f"  {error}", err=True)
     if failed:
-        raise RunError(f"{file}: {len(failed)} of {report.total} run(s) failed, the first "
-                       f"{failed[0]}; run the same command again to retry them (finished runs "
-                       "are kept)")
+        raise RunError(f"{file}: {len(failed)} of {report.total} run(s) of "
+                       f"{sweep.scenario.path} failed, the first {failed[0]}; run the same "
+                       "command again to retry them (finished runs are kept)")
     return sweep
 
 

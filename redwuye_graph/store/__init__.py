@@ -28,8 +28,10 @@ def public_uri(uri: str) -> str:
 
     >>> public_uri("bolt://neo4j:secret@db:7687")
     'bolt://db:7687'
+    >>> public_uri("bolt://neo4j:p@ss@db:7687")
+    'bolt://db:7687'
     """
-    return re.sub(r"^([A-Za-z0-9+.-]+://)[^/@]*@", r"\1", uri)
+    return re.sub(r"^([A-Za-z0-9+.-]+://)[^/]*@", r"\1", uri)  # to the last @: p@ss too
 
 
 def public_text(text: str) -> str:
@@ -38,7 +40,7 @@ def public_text(text: str) -> str:
     >>> public_text('store = "bolt://neo4j:secret@db:7687"')
     'store = "bolt://db:7687"'
     """
-    return re.sub(r"\b([A-Za-z][A-Za-z0-9+.-]*://)[^/@\s\"']*@", r"\1", text)
+    return re.sub(r"\b([A-Za-z][A-Za-z0-9+.-]*://)[^/\s\"']*@", r"\1", text)
 
 
 def check_uri(uri: str) -> None:
