@@ -157,6 +157,11 @@ def test_saved_scenario_runs_as_the_dashboard_did(tiny_city: CityGraph, tmp_path
     assert "dashboard: 1 run(s) of 45 days" in result.output
 
 
+def test_a_saved_scenario_keeps_no_store_password(tiny_city: CityGraph) -> None:
+    text = DashboardRun(tiny_city).scenario(Controls(), {"store": "bolt://neo4j:s3cret@db:7687"})
+    assert 'store = "bolt://db:7687"' in text and "s3cret" not in text
+
+
 def test_export_is_the_series(tiny_city: CityGraph) -> None:
     import io
 

@@ -67,6 +67,7 @@ from redwuye_graph.outcomes import (
 from redwuye_graph.sim.model import CityModel
 from redwuye_graph.sim.params import PARAMS, Params
 from redwuye_graph.sim.policies import POLICIES, Policy, make_policy
+from redwuye_graph.store import public_uri
 from redwuye_graph.tomlwrite import Scalar, dumps
 
 __all__ = ["CONTROLS", "EXPORTS", "LAST_DAY", "Control", "Controls", "DashboardRun", "readout"]
@@ -326,7 +327,8 @@ class DashboardRun:
         Parameters
         ----------
         controls : the controls to save (the page's sliders).
-        source : the city: ``{"preset": ..., "graph_seed": ...}`` or ``{"store": ...}``.
+        source : the city: ``{"preset": ..., "graph_seed": ...}`` or ``{"store": ...}`` (a
+            password in a store URI is left out: the file takes it from NEO4J_PASSWORD).
         name : the scenario's name.
 
         Returns
@@ -343,6 +345,8 @@ class DashboardRun:
         head: dict[str, Scalar] = {"name": name,
                                    "description": f"Dashboard controls from day 0: {described}",
                                    **source}
+        if isinstance(head.get("store"), str):
+            head["store"] = public_uri(str(head["store"]))
         if self.day:
             head["days"] = self.day
         head.update(seeds=1, first_seed=self.seed)
