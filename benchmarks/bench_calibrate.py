@@ -28,6 +28,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+from redwuye_graph.cli import NOT_FITTED
 from redwuye_graph.experiments import make_executor
 from redwuye_graph.experiments.calibrate import calibrate, load_targets
 
@@ -71,10 +72,15 @@ def startup() -> float:
                            "[params]\npay_intercept = [-1.0, 1.0]\n" + regimes,
                            encoding="utf-8")
         started = time.perf_counter()
-        subprocess.run([sys.executable, "-c", "from redwuye_graph.cli import app; app()",
-                        "calibrate", "--targets", str(targets), "--out", str(folder / "out")],
-                       capture_output=True, check=False)
-        return time.perf_counter() - started
+        done = subprocess.run([sys.executable, "-c", "from redwuye_graph.cli import app; app()",
+                               "calibrate", "--targets", str(targets), "--out",
+                               str(folder / "out")], capture_output=True, text=True,
+                              check=False)
+        seconds = time.perf_counter() - started
+        if done.returncode not in (0, NOT_FITTED):  # one day is too short to fit: exit 3
+            raise SystemExit(f"redwuye calibrate failed (exit {done.returncode}):\n"
+                             f"{done.stderr}")
+        return seconds
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
