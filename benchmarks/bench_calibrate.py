@@ -11,8 +11,10 @@ executor runs ``--trials`` trials into a fresh study without the check on fresh 
 
 Figures per executor: executor start-up seconds, wall seconds of the trials, trials per
 minute, and the 1-minute load average after it (other work slows the runs). Start-up:
-the wall time of ``redwuye calibrate`` for one trial of one simulated day (imports,
-study, the two base cities, the plots), measured once.
+the wall and CPU seconds of ``redwuye calibrate`` for one trial of one simulated day
+(imports, study, the base cities, the plots), called twice: the first call on a machine
+also fills caches (matplotlib's font list, compiled kernels), the second is the fixed
+start-up of every later call.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -58,8 +61,8 @@ def measure(spec: str, trials: int, days: int, workers: int) -> dict[str, float]
             "load_avg_1min_after": round(os.getloadavg()[0], 2)}
 
 
-def startup() -> float:
-    """Wall seconds of one ``redwuye calibrate`` call of one trial and one day."""
+def startup() -> dict[str, float]:
+    """Wall and CPU seconds of one ``redwuye calibrate`` call of one trial and one day."""
     folder = Path(tempfile.mkdtemp(prefix="bench_calibrate_"))
     try:
         targets = folder / "targets.toml"
@@ -71,16 +74,20 @@ def startup() -> float:
         targets.write_text("[calibrate]\ntrials = 1\nseeds = 1\ndays = 1\ncheck_seeds = 0\n"
                            "[params]\npay_intercept = [-1.0, 1.0]\n" + regimes,
                            encoding="utf-8")
+        cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
         done = subprocess.run([sys.executable, "-c", "from redwuye_graph.cli import app; app()",
                                "calibrate", "--targets", str(targets), "--out",
                                str(folder / "out")], capture_output=True, text=True,
                               check=False)
         seconds = time.perf_counter() - started
+        used = resource.getrusage(resource.RUSAGE_CHILDREN)
         if done.returncode not in (0, NOT_FITTED):  # one day is too short to fit: exit 3
             raise SystemExit(f"redwuye calibrate failed (exit {done.returncode}):\n"
                              f"{done.stderr}")
-        return seconds
+        return {"wall_s": round(seconds, 1),
+                "cpu_s": round(used.ru_utime + used.ru_stime - cpu.ru_utime - cpu.ru_stime, 1),
+                "load_avg_1min_after": round(os.getloadavg()[0], 2)}
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -92,7 +99,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("executors", nargs="*", default=["serial", "local", "dask"])
     args = parser.parse_args()
-    print("startup", json.dumps({"calibrate_call_s": round(startup(), 1)}), flush=True)
+    for call in ("first", "second"):
+        print(f"startup ({call} call)", json.dumps(startup()), flush=True)
     for spec in args.executors:
         print(spec, json.dumps(measure(spec, args.trials, args.days, args.workers)),
               flush=True)

@@ -221,3 +221,18 @@ def test_a_mean_of_one_run_prints_its_sd_as_not_applicable(tmp_path: Path) -> No
         assert (table["runs"] == 1).all() and table["sd"].isna().all(), name
     printed = result.output.split("fit per target:")[1].split("90% profile")[0]
     assert printed.count("n/a (one run)") == 3 and "NaN" not in printed, printed
+
+
+def test_scenarios_that_differ_in_posts_share_their_base_city(tmp_path: Path) -> None:
+    from redwuye_graph.sim.scenario import cities
+
+    posts = "\n[levels]\nowners_committee = 1.0\n"
+    for name, levels in (("a", ""), ("b", posts), ("c", posts + "vacuum = 0.5\n")):
+        (tmp_path / f"{name}.toml").write_text(tiny_scenario(name=name) + levels,
+                                               encoding="utf-8")
+    a, b, c = (load_scenario(tmp_path / f"{n}.toml") for n in "abc")
+    (base_a, none), (base_b, changed_b) = cities(a, 3), cities(b, 3)
+    assert none is None and base_b is base_a and changed_b is not None
+    assert changed_b != base_a and cities(b, 3)[1] is changed_b
+    base_c = cities(c, 3)[0]  # vacuum is structure: another base city
+    assert base_c is not base_a and base_c != base_a
