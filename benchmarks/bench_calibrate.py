@@ -10,7 +10,9 @@ executor runs ``--trials`` trials into a fresh study without the check on fresh 
     .venv/bin/python benchmarks/bench_calibrate.py --trials 16 --days 365 serial local
 
 Figures per executor: executor start-up seconds, wall seconds of the trials, trials per
-minute, and the 1-minute load average after it (other work slows the runs). Start-up:
+minute, CPU seconds per trial (this process and its workers, start-up included: what
+the trials cost whatever else runs), and the 1-minute load average after it (other work
+slows the runs). Start-up:
 the wall and CPU seconds of ``redwuye calibrate`` for one trial of one simulated day
 (imports, study, the base cities, the plots), called twice: the first call on a machine
 also fills caches (matplotlib's font list, compiled kernels), the second is the fixed
@@ -43,10 +45,17 @@ def noop(x: int) -> int:
     return x
 
 
+def _cpu() -> float:
+    """CPU seconds of this process and its finished children."""
+    return sum(r.ru_utime + r.ru_stime for r in (resource.getrusage(resource.RUSAGE_SELF),
+                                                 resource.getrusage(resource.RUSAGE_CHILDREN)))
+
+
 def measure(spec: str, trials: int, days: int, workers: int) -> dict[str, float]:
     """Trials per minute of one executor."""
     calibration = replace(load_targets(TARGETS), trials=trials, seeds=1, days=days,
                           check_seeds=0)
+    cpu = _cpu()
     started = time.perf_counter()
     with make_executor(spec, workers) as ex:
         list(ex.imap(noop, range(ex.workers)))  # the pool's processes are up
@@ -54,10 +63,12 @@ def measure(spec: str, trials: int, days: int, workers: int) -> dict[str, float]
         result = calibrate(None, calibration, ex, progress=False)
         wall = time.perf_counter() - up
         n_workers = ex.workers
+    cpu = _cpu() - cpu  # the workers' share counts once they have exited
     assert len(result.trials) == trials
     return {"trials": trials, "days": days, "workers": n_workers,
             "startup_s": round(up - started, 2), "wall_s": round(wall, 1),
             "trials_per_min": round(trials / wall * 60, 2),
+            "cpu_s_per_trial": round(cpu / trials, 2),
             "load_avg_1min_after": round(os.getloadavg()[0], 2)}
 
 

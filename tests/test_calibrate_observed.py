@@ -74,7 +74,8 @@ OBSERVED = [("OB1", ESTATE, {"period": "before", "fee_collection": 0.5,
                              "fee_collection_bound": "above"}),
             ("OB3", OTHER, {"period": "before", "complaints": 40, "resolved": 30}),
             ("OB4", OTHER, {"period": "after", "complaints": 12}),
-            ("OB5", OTHER, {"period": "2018", "fee_collection": 0.4})]
+            ("OB5", OTHER, {"period": "2018", "fee_collection": 0.4}),
+            ("OB6", OTHER, {"period": "2017", "complaints": 5})]
 
 
 def test_observations_on_the_store_become_targets_of_their_estates(tmp_path: Path) -> None:
@@ -86,7 +87,8 @@ def test_observations_on_the_store_become_targets_of_their_estates(tmp_path: Pat
         "after = [46, 90]\n")))
     sc = load_scenario(scenario).snapshot()
     full = observed_targets(spec, {"": sc})
-    # OB4 has complaints but no resolved count: nothing to fit; OB5's period is not named
+    # OB4 has complaints but no resolved count: nothing to fit; OB5's and OB6's periods
+    # are not named
     assert [(t.key, t.unit, t.kind, t.column) for t in full.targets] == [
         ("district_late", "district D01", "min", "resolution_rate[1-60]@D01"),
         ("OB1_fee_collection", f"estate {ESTATE}", "max", f"collection[1-45]@{ESTATE}"),
@@ -121,6 +123,8 @@ def test_observations_on_the_store_become_targets_of_their_estates(tmp_path: Pat
      "observation OB1 records fee_collection"),
     ("[observed]\ntolerance = 0.05\n[observed.periods]\nbefore = [1, 120]\n",
      "target OB1_fee_collection.window", "ends on day 120, after the run's 90 days"),
+    ("[observed]\nperiods = { 2017 = [1, 45] }\n", "observed",
+     "record no share to fit"),
     ("[targets.x]\noutcome = \"collection\"\nwindow = [1, 30]\nestate = \"E999999\"\n"
      "value = 0.5\ntolerance = 0.1\n", "target x", "has no estate E999999"),
     ("[targets.x]\noutcome = \"collection\"\nwindow = [1, 30]\nestate = \"D01\"\n"

@@ -536,6 +536,10 @@ def observed_targets(spec: Calibration, regimes: dict[str, Scenario]) -> Calibra
                              f"this period on {sc.store}; periods there: "
                              f"{', '.join(there) or 'none'}")
     targets = (*spec.targets, *added)
+    if not targets:
+        raise file_error(spec.path, spec.observed[0].at, "the observations of these periods "
+                         "record no share to fit (fee_collection, or complaints with "
+                         "resolved)")
     keys = [t.key for t in targets]
     twice = sorted({k for k in keys if keys.count(k) > 1})
     if twice:
