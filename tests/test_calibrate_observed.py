@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ from redwuye_graph.experiments.calibrate import calibrate, load_targets, observe
 from redwuye_graph.experiments.sweep import SweepError, Task, run_task
 from redwuye_graph.generate import generate
 from redwuye_graph.schema import Label, RelType
-from redwuye_graph.sim.scenario import load_scenario
+from redwuye_graph.sim.scenario import Scenario, load_scenario
 from redwuye_graph.store import open_store
 
 #: The tiny city's largest estate (554 households) and another one; its one district.
@@ -51,11 +52,9 @@ def _targets(folder: Path, text: str, head: str = "trials = 2\nseeds = 1\ncheck_
     return path
 
 
-def _estate_rates(sc: Any, seed: int, values: dict[str, float] | None = None
+def _estate_rates(sc: Scenario, seed: int, values: dict[str, Any] | None = None
                   ) -> pd.DataFrame:
     """Each estate's daily counts of one run, straight from the recorder's estate table."""
-    from dataclasses import replace
-
     if values:
         sc = replace(sc, params=replace(sc.params, **values))
     model = sc.model(sc.graph_seed, seed)
