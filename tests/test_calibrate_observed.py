@@ -239,3 +239,19 @@ def test_scenarios_that_differ_in_posts_share_their_base_city(tmp_path: Path) ->
     assert changed_b != base_a and cities(b, 3)[1] is changed_b
     base_c = cities(c, 3)[0]  # vacuum is structure: another base city
     assert base_c is not base_a and base_c != base_a
+
+
+def test_each_regime_takes_the_observations_of_its_periods(tmp_path: Path) -> None:
+    _store(tmp_path, OBSERVED)
+    targets = _targets(tmp_path, "".join(
+        f'[[regime]]\nname = "{name}"\nscenario = "zz.toml"\n'
+        f"[regime.observed]\ntolerance = 0.04\nperiods = {{ {period} = [1, 90] }}\n"
+        for name, period in (("before", "before"), ("after", "after"))))
+    spec = load_targets(targets)
+    regimes = {n: sc.snapshot() for n, sc in spec.regimes.items()}
+    full = observed_targets(spec, regimes)
+    assert [(t.key, t.kind, t.estate, t.tolerance) for t in full.targets if t.kind != "binomial"
+            ] == [("before.OB1_fee_collection", "max", ESTATE, 0.04),
+                  ("after.OB2_fee_collection", "min", ESTATE, 0.04)]
+    assert [t.key for t in full.targets] == ["before.OB1_fee_collection", "before.OB3_resolution",
+                                             "after.OB2_fee_collection"]
