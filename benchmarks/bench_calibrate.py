@@ -10,9 +10,13 @@ executor runs ``--trials`` trials into a fresh study without the check on fresh 
     .venv/bin/python benchmarks/bench_calibrate.py --trials 16 --days 365 serial local
 
 Figures per executor: executor start-up seconds, wall seconds of the trials, trials per
-minute, and the 1-minute load average after it (other work slows the runs). Start-up:
-the wall time of ``redwuye calibrate`` for one trial of one simulated day (imports,
-study, the two base cities, the plots), measured once.
+minute, CPU seconds per trial (this process and its workers, start-up included: what
+the trials cost whatever else runs), and the 1-minute load average after it (other work
+slows the runs). Start-up:
+the wall and CPU seconds of ``redwuye calibrate`` for one trial of one simulated day
+(imports, study, the base cities, the plots), called twice: the first call on a machine
+also fills caches (matplotlib's font list, compiled kernels), the second is the fixed
+start-up of every later call.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -28,6 +33,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+from redwuye_graph.cli import NOT_FITTED
 from redwuye_graph.experiments import make_executor
 from redwuye_graph.experiments.calibrate import calibrate, load_targets
 
@@ -39,10 +45,17 @@ def noop(x: int) -> int:
     return x
 
 
+def _cpu() -> float:
+    """CPU seconds of this process and its finished children."""
+    return sum(r.ru_utime + r.ru_stime for r in (resource.getrusage(resource.RUSAGE_SELF),
+                                                 resource.getrusage(resource.RUSAGE_CHILDREN)))
+
+
 def measure(spec: str, trials: int, days: int, workers: int) -> dict[str, float]:
     """Trials per minute of one executor."""
     calibration = replace(load_targets(TARGETS), trials=trials, seeds=1, days=days,
                           check_seeds=0)
+    cpu = _cpu()
     started = time.perf_counter()
     with make_executor(spec, workers) as ex:
         list(ex.imap(noop, range(ex.workers)))  # the pool's processes are up
@@ -50,15 +63,17 @@ def measure(spec: str, trials: int, days: int, workers: int) -> dict[str, float]
         result = calibrate(None, calibration, ex, progress=False)
         wall = time.perf_counter() - up
         n_workers = ex.workers
+    cpu = _cpu() - cpu  # the workers' share counts once they have exited
     assert len(result.trials) == trials
     return {"trials": trials, "days": days, "workers": n_workers,
             "startup_s": round(up - started, 2), "wall_s": round(wall, 1),
             "trials_per_min": round(trials / wall * 60, 2),
+            "cpu_s_per_trial": round(cpu / trials, 2),
             "load_avg_1min_after": round(os.getloadavg()[0], 2)}
 
 
-def startup() -> float:
-    """Wall seconds of one ``redwuye calibrate`` call of one trial and one day."""
+def startup() -> dict[str, float]:
+    """Wall and CPU seconds of one ``redwuye calibrate`` call of one trial and one day."""
     folder = Path(tempfile.mkdtemp(prefix="bench_calibrate_"))
     try:
         targets = folder / "targets.toml"
@@ -70,11 +85,20 @@ def startup() -> float:
         targets.write_text("[calibrate]\ntrials = 1\nseeds = 1\ndays = 1\ncheck_seeds = 0\n"
                            "[params]\npay_intercept = [-1.0, 1.0]\n" + regimes,
                            encoding="utf-8")
+        cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
-        subprocess.run([sys.executable, "-c", "from redwuye_graph.cli import app; app()",
-                        "calibrate", "--targets", str(targets), "--out", str(folder / "out")],
-                       capture_output=True, check=False)
-        return time.perf_counter() - started
+        done = subprocess.run([sys.executable, "-c", "from redwuye_graph.cli import app; app()",
+                               "calibrate", "--targets", str(targets), "--out",
+                               str(folder / "out")], capture_output=True, text=True,
+                              check=False)
+        seconds = time.perf_counter() - started
+        used = resource.getrusage(resource.RUSAGE_CHILDREN)
+        if done.returncode not in (0, NOT_FITTED):  # one day is too short to fit: exit 3
+            raise SystemExit(f"redwuye calibrate failed (exit {done.returncode}):\n"
+                             f"{done.stderr}")
+        return {"wall_s": round(seconds, 1),
+                "cpu_s": round(used.ru_utime + used.ru_stime - cpu.ru_utime - cpu.ru_stime, 1),
+                "load_avg_1min_after": round(os.getloadavg()[0], 2)}
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -86,7 +110,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("executors", nargs="*", default=["serial", "local", "dask"])
     args = parser.parse_args()
-    print("startup", json.dumps({"calibrate_call_s": round(startup(), 1)}), flush=True)
+    for call in ("first", "second"):
+        print(f"startup ({call} call)", json.dumps(startup()), flush=True)
     for spec in args.executors:
         print(spec, json.dumps(measure(spec, args.trials, args.days, args.workers)),
               flush=True)

@@ -1072,7 +1072,7 @@ def calibrate_cmd(
     --out build/regimes --executor local
     """
     from redwuye_graph.experiments import make_executor
-    from redwuye_graph.experiments.calibrate import calibrate, load_targets
+    from redwuye_graph.experiments.calibrate import calibrate, load_targets, printed
     from redwuye_graph.experiments.plots import (
         plot_calibration,
         plot_check,
@@ -1101,7 +1101,8 @@ def calibrate_cmd(
                 plot_check(result.check_runs, result.fit, out / "check.png")
         if fmt == "table":
             def show(table: Any) -> str:
-                return str(table.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+                return str(printed(table).to_string(index=False,
+                                                    float_format=lambda v: f"{v:.4g}"))
 
             typer.echo("chosen: " + ", ".join(f"{k} = {v:.4g}" for k, v in result.best.items()))
             typer.echo("fit per target:\n" + show(result.fit.drop(columns=["value", "high"])))

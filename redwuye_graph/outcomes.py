@@ -411,9 +411,10 @@ def window_outcome(c: Counts, name: str, first: int, last: int) -> Any:
     return _WINDOW[name][0](c, slice(first - 1, last))
 
 
-def window_column(name: str, first: int, last: int) -> str:
-    """The column of a windowed outcome in a run's row: ``NAME[FIRST-LAST]``."""
-    return f"{name}[{first}-{last}]"
+def window_column(name: str, first: int, last: int, unit: str = "") -> str:
+    """The column of a windowed outcome in a run's row: ``NAME[FIRST-LAST]`` over the
+    city, ``NAME[FIRST-LAST]@UNIT`` over one estate or district (its id)."""
+    return f"{name}[{first}-{last}]" + (f"@{unit}" if unit else "")
 
 
 def check_outcomes(names: Iterable[str]) -> list[str]:

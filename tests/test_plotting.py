@@ -94,7 +94,8 @@ def test_experiment_figures_draw_chinese(tmp_path: Path) -> None:
     _no_missing_glyphs(lambda: plot_sensitivity(table, "sobol", tmp_path / "s.png"))
     trials = pd.DataFrame({"trial": range(8), "交叉任职比例": rng.random(8),
                            "wage": rng.random(8), "loss": rng.random(8)})
-    fit = pd.DataFrame({"target": ["收费率", "resolution_rate"], "value": [0.9, 0.8],
+    fit = pd.DataFrame({"target": ["收费率", "resolution_rate"],
+                        "unit": ["estate 绿云小区", "city"], "value": [0.9, 0.8],
                         "high": [float("nan")] * 2, "tolerance": [0.05, 0.05],
                         "model": [0.88, 0.7], "kind": ["value", "min"]})
     _no_missing_glyphs(lambda: plot_calibration(trials, params, fit, tmp_path / "c.png"))

@@ -30,12 +30,23 @@ their ranges and the observed outcomes as people state them::
     window = [1, 180]
     successes = 460            # household-months paid of 1000 due: binomial likelihood
     trials = 1000
+    [targets.E0007_late]       # a windowed outcome over one estate's (or district's) households
+    outcome = "resolution_rate"
+    window = [181, 365]
+    estate = "E0007"           # or district = "D01"
+    min = 0.8
+    tolerance = 0.05
+
+    [observed]                 # a store's Observation nodes as targets of their estates
+    periods = { before = [1, 365] }  # the simulated days of each period they name
+    tolerance = 0.05           # one standard error of an observed fee-collection share
 
 Several regimes at once (the same city before and after a policy, another city) are
 ``[[regime]]`` tables instead of ``[targets]``: each names a ``scenario`` (relative to the
 file) and may change it (``days``, ``[regime.levels]``, ``[regime.params]``,
 ``[[regime.policy]]`` appended to the scenario's policies) before its
-``[regime.targets.LABEL]``; every trial runs every regime with the same parameters.
+``[regime.targets.LABEL]`` and ``[regime.observed]``; every trial runs every regime with
+the same parameters.
 
 A target's misfit ``z`` is ``(model - value) / tolerance`` (one-sided and intervals: the
 distance past the bound over the tolerance, 0 inside; binomial: the signed root of the
@@ -90,8 +101,8 @@ from redwuye_graph.tomlwrite import dumps
 
 __all__ = ["BINOMIAL_FIT_Z", "CORRELATED", "MAX_COUNT", "PROFILE_BINS", "PROFILE_DELTA",
            "TARGET_KINDS",
-           "Calibration", "CalibrationResult", "Target", "calibrate", "load_targets",
-           "profile"]
+           "Calibration", "CalibrationResult", "ObservedTargets", "Target", "calibrate",
+           "load_targets", "observed_targets", "printed", "profile"]
 
 #: Whole-number keys of ``[calibrate]`` (ranges: :data:`~redwuye_graph.sim.params.SETTINGS`).
 _INTS = ("trials", "seeds", "graph_seeds", "first_seed", "sampler_seed", "days", "check_seeds",
@@ -113,8 +124,9 @@ PROFILE_BINS = 10
 CORRELATED = 0.7
 #: Seconds between progress lines when stderr is not a terminal.
 PROGRESS_SECONDS = 15.0
-_KEYS = ("outcome", "window", "value", "max", "min", "interval", "successes", "trials",
-         "tolerance")
+_KEYS = ("outcome", "window", "estate", "district", "value", "max", "min", "interval",
+         "successes", "trials", "tolerance")
+_OBSERVED_KEYS = ("periods", "tolerance")
 
 
 @dataclass(frozen=True)
@@ -140,6 +152,9 @@ class Target:
     outcome: str = ""
     #: Days ``(first, last)`` of a windowed outcome.
     window: tuple[int, int] | None = None
+    #: The estate or the district (its id) the outcome is read over; ``""``: the city.
+    estate: str = ""
+    district: str = ""
 
     @property
     def key(self) -> str:
@@ -150,7 +165,14 @@ class Target:
     def column(self) -> str:
         """The column of a run's row that holds the outcome."""
         outcome = self.outcome or self.name
-        return window_column(outcome, *self.window) if self.window else outcome
+        return (window_column(outcome, *self.window, self.estate or self.district)
+                if self.window else outcome)
+
+    @property
+    def unit(self) -> str:
+        """What the outcome is read over: ``city``, ``estate ID`` or ``district ID``."""
+        return (f"estate {self.estate}" if self.estate else
+                f"district {self.district}" if self.district else "city")
 
     @property
     def scale(self) -> float:
@@ -199,6 +221,21 @@ class Target:
 
 
 @dataclass(frozen=True)
+class ObservedTargets:
+    """An ``[observed]`` table: the ``Observation`` nodes of the scenario's store, of the
+    periods named, as targets of their estates (:func:`observed_targets`)."""
+
+    #: Where it is in the file (``observed`` or ``regime[I].observed``), for messages.
+    at: str
+    #: Period, as the observations name it -> the simulated days ``(first, last)`` it is.
+    periods: dict[str, tuple[int, int]]
+    #: One standard error of an observed fee-collection share (``nan``: not given).
+    tolerance: float = math.nan
+    #: The regime whose scenario's store holds the observations (``""``: one scenario).
+    regime: str = ""
+
+
+@dataclass(frozen=True)
 class Calibration:
     """A validated targets file."""
 
@@ -215,6 +252,8 @@ class Calibration:
     days: int | None = None
     check_seeds: int = 2
     check_graph_seeds: int = 1
+    #: ``[observed]`` tables, turned into targets once the stores are read.
+    observed: tuple[ObservedTargets, ...] = ()
 
 
 def _number(path: Path, at: str, value: Any) -> float:
@@ -240,21 +279,25 @@ def _target(path: Path, at: str, label: str, spec: Any, regime: str) -> Target:
     outcome = spec.get("outcome", label)
     window = spec.get("window")
     if window is not None:
-        if (not isinstance(window, list) or len(window) != 2
-                or any(isinstance(d, bool) or not isinstance(d, int) for d in window)
-                or not 1 <= window[0] <= window[1] <= SETTINGS["days"].high):
-            raise file_error(path, f"{at}.window", f"{window!r} must be [first day, last day], "
-                             f"whole numbers with 1 <= first <= last <= "
-                             f"{SETTINGS['days'].high:g}")
+        window = _window(path, f"{at}.window", window)
         if outcome not in WINDOW_OUTCOMES:
             raise file_error(path, f"{at}.window", f"{outcome!r} has no window; windowed "
                              f"outcomes: {', '.join(WINDOW_OUTCOMES)}")
-        window = (window[0], window[1])
     elif outcome in WINDOW_OUTCOMES and outcome not in OUTCOMES:
         raise file_error(path, at, f"{outcome} needs window = [first day, last day]")
     elif outcome not in OUTCOMES:
         known = ", ".join([*OUTCOMES, *(f"{w} (with window)" for w in WINDOW_OUTCOMES)])
         raise file_error(path, at, f"unknown outcome {outcome!r}; known: {known}")
+    units = {k: spec[k] for k in ("estate", "district") if k in spec}
+    if len(units) > 1:
+        raise file_error(path, at, "give estate = ID or district = ID, not both")
+    for key, unit in units.items():
+        if not isinstance(unit, str) or not unit:
+            raise file_error(path, f"{at}.{key}", f"{unit!r} must be the {key}'s id")
+        if window is None:
+            raise file_error(path, f"{at}.{key}", f"an outcome over one {key} is read over a "
+                             f"window: give outcome = one of {', '.join(WINDOW_OUTCOMES)} "
+                             "and window = [first day, last day]")
     kinds = [k for k in ("value", "max", "min", "interval") if k in spec]
     if "successes" in spec or "trials" in spec:
         kinds.append("binomial")
@@ -264,7 +307,7 @@ def _target(path: Path, at: str, label: str, spec: Any, regime: str) -> Target:
                          "and trials = COUNTS")
     kind = kinds[0]
     where: dict[str, Any] = {"regime": regime, "outcome": outcome if outcome != label else "",
-                             "window": window}
+                             "window": window, **units}
     if kind == "binomial":
         if window is None and REGISTRY[outcome].unit != "share":
             raise file_error(path, at, f"{outcome} is not a share; counts fit shares only")
@@ -292,6 +335,38 @@ def _target(path: Path, at: str, label: str, spec: Any, regime: str) -> Target:
                              "below high")
         return Target(label, low, tolerance, kind, high=high, **where)
     return Target(label, _number(path, f"{at}.{kind}", spec[kind]), tolerance, kind, **where)
+
+
+def _window(path: Path, at: str, window: Any) -> tuple[int, int]:
+    """``[first, last]`` days of a window (at ``at`` in the file)."""
+    if (not isinstance(window, list) or len(window) != 2
+            or any(isinstance(d, bool) or not isinstance(d, int) for d in window)
+            or not 1 <= window[0] <= window[1] <= SETTINGS["days"].high):
+        raise file_error(path, at, f"{window!r} must be [first day, last day], whole numbers "
+                         f"with 1 <= first <= last <= {SETTINGS['days'].high:g}")
+    return window[0], window[1]
+
+
+def _observed(path: Path, table: Any, at: str, regime: str = "") -> ObservedTargets:
+    """An ``[observed]`` table (at ``at`` in the file)."""
+    if not isinstance(table, dict):
+        raise file_error(path, at, "must be a table with periods = {PERIOD = [first day, "
+                         "last day], ...} and tolerance = NUMBER")
+    unknown = sorted(set(table) - set(_OBSERVED_KEYS))
+    if unknown:
+        raise file_error(path, f"{at}.{unknown[0]}", "unknown key; allowed: "
+                         f"{', '.join(_OBSERVED_KEYS)}")
+    periods = table.get("periods")
+    if not isinstance(periods, dict) or not periods:
+        raise file_error(path, f"{at}.periods", "missing; give the simulated days of each "
+                         "period the observations name, e.g. periods = {before = [1, 365]}")
+    tolerance = math.nan
+    if "tolerance" in table:
+        tolerance = _number(path, f"{at}.tolerance", table["tolerance"])
+        if tolerance <= 0:
+            raise file_error(path, f"{at}.tolerance", f"{tolerance!r} must be above 0")
+    return ObservedTargets(at, {str(p): _window(path, f"{at}.periods.{p}", w)
+                                for p, w in periods.items()}, tolerance, regime)
 
 
 def _targets(path: Path, table: Any, where: str, regime: str = "") -> list[Target]:
@@ -345,12 +420,15 @@ def _changed(path: Path, where: str, sc: Scenario, regime: dict[str, Any]) -> Sc
     return replace(sc, policies=[*sc.policies, *added]) if added else sc
 
 
-def _regimes(path: Path, data: list[Any]) -> tuple[dict[str, Scenario], list[Target]]:
+def _regimes(path: Path, data: list[Any]
+             ) -> tuple[dict[str, Scenario], list[Target], list[ObservedTargets]]:
     """The ``[[regime]]`` tables: a scenario each (relative to the file, with its
-    changes) and its targets."""
+    changes), its targets and its ``[regime.observed]``."""
     scenarios: dict[str, Scenario] = {}
     targets: list[Target] = []
-    allowed = ("name", "scenario", "days", "levels", "params", "policy", "targets")
+    observed: list[ObservedTargets] = []
+    allowed = ("name", "scenario", "days", "levels", "params", "policy", "targets",
+               "observed")
     for i, regime in enumerate(data):
         where = f"regime[{i}]"
         if not isinstance(regime.get("scenario"), str):
@@ -369,7 +447,9 @@ def _regimes(path: Path, data: list[Any]) -> tuple[dict[str, Scenario], list[Tar
             raise file_error(path, f"{where}.name", f"{name!r} must be a new name without dots")
         scenarios[name] = _changed(path, where, sc, regime)
         targets += _targets(path, regime.get("targets", {}), f"{where}.targets", name)
-    return scenarios, targets
+        if "observed" in regime:
+            observed.append(_observed(path, regime["observed"], f"{where}.observed", name))
+    return scenarios, targets, observed
 
 
 def load_targets(path: Path) -> Calibration:
@@ -377,28 +457,116 @@ def load_targets(path: Path) -> Calibration:
 
     The file gives ``[targets]`` for one scenario (named when calibrating), or
     ``[[regime]]`` tables, each with its scenario, changes and targets, fitted at once
-    with the same parameters (e.g. collection before and after a policy).
+    with the same parameters (e.g. collection before and after a policy). ``[observed]``
+    (``[regime.observed]``) names targets still to be read from the store
+    (:func:`observed_targets`).
     """
     path = Path(path)
-    data = read_toml(path, ("calibrate", "params", "targets"), arrays=("regime",))
+    data = read_toml(path, ("calibrate", "params", "targets", "observed"), arrays=("regime",))
     head = read_head(path, data, "calibrate", _INTS, ())
     factors = load_factors(path, data, levels=False)
-    if "targets" in data and "regime" in data:
-        raise file_error(path, "regime", "give either [targets] (one scenario) or [[regime]] "
-                         "tables, not both")
+    if ("targets" in data or "observed" in data) and "regime" in data:
+        raise file_error(path, "regime", "give either [targets] or [observed] (one scenario) "
+                         "or [[regime]] tables, not both")
     regimes: dict[str, Scenario] = {}
+    observed: list[ObservedTargets] = []
     if "regime" in data:
-        regimes, targets = _regimes(path, data["regime"])
+        regimes, targets, observed = _regimes(path, data["regime"])
     else:
         targets = _targets(path, data.get("targets", {}), "targets")
-    if not targets:
+        if "observed" in data:
+            observed = [_observed(path, data["observed"], "observed")]
+    if not targets and not observed:
         raise file_error(path, "targets", "no target; give at least one [targets.OUTCOME] with "
-                         "value, max, min or interval and tolerance, or successes and trials")
+                         "value, max, min or interval and tolerance, or successes and "
+                         "trials, or [observed] (the store's observations)")
     spec = Calibration(path=path, factors=factors, targets=tuple(targets), regimes=regimes,
-                       **head)
+                       observed=tuple(observed), **head)
     if regimes:
         _check_windows(spec, regimes)
     return spec
+
+
+def observed_targets(spec: Calibration, regimes: dict[str, Scenario]) -> Calibration:
+    """``spec`` with the targets of its ``[observed]`` tables added, read from the stores
+    of ``regimes`` (as read by :meth:`~redwuye_graph.sim.scenario.Scenario.snapshot`).
+
+    Each ``Observation`` of a period named in ``periods`` becomes targets of its estate
+    over that period's days, labelled ``OBSERVATION_MEASURE``: ``fee_collection`` reads
+    ``collection`` (a point ± ``tolerance``; ``at most`` when the figure is a bound
+    ``below``, ``at least`` when ``above``), ``complaints`` with ``resolved`` reads
+    ``resolution_rate`` (the counts: binomial). A complaint count without ``resolved`` is
+    not a share and is not fitted. A period named that no observation has is refused.
+    """
+    from redwuye_graph.schema import Label, RelType
+
+    added: list[Target] = []
+    for o in spec.observed:
+        sc = regimes[o.regime]
+        if sc.store_city is None:
+            raise file_error(spec.path, o.at, f"reads the Observation nodes of a store; the "
+                             f"scenario {sc.name} is generated (preset {sc.preset})")
+        graph = sc.store_city.graph
+        seen: set[str] = set()
+        for obs, _, props in sorted(graph.nodes(Label.OBSERVATION)):
+            if props["period"] not in o.periods:
+                continue
+            seen.add(props["period"])
+            where: dict[str, Any] = {"regime": o.regime,
+                                     "estate": graph.out(obs, RelType.OBSERVED_AT)[0],
+                                     "window": o.periods[props["period"]]}
+            share = props.get("fee_collection")
+            if share is not None:
+                if math.isnan(o.tolerance):
+                    raise file_error(spec.path, f"{o.at}.tolerance", f"missing; observation "
+                                     f"{obs} records fee_collection, a share: give one "
+                                     "standard error of it")
+                kind = {"below": "max", "above": "min"}.get(
+                    props.get("fee_collection_bound") or "", "value")
+                added.append(Target(f"{obs}_fee_collection", float(share), o.tolerance, kind,
+                                    outcome="collection", **where))
+            n, k = props.get("complaints"), props.get("resolved")
+            if n and k is not None:
+                added.append(Target(f"{obs}_resolution", k / n, math.nan, "binomial",
+                                    successes=int(k), trials=int(n),
+                                    outcome="resolution_rate", **where))
+        missing = sorted(set(o.periods) - seen)
+        if missing:
+            there = sorted({p["period"] for _, _, p in graph.nodes(Label.OBSERVATION)})
+            raise file_error(spec.path, f"{o.at}.periods.{missing[0]}", f"no Observation of "
+                             f"this period on {sc.store}; periods there: "
+                             f"{', '.join(there) or 'none'}")
+    targets = (*spec.targets, *added)
+    if not targets:
+        raise file_error(spec.path, spec.observed[0].at, "the observations of these periods "
+                         "record no share to fit (fee_collection, or complaints with "
+                         "resolved)")
+    keys = [t.key for t in targets]
+    twice = sorted({k for k in keys if keys.count(k) > 1})
+    if twice:
+        raise file_error(spec.path, "targets", f"target {twice[0]} is given twice (an "
+                         "observation's target has the same label)")
+    return replace(spec, targets=targets, observed=())
+
+
+def _check_units(spec: Calibration, regimes: dict[str, Scenario]) -> None:
+    """Every estate and district a target names is in its regime's base cities (those of
+    the fit and of the check)."""
+    from redwuye_graph.schema import Label
+    from redwuye_graph.sim.scenario import cities
+
+    for name, sc in regimes.items():
+        named = [t for t in spec.targets if t.regime == name and (t.estate or t.district)]
+        for g in sc.graph_seed_list(spec.graph_seeds + spec.check_graph_seeds) if named else []:
+            city = cities(sc, g)[0]
+            for t in named:
+                label = Label.ESTATE if t.estate else Label.DISTRICT
+                if (t.estate or t.district) not in city or city.label(
+                        t.estate or t.district) != label:
+                    where = (f"store {sc.store}" if sc.store is not None else
+                             f"preset {sc.preset}, graph seed {g}")
+                    raise file_error(spec.path, f"target {t.key}", f"the city ({where}) has "
+                                     f"no {t.unit}")
 
 
 def _check_windows(spec: Calibration, regimes: dict[str, Scenario]) -> None:
@@ -553,7 +721,7 @@ class CalibrationResult:
         elif self.fitted:
             fitting = int(self.trials["fits"].sum())
             many = f"; {fitting} trials meet every target" if fitting > 1 else ""
-            head = (f"fitted: trial {self.chosen} meets every target (loss {loss:.4g})"
+            head = (f"FITTED: trial {self.chosen} meets every target (loss {loss:.4g})"
                     f"{against}{many}")
         else:
             worst = self.fit.iloc[int(self.fit["z"].abs().to_numpy().argmax())]
@@ -640,6 +808,16 @@ class CalibrationResult:
         return paths
 
 
+def printed(table: pd.DataFrame) -> pd.DataFrame:
+    """A fit or check table as printed: the ``sd`` of a mean of one run (no spread to
+    measure) reads ``n/a (one run)``; the files keep it empty."""
+    if "sd" not in table.columns or "runs" not in table.columns:
+        return table
+    one = (table["runs"] == 1) & table["sd"].isna()
+    sd = table["sd"].map(lambda v: f"{v:.4g}").where(~one, "n/a (one run)")
+    return table.assign(sd=sd.where(table["sd"].notna() | one, "n/a"))
+
+
 class _Progress:
     """A bar on a terminal; otherwise a line on stderr every :data:`PROGRESS_SECONDS`."""
 
@@ -703,8 +881,8 @@ class _Runs:
     cells: list[tuple[str, int, int]]
 
     def tasks(self, point: int, values: dict[str, Any]) -> list[Task]:
-        windows = {n: tuple(sorted({(t.outcome or t.name, *t.window) for t in self.spec.targets
-                                    if t.regime == n and t.window}))
+        windows = {n: tuple(sorted({(t.outcome or t.name, *t.window, t.estate, t.district)
+                                    for t in self.spec.targets if t.regime == n and t.window}))
                    for n in self.regimes}
         return [Task(run=point * len(self.cells) + j, point=point, replicate=s, seed=s,
                      values=values, scenario=self.regimes[n], days=self.spec.days
@@ -743,9 +921,7 @@ def _regimes_of(scenario: Scenario | None, spec: Calibration) -> dict[str, Scena
     if spec.regimes and scenario is not None:
         raise ValueError(f"{spec.path}: names the scenario of each regime; give no scenario")
     if scenario is not None:
-        regimes = {"": scenario}
-        _check_windows(spec, regimes)
-        return regimes
+        return {"": scenario}
     if spec.regimes:
         return spec.regimes
     raise ValueError(f"{spec.path}: has [targets] for one scenario; give the scenario")
@@ -816,6 +992,9 @@ def calibrate(scenario: Scenario | None, spec: Calibration, executor: Executor,
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     regimes = {name: sc.snapshot() for name, sc in _regimes_of(scenario, spec).items()}
+    spec = observed_targets(spec, regimes)
+    _check_windows(spec, regimes)
+    _check_units(spec, regimes)
     study = optuna.create_study(
         direction="minimize", study_name="calibration", load_if_exists=True,
         storage=f"sqlite:///{storage}" if storage is not None else None,
@@ -878,9 +1057,11 @@ def calibrate(scenario: Scenario | None, spec: Calibration, executor: Executor,
             rejected, chosen = int(found["trial"]), start_row
     best = {f.name: (int(chosen[f.name]) if f.integer else float(chosen[f.name]))
             for f in spec.factors}
-    fit = pd.DataFrame([{"target": t.key, "kind": t.kind, "observed": t.describe(),
+    fit = pd.DataFrame([{"target": t.key, "unit": t.unit, "kind": t.kind,
+                         "observed": t.describe(),
                          "value": t.value, "high": t.high, "tolerance": t.scale,
                          "model": float(chosen[t.key]), "sd": float(chosen[f"{t.key} sd"]),
+                         "runs": spec.seeds * spec.graph_seeds,
                          "z": t.z(float(chosen[t.key])),
                          "within": t.fits(float(chosen[t.key]))} for t in spec.targets])
     intervals, profiles, pairs = profile(trials, spec.factors, len(spec.targets))

@@ -45,6 +45,12 @@ def plot_sensitivity(table: pd.DataFrame, design: str, target: Path) -> Path:
     return target
 
 
+def _target_names(fit: pd.DataFrame) -> list[str]:
+    """Each target's key, with the estate or district it is read over."""
+    return [key if unit == "city" else f"{key}\n({unit})"
+            for key, unit in zip(fit["target"], fit["unit"], strict=True)]
+
+
 def _target_bars(fit: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each target's centre and how far below and above it fits (a bound: one side open)."""
     kind = fit["kind"].to_numpy()
@@ -89,7 +95,7 @@ def plot_calibration(trials: pd.DataFrame, names: list[str], fit: pd.DataFrame,
     ax.errorbar(centre, y, xerr=[below, above], fmt="o", capsize=4,
                 label="target ± tolerance (a bound: one side)")
     ax.scatter(fit["model"], y, marker="x", color="red", s=50, label="model, chosen values")
-    ax.set_yticks(y, fit["target"], fontsize=8)
+    ax.set_yticks(y, _target_names(fit), fontsize=8)
     ax.set_xlabel("target outcome (its unit)")
     ax.set_title("fit per target")
     ax.legend(loc="best", fontsize=8)
@@ -153,7 +159,7 @@ def plot_check(runs: pd.DataFrame, fit: pd.DataFrame, target: Path) -> Path:
                        label=f"{point}: fresh run seeds" if i == 0 else None)
             ax.scatter(values[fresh], np.full(fresh.sum(), i + shift), s=22, marker="^",
                        color=colour, label=f"{point}: new base city" if i == 0 else None)
-    ax.set_yticks(y, fit["target"], fontsize=8)
+    ax.set_yticks(y, _target_names(fit), fontsize=8)
     ax.set_xlabel("target outcome (its unit), one point per run")
     ax.set_title("check on seeds the fit never saw")
     ax.legend(loc="best", fontsize=7)

@@ -130,9 +130,11 @@ class Task:
     days: int
     #: Graph seed of the base city (default: the scenario's).
     graph_seed: int | None = None
-    #: Outcomes over windows of days to add to the row: (name, first day, last day) of
-    #: :data:`~redwuye_graph.outcomes.WINDOW_OUTCOMES`, as ``NAME[FIRST-LAST]`` columns.
-    windows: tuple[tuple[str, int, int], ...] = ()
+    #: Outcomes over windows of days to add to the row: (name, first day, last day,
+    #: estate, district) of :data:`~redwuye_graph.outcomes.WINDOW_OUTCOMES`, over the city
+    #: or over the one estate or district named (``""``: none), as the columns of
+    #: :func:`~redwuye_graph.outcomes.window_column`.
+    windows: tuple[tuple[str, int, int, str, str], ...] = ()
 
     def where(self) -> str:
         """Which run this is, for messages: ``run 3 (graph_seed=0 seed=2)``."""
@@ -439,9 +441,12 @@ def run_task(task: Task) -> dict[str, Any]:
     tables = model.recorder.tables(estates=False)
     outcomes = run_outcomes(tables)
     if task.windows:
-        counts = Counts.from_table(tables["city"])
-        outcomes.update({window_column(*w): float(window_outcome(counts, *w))
-                         for w in task.windows})
+        city = Counts.from_table(tables["city"])
+        for name, first, last, estate, district in task.windows:
+            counts = (model.recorder.unit_counts(estate, district) if estate or district
+                      else city)
+            outcomes[window_column(name, first, last, estate or district)] = float(
+                window_outcome(counts, name, first, last))
     return {"run": task.run, "point": task.point, "replicate": task.replicate,
             "graph_seed": graph_seed, "seed": task.seed, **task.values, **outcomes,
             "seconds": time.perf_counter() - started}

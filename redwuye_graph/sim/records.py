@@ -199,6 +199,18 @@ class Recorder:
         return Counts({k: v[start + 1: now + 1] for k, v in self.a.items()}, self.m.households,
                       max(now - start - self.m.p.window_days, 0), per_estate=True)
 
+    def unit_counts(self, estate: str = "", district: str = "") -> Counts:
+        """The counts of one estate or one district (summed over its estates), days after
+        the warm-up; ``ValueError`` when the city has no such estate or district."""
+        m = self.m
+        pick = (np.asarray(m.estate_ids) == estate) if estate else (m.district == district)
+        if not pick.any():
+            raise ValueError(f"the city has no {'estate' if estate else 'district'} "
+                             f"{estate or district!r}")
+        c = self.counts()
+        return Counts({k: v[:, pick] for k, v in c.days.items()},
+                      int(m.households[pick].sum()), c.uncensored)
+
     def city_sums(self) -> dict[str, np.ndarray]:
         """City totals of each count for the days after the warm-up up to now; only the
         days that can still change are summed again (a step's cost does not grow with
