@@ -1,4 +1,4 @@
-"""Benchmark: generate the `city` preset and load it into the embedded store (target ≤ 60 s),
+"""Benchmark: generate the `city` preset and load it into the embedded store (target ≤ 10 s),
 then the same load into a real local Neo4j over Bolt. Reports nodes/s and relationships/s.
 
 Run: make bench   (or .venv/bin/python benchmarks/bench_load.py [--preset city] [--no-neo4j])
@@ -39,8 +39,8 @@ def main() -> None:
             report = store.load(city)
         print(_line("embedded", report))
         total = generated + report.seconds
-        print(f"generate + embedded load: {total:.1f} s (target <= 60 s: "
-              f"{'met' if total <= 60 else 'MISSED'})")
+        print(f"generate + embedded load: {total:.1f} s (target <= 10 s: "
+              f"{'met' if total <= 10 else 'MISSED'})")
 
     if not args.no_neo4j:
         from redwuye_graph import neo4j_local

@@ -390,28 +390,61 @@ def test_a_calibration_resumes_and_extends_its_study(tmp_path: Path) -> None:
 def test_the_profile_says_what_the_targets_pin_down() -> None:
     import pandas as pd
 
-    from redwuye_graph.experiments.calibrate import CalibrationResult, profile
+    from redwuye_graph.experiments.calibrate import CalibrationResult, Target, profile
     from redwuye_graph.experiments.sweep import Factor
 
-    # chi2 depends on a alone (a parabola at 0.3) and on b not at all: a is pinned, b flat
+    # the model mean is a alone (target 0.3 ± 0.05) and not b: a is pinned, b flat
     rng = np.random.default_rng(1)
     a, b = rng.uniform(0, 1, 200), rng.uniform(0, 1, 200)
-    trials = pd.DataFrame({"trial": range(200), "a": a, "b": b,
+    target = (Target("t", 0.3, 0.05),)
+    trials = pd.DataFrame({"trial": range(200), "a": a, "b": b, "t": a,
                            "loss": ((a - 0.3) / 0.05) ** 2, "fits": abs(a - 0.3) <= 0.05})
     factors = (Factor("a", 0.0, 1.0), Factor("b", 0.0, 1.0))
-    intervals, bins, pairs = profile(trials, factors, 1)
+    intervals, steps, pairs = profile(trials, factors, target)
     rows = intervals.set_index("parameter")
-    assert rows.loc["a", "bounded"] == "both" and rows.loc["a", "low90"] <= 0.3 <= \
-        rows.loc["a", "high90"] and rows.loc["a", "share"] <= 0.3
+    # Δχ² ≤ 2.71 of ((a - 0.3) / 0.05)²: |a - 0.3| ≤ 0.082, read in steps of 0.02
+    assert rows.loc["a", "low90"] == pytest.approx(0.22)
+    assert rows.loc["a", "high90"] == pytest.approx(0.38)
+    assert rows.loc["a", "bounded"] == "both" and rows.loc["a", "method"] == "surrogate"
     assert rows.loc["b", "bounded"] == "none" and rows.loc["b", "share"] == 1.0
-    assert not pairs and len(bins) == 20
+    assert not pairs
+    assert steps.groupby(["parameter", "source"]).size().to_dict() == {
+        ("a", "surrogate"): 51, ("a", "trials"): 10, ("b", "surrogate"): 51,
+        ("b", "trials"): 10}
     lines = CalibrationResult(trials=trials, best={}, fit=pd.DataFrame(),
                               intervals=intervals).identifiability
-    assert lines[0].startswith("a: pinned down, 90% interval [0.2")
+    assert lines[0].startswith("a: pinned down, 90% interval [0.22, 0.38]")
     assert lines[1].startswith("b: NOT pinned down: the profile is flat")
     # a ridge: only a + b matters, so the acceptable trials trade a against b
-    ridge = trials.assign(loss=((a + b - 1.0) / 0.05) ** 2)
-    assert "a and b trade off (Spearman ρ = -" in profile(ridge, factors, 1)[2][0]
+    ridge = trials.assign(t=a + b, loss=((a + b - 1.0) / 0.05) ** 2)
+    ridge_target = (Target("t", 1.0, 0.05),)
+    assert "a and b trade off (Spearman ρ = -" in profile(ridge, factors, ridge_target)[2][0]
+
+
+def test_the_profile_does_not_exclude_values_the_search_tried_only_with_poor_partners(
+        ) -> None:
+    """A search that tried high b only with a far from its best must not rule out high b:
+    b has no effect on the outcome, so its profile is flat (the trials' own least χ² per
+    tenth, the earlier method, called high b excluded)."""
+    import pandas as pd
+
+    from redwuye_graph.experiments.calibrate import Target, profile
+    from redwuye_graph.experiments.sweep import Factor
+
+    rng = np.random.default_rng(2)
+    b = rng.uniform(0, 1, 60)
+    a = np.where(b < 0.5, rng.normal(0.3, 0.03, 60), rng.uniform(0.6, 1.0, 60)).clip(0, 1)
+    trials = pd.DataFrame({"trial": range(60), "a": a, "b": b, "t": a,
+                           "loss": ((a - 0.3) / 0.05) ** 2})
+    factors = (Factor("a", 0.0, 1.0), Factor("b", 0.0, 1.0))
+    target = (Target("t", 0.3, 0.05),)
+    rows = profile(trials, factors, target)[0].set_index("parameter")
+    assert rows.loc["b", "bounded"] == "none", rows.loc["b"].to_dict()
+    assert rows.loc["a", "low90"] <= 0.3 <= rows.loc["a", "high90"]
+    # the trials' own least χ² per tenth (the fallback without model means) excludes it
+    own = profile(trials.drop(columns="t"), factors, target)[0].set_index("parameter")
+    assert (own["method"] == "trials").all() and own.loc["b", "bounded"] == "above"
+    assert (profile(trials.iloc[:5], factors, target)[0]["method"] == "trials").all()
 
 
 def test_targets_as_people_state_them() -> None:

@@ -60,9 +60,10 @@ Trial 0 is the scenarios' own values of the searched parameters (clipped to the
 ranges), so the best trial is never worse than the start. The chosen values and the
 start are then run on fresh run seeds and on base cities the fit never saw
 (:attr:`CalibrationResult.check`); when the chosen values do worse there than the start,
-the start is kept and the verdict says so. Uncertainty is a profile likelihood from the
-trials (:func:`profile`): 90% intervals per parameter (``Δχ² ≤ 2.71``), flat profiles
-and traded-off pairs named in :attr:`CalibrationResult.identifiability`.
+the start is kept and the verdict says so. Uncertainty is a profile likelihood of a smooth fit of
+each target's model mean over the trials (:func:`profile`): 90% intervals per parameter
+(``Δχ² ≤ 2.71``), flat profiles and traded-off pairs named in
+:attr:`CalibrationResult.identifiability`.
 """
 
 from __future__ import annotations
@@ -100,6 +101,7 @@ from redwuye_graph.sim.scenario import Scenario, ScenarioError, load_scenario
 from redwuye_graph.tomlwrite import dumps
 
 __all__ = ["BINOMIAL_FIT_Z", "CORRELATED", "MAX_COUNT", "PROFILE_BINS", "PROFILE_DELTA",
+           "PROFILE_STEPS",
            "TARGET_KINDS",
            "Calibration", "CalibrationResult", "ObservedTargets", "Target", "calibrate",
            "load_targets", "observed_targets", "printed", "profile"]
@@ -117,8 +119,18 @@ TARGET_KINDS = ("value", "max", "min", "interval", "binomial")
 BINOMIAL_FIT_Z = 2.0
 #: ``Δχ²`` of a 90% profile-likelihood interval of one parameter (χ²₁ quantile 0.9).
 PROFILE_DELTA = 2.7055
-#: Bins of each parameter's searched range in the profile.
+#: Tenths of each parameter's searched range: the trials' own profile, and where a range
+#: counts as explored.
 PROFILE_BINS = 10
+#: Steps of each parameter's range at which the surrogate profile is read.
+PROFILE_STEPS = 50
+#: Points at which the surrogate ``χ²`` is evaluated for three or more parameters.
+SURROGATE_POINTS = 2**14
+#: Smoothing of the thin-plate spline fitted to each target's model means (outcome units
+#: squared; a little, so repeated or noisy trials do not make the fit oscillate).
+SURROGATE_SMOOTHING = 1e-3
+#: Trials per searched parameter and one below which the profile is the trials' own.
+SURROGATE_MIN_TRIALS = 3
 #: Least ``|Spearman ρ|`` between two parameters over the acceptable trials that the
 #: identifiability statement calls a trade-off.
 CORRELATED = 0.7
@@ -582,63 +594,128 @@ def _chi2(loss: Any, targets: int) -> Any:
     return loss * targets
 
 
-def profile(trials: pd.DataFrame, factors: tuple[Factor, ...], targets: int
-            ) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
-    """Profile likelihood of each parameter from the trials, and the trade-offs.
+def _surrogate_chi2(trials: pd.DataFrame, factors: tuple[Factor, ...],
+                    targets: tuple[Target, ...], points: np.ndarray) -> np.ndarray | None:
+    """``χ²`` at ``points`` (the unit cube of the ranges) of a smooth fit of each target's
+    model mean over the trials (thin-plate spline); ``None`` when it cannot be fitted."""
+    from scipy.interpolate import RBFInterpolator
 
-    The profile of a parameter is the least ``χ² = targets × loss`` of the trials in each
-    of :data:`PROFILE_BINS` bins of its range; its 90% interval spans the bins within
-    :data:`PROFILE_DELTA` of the least ``χ²`` overall, widened over the unexplored bins
-    next to it (no trial excludes them) up to the first explored bin past the threshold.
-    Two parameters trade off when their Spearman correlation over the acceptable trials
-    (within ``PROFILE_DELTA``) reaches :data:`CORRELATED`.
+    if not targets or any(t.key not in trials for t in targets):
+        return None
+    ok = trials[np.isfinite(trials[[t.key for t in targets]]).all(axis=1)]
+    if len(ok) < SURROGATE_MIN_TRIALS * (len(factors) + 1):
+        return None
+    x = np.column_stack([(ok[f.name].to_numpy(float) - f.low) / (f.high - f.low)
+                         for f in factors])
+    chi2 = np.zeros(len(points))
+    for t in targets:
+        try:
+            fit = RBFInterpolator(x, ok[t.key].to_numpy(float), kernel="thin_plate_spline",
+                                  smoothing=SURROGATE_SMOOTHING)
+        except (np.linalg.LinAlgError, ValueError):  # too few distinct points
+            return None
+        chi2 += np.array([t.z(float(m)) for m in fit(points)]) ** 2
+    return chi2
+
+
+def _evaluation_points(dims: int) -> np.ndarray:
+    """Where the surrogate is evaluated: a grid of :data:`PROFILE_STEPS` + 1 values per
+    parameter for up to two parameters, else a Halton sample (the same every time)."""
+    from scipy.stats import qmc
+
+    if dims <= 2:
+        axis = np.linspace(0.0, 1.0, PROFILE_STEPS + 1)
+        return np.array(np.meshgrid(*[axis] * dims, indexing="ij")).reshape(dims, -1).T
+    return np.asarray(qmc.Halton(dims, scramble=False).random(SURROGATE_POINTS), dtype=float)
+
+
+def profile(trials: pd.DataFrame, factors: tuple[Factor, ...], targets: tuple[Target, ...]
+            ) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    """Profile likelihood of each parameter, and the trade-offs.
+
+    Each target's model mean is fitted over the trials by a smooth surface (a thin-plate
+    spline of the parameters, :data:`SURROGATE_SMOOTHING`), and ``χ²`` of that surface
+    is profiled: for each of :data:`PROFILE_STEPS` steps of a parameter's range, the
+    least ``χ²`` over the other parameters. Its 90% interval spans the steps within
+    :data:`PROFILE_DELTA` of the least ``χ²``, widened over unexplored tenths of the
+    range next to it (:data:`PROFILE_BINS`; no trial there) up to the first explored one.
+    The surface stands in for the search's failure to try every value of one parameter
+    with the best values of the others (a least ``χ²`` per bin of the trials themselves
+    then excludes values the targets allow). With too few trials
+    (:data:`SURROGATE_MIN_TRIALS` per parameter and one) it falls back to the trials'
+    own least ``χ²`` per tenth (``method`` ``trials``). Two parameters trade off when
+    their Spearman correlation over the acceptable trials (within ``PROFILE_DELTA``)
+    reaches :data:`CORRELATED`.
 
     Parameters
     ----------
-    trials : one row per trial with the parameters and ``loss``.
+    trials : one row per trial with the parameters, the model mean per target (its
+        ``key``) and ``loss``.
     factors : the searched parameters.
-    targets : the number of targets (``χ²`` is ``targets × loss``).
+    targets : the targets (``χ²`` is ``Σ z²`` over them).
 
     Returns
     -------
     tuple
         The intervals (``parameter``, ``best``, ``low90``, ``high90``, ``share`` of the
-        range, ``bounded``: both, below, above or none, ``unexplored`` bins), the
-        profile per bin (``parameter``, ``low``, ``high``, ``trials``, ``delta_chi2``)
-        and the trade-off sentences.
+        range, ``bounded``: both, below, above or none, ``unexplored`` tenths,
+        ``method``: surrogate or trials), the profile (``parameter``, ``source``:
+        surrogate per step or trials per tenth, ``low``, ``high``, ``trials``,
+        ``delta_chi2``) and the trade-off sentences.
     """
     ok = trials[np.isfinite(trials["loss"])]
-    chi2 = _chi2(ok["loss"].to_numpy(), targets)
+    chi2 = _chi2(ok["loss"].to_numpy(), len(targets))
     least = float(chi2.min()) if len(chi2) else math.nan
     best = ok.iloc[int(chi2.argmin())] if len(chi2) else None
+    points = _evaluation_points(len(factors))
+    smooth = _surrogate_chi2(ok, factors, targets, points)
     rows: list[dict[str, Any]] = []
-    bins: list[dict[str, Any]] = []
-    for f in factors:
+    steps: list[dict[str, Any]] = []
+    for d, f in enumerate(factors):
         edges = np.linspace(f.low, f.high, PROFILE_BINS + 1)
         where = np.clip(np.searchsorted(edges, ok[f.name].to_numpy(), side="right") - 1,
                         0, PROFILE_BINS - 1)
-        explored, accepted_bins = [], []
+        explored = [bool((where == b).any()) for b in range(PROFILE_BINS)]
         for b in range(PROFILE_BINS):
             inside = chi2[where == b]
-            delta = float(inside.min()) - least if len(inside) else math.nan
-            bins.append({"parameter": f.name, "low": edges[b], "high": edges[b + 1],
-                         "trials": len(inside), "delta_chi2": delta})
-            explored.append(bool(len(inside)))
-            accepted_bins.append(bool(len(inside)) and delta <= PROFILE_DELTA)
-        idx = np.flatnonzero(accepted_bins)  # empty when no trial has a finite loss
-        first, last = (int(idx[0]), int(idx[-1])) if len(idx) else (0, PROFILE_BINS - 1)
+            steps.append({"parameter": f.name, "source": "trials", "low": edges[b],
+                          "high": edges[b + 1], "trials": len(inside),
+                          "delta_chi2": float(inside.min()) - least if len(inside)
+                          else math.nan})
+        if smooth is not None:
+            step = np.clip(np.round(points[:, d] * PROFILE_STEPS).astype(int), 0,
+                           PROFILE_STEPS)
+            curve = np.array([smooth[step == s].min() if (step == s).any() else math.inf
+                              for s in range(PROFILE_STEPS + 1)])
+            curve -= curve[np.isfinite(curve)].min()
+            half = (f.high - f.low) / PROFILE_STEPS / 2
+            centres = np.linspace(f.low, f.high, PROFILE_STEPS + 1)
+            steps += [{"parameter": f.name, "source": "surrogate", "low": c - half,
+                       "high": c + half, "trials": math.nan, "delta_chi2": float(v)}
+                      for c, v in zip(centres, curve, strict=True)]
+            inside_steps = np.flatnonzero(curve <= PROFILE_DELTA)
+            low = float(centres[inside_steps[0]]) if len(inside_steps) else f.low
+            high = float(centres[inside_steps[-1]]) if len(inside_steps) else f.high
+        else:
+            part = steps[-PROFILE_BINS:]
+            idx = [b for b, s in enumerate(part) if s["delta_chi2"] <= PROFILE_DELTA]
+            low = float(edges[idx[0]]) if idx else f.low
+            high = float(edges[idx[-1] + 1]) if idx else f.high
+        first = min(int(np.searchsorted(edges, low, side="right")) - 1, PROFILE_BINS - 1)
+        last = max(int(np.searchsorted(edges, high, side="left")) - 1, 0)
         while first > 0 and not explored[first - 1]:
             first -= 1
+            low = float(edges[first])
         while last < PROFILE_BINS - 1 and not explored[last + 1]:
             last += 1
-        low, high = float(edges[first]), float(edges[last + 1])
+            high = float(edges[last + 1])
         bounded: str = {(True, True): "both", (True, False): "below", (False, True): "above",
-                   (False, False): "none"}[(low > f.low, high < f.high)]
+                        (False, False): "none"}[(low > f.low, high < f.high)]
         rows.append({"parameter": f.name,
                      "best": float(best[f.name]) if best is not None else math.nan,
                      "low90": low, "high90": high, "share": (high - low) / (f.high - f.low),
-                     "bounded": bounded,
-                     "unexplored": sum(b["trials"] == 0 for b in bins[-PROFILE_BINS:])})
+                     "bounded": bounded, "unexplored": explored.count(False),
+                     "method": "surrogate" if smooth is not None else "trials"})
     accepted = ok[chi2 - least <= PROFILE_DELTA]
     pairs = []
     names = [f.name for f in factors]
@@ -651,7 +728,7 @@ def profile(trials: pd.DataFrame, factors: tuple[Factor, ...], targets: int
                     pairs.append(f"{one} and {two} trade off (Spearman ρ = {r:+.2f} over the "
                                  f"{len(accepted)} acceptable trials): the targets pin down "
                                  "a combination of them, not each")
-    return pd.DataFrame(rows), pd.DataFrame(bins), pairs
+    return pd.DataFrame(rows), pd.DataFrame(steps), pairs
 
 
 @dataclass(frozen=True)
@@ -667,7 +744,7 @@ class CalibrationResult:
     fit: pd.DataFrame
     #: 90% profile-likelihood interval per parameter (see :func:`profile`).
     intervals: pd.DataFrame = field(default_factory=pd.DataFrame)
-    #: The profile per parameter and bin of its range.
+    #: The profile per parameter: the smooth fit per step and the trials per tenth (``source``).
     profiles: pd.DataFrame = field(default_factory=pd.DataFrame)
     #: Sentences naming the parameters that trade off.
     pairs: tuple[str, ...] = ()
@@ -1064,7 +1141,7 @@ def calibrate(scenario: Scenario | None, spec: Calibration, executor: Executor,
                          "runs": spec.seeds * spec.graph_seeds,
                          "z": t.z(float(chosen[t.key])),
                          "within": t.fits(float(chosen[t.key]))} for t in spec.targets])
-    intervals, profiles, pairs = profile(trials, spec.factors, len(spec.targets))
+    intervals, profiles, pairs = profile(trials, spec.factors, spec.targets)
     return CalibrationResult(trials=trials, best=best, fit=fit, intervals=intervals,
                              profiles=profiles, pairs=tuple(pairs),
                              fitted=bool(chosen["fits"]),

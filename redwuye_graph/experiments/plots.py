@@ -170,7 +170,8 @@ def plot_check(runs: pd.DataFrame, fit: pd.DataFrame, target: Path) -> Path:
 
 @styled
 def plot_profile(profiles: pd.DataFrame, intervals: pd.DataFrame, target: Path) -> Path:
-    """Profile likelihood per parameter: least Δχ² per bin of its range, the 90% line.
+    """Profile likelihood per parameter: Δχ² of the smooth fit along its range, the
+    trials' own least Δχ² per tenth as points, the 90% line and interval.
 
     Parameters
     ----------
@@ -184,14 +185,19 @@ def plot_profile(profiles: pd.DataFrame, intervals: pd.DataFrame, target: Path) 
     fig, axes = subplots(1, len(names), figsize=(3.8 * len(names), 3.4), squeeze=False)
     for ax, row in zip(axes[0], intervals.itertuples(), strict=True):
         part = profiles[profiles["parameter"] == row.parameter]
-        mid = (part["low"] + part["high"]) / 2
-        ax.plot(mid, part["delta_chi2"], marker="o")
+        for source, style in (("surrogate", {"color": "#1565c0", "label": "smooth fit"}),
+                              ("trials", {"color": "#616161", "marker": "o",
+                                          "linestyle": "none",
+                                          "label": "trials (least per tenth)"})):
+            one = part[part["source"] == source]
+            if len(one):
+                ax.plot((one["low"] + one["high"]) / 2, one["delta_chi2"], **style)
         ax.axhline(PROFILE_DELTA, color="#424242", linestyle=":", label="90% (Δχ² = 2.71)")
         ax.axvspan(row.low90, row.high90, color="#90caf9", alpha=0.3, label="90% interval")
         ax.set_yscale("symlog", linthresh=1.0)
         ax.set_ylim(bottom=0)
         ax.set_xlabel(row.parameter)
-        ax.set_ylabel("Δχ² (least per bin)")
+        ax.set_ylabel("Δχ²")
     axes[0, 0].legend(loc="best", fontsize=8)
     fig.tight_layout()
     fig.savefig(target, dpi=100)
