@@ -640,13 +640,7 @@ def compare_cmd(
                        f"\nby {'linkage group on day 0' if scope == 'group' else scope}:")
             if scope != "city":
                 part = part[part["outcome"].isin(HEADLINE)]
-            view = part.assign(interval=[_interval(lo, hi) for lo, hi in
-                                         zip(part["low"], part["high"], strict=True)])
-            cols = ["outcome", "a", "b", "difference", "interval"]
-            if scope != "city":
-                cols.insert(0, "unit")
-            typer.echo(view[cols].to_string(index=False,
-                                            float_format=lambda v: f"{v:,.3f}"))
+            typer.echo(_difference_view(part, scope != "city").to_string(index=False))
         if split is not None:
             typer.echo(f"\nattribution: {split.describe()}")
             for outcome in split.table["outcome"].unique():
@@ -710,6 +704,24 @@ def channels_cmd(fmt: FormatOpt = "table") -> None:
         return
     for row in rows.itertuples():
         typer.echo(f"{row.channel:<22} {row.meaning}\n{'':<22} off: {row.off}")
+
+
+def _difference_view(part: Any, by_unit: bool) -> Any:
+    """Rows of a paired comparison as printed: a, b and b - a with its 95% interval, each
+    in its outcome's unit (shares in %, counts whole)."""
+    import pandas as pd
+
+    from redwuye_graph.outcomes import unit_of
+    from redwuye_graph.plotting import format_difference, format_value
+
+    rows = []
+    for r in part.to_dict("records"):
+        unit = unit_of(r["outcome"])
+        rows.append({**({"unit": r["unit"]} if by_unit else {}), "outcome": r["outcome"],
+                     "a": format_value(r["a"], unit), "b": format_value(r["b"], unit),
+                     "b - a [95%]": format_difference(r["difference"], r["low"], r["high"],
+                                                      unit)})
+    return pd.DataFrame(rows)
 
 
 def _interval(low: float, high: float) -> str:

@@ -55,7 +55,7 @@ __all__ = ["AT_OUTCOMES", "AT_UNITS", "COMPARED", "COUNTS", "HEADLINE", "LINKAGE
            "linkage_groups", "median_days", "open_at_end", "outcomes_of", "p90_days",
            "problem_rate", "quick_rate", "report_share", "resolution_90d",
            "resolution_first_12m", "resolution_last_12m", "resolution_rate", "run_outcomes",
-           "satisfaction_end", "tenders", "vacuum_days", "visit_rate", "window_column",
+           "satisfaction_end", "tenders", "unit_of", "vacuum_days", "visit_rate", "window_column",
            "window_outcome"]
 
 #: Per-day, per-estate counts kept by the recorder (summable across estates).
@@ -373,6 +373,15 @@ AT_OUTCOMES: dict[str, str] = {name: meaning for name, (_, meaning) in _AT.items
 #: The unit of each outcome read on a given day (``share``, ``score``, ``complaints``).
 AT_UNITS: dict[str, str] = {name: REGISTRY[f.__name__].unit if f.__name__ in REGISTRY
                             else "share" for name, (f, _) in _AT.items()}
+
+
+def unit_of(outcome: str) -> str:
+    """The unit of a registered outcome or of an outcome at a day (``AT_OUTCOMES``).
+
+    >>> unit_of("collection_12m"), unit_of("exits")
+    ('share', 'companies')
+    """
+    return REGISTRY[outcome].unit if outcome in REGISTRY else AT_UNITS[outcome]
 
 
 def _window_collection(c: Counts, days: slice) -> Any:

@@ -26,6 +26,7 @@ __all__ = [
     "FONTS",
     "Band",
     "cjk_font",
+    "format_difference",
     "format_value",
     "mark_days",
     "outcome_axis",
@@ -164,6 +165,22 @@ def format_value(value: float, unit: str, *, difference: bool = False) -> str:
     if share:
         return f"{text} pp" if difference else f"{text}%"
     return text
+
+
+def format_difference(value: float, low: float, high: float, unit: str) -> str:
+    """A paired difference with its interval, by unit: ``+6.8 pp [+6.3, +7.3]``; without
+    an interval (``nan``: one pair) the difference alone.
+
+    >>> format_difference(0.068, 0.063, 0.073, "share")
+    '+6.8 pp [+6.3, +7.3]'
+    >>> format_difference(-141.2, -162.0, -120.4, "complaints")
+    '-141 [-162, -120]'
+    """
+    text = format_value(value, unit, difference=True)
+    if low != low:
+        return text
+    ends = (format_value(v, unit, difference=True).removesuffix(" pp") for v in (low, high))
+    return f"{text} [{', '.join(ends)}]"
 
 
 def percent_axis(ax: Any, axis: str = "y", *, full: bool = False, points: bool = False) -> None:

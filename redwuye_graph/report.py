@@ -46,18 +46,18 @@ from redwuye_graph.experiments.compare import Comparison
 from redwuye_graph.observed import MEASURES
 from redwuye_graph.outcomes import (
     AT_OUTCOMES,
-    AT_UNITS,
     HEADLINE,
     LINKAGE_GROUPS,
     OUTCOMES,
-    REGISTRY,
     REPORT_OUTCOMES,
     Counts,
     outcomes_of,
+    unit_of,
 )
 from redwuye_graph.plotting import (
     BAND,
     CSS_FONTS,
+    format_difference,
     format_value,
     mark_days,
     outcome_axis,
@@ -348,16 +348,12 @@ def _frame_table(frame: pd.DataFrame) -> Table:
     return Table([str(c) for c in frame.columns], rows)
 
 
-def _unit(outcome: str) -> str:
-    return REGISTRY[outcome].unit if outcome in REGISTRY else AT_UNITS[outcome]
-
-
 def _spread_table(table: pd.DataFrame, meanings: Mapping[str, str],
                   keys: tuple[str, ...] = ()) -> Table:
     """Rows of :func:`_spread` (mean, 10%, 90%, runs), each value in its outcome's unit."""
     rows = []
     for r in table.to_dict("records"):
-        unit = _unit(r["outcome"])
+        unit = unit_of(r["outcome"])
         rows.append([*(Cell(str(r[k]), True) for k in keys), Cell(r["outcome"]),
                      Cell(meanings[r["outcome"]]),
                      *(Cell(format_value(r[c], unit), True) for c in ("mean", "p10", "p90")),
@@ -370,20 +366,14 @@ def _by_group_table(overall: pd.DataFrame) -> Table:
     """Mean over runs per linkage group: one row per outcome, one column per group."""
     means = overall[overall["group"] != "all"].set_index(["outcome", "group"])["mean"]
     groups = [g for g in LINKAGE_GROUPS if g in set(overall["group"])]
-    rows = [[Cell(o), *(Cell(format_value(means.get((o, g), np.nan), _unit(o)), True)
+    rows = [[Cell(o), *(Cell(format_value(means.get((o, g), np.nan), unit_of(o)), True)
                         for g in groups)] for o in REPORT_OUTCOMES]
     return Table(["outcome", *groups], rows)
 
 
 def _difference(row: Mapping[Any, Any]) -> str:
     """A paired difference with its interval: ``+6.8 pp [+6.3, +7.3]``."""
-    unit = _unit(row["outcome"])
-    text = format_value(row["difference"], unit, difference=True)
-    if row["low"] != row["low"]:
-        return text
-    low, high = (format_value(row[k], unit, difference=True).removesuffix(" pp")
-                 for k in ("low", "high"))
-    return f"{text} [{low}, {high}]"
+    return format_difference(row["difference"], row["low"], row["high"], unit_of(row["outcome"]))
 
 
 def _wide_differences(part: pd.DataFrame, rows_by: str, outcomes: list[str],
@@ -415,7 +405,7 @@ def comparison_tables(result: Comparison) -> dict[str, Table]:
     city = table[table["scope"] == "city"]
     rows = []
     for r in city.to_dict("records"):
-        unit = _unit(r["outcome"])
+        unit = unit_of(r["outcome"])
         interval = _difference(r).partition(" [")[2]
         rows.append([Cell(r["outcome"]), Cell(format_value(r["a"], unit), True),
                      Cell(format_value(r["b"], unit), True),
@@ -583,7 +573,7 @@ def _attribution(split: Attribution) -> dict[str, Any]:
     methods = list(split.table["method"].unique())
     tables = {}
     for outcome in split.table["outcome"].unique():
-        unit = _unit(str(outcome))
+        unit = unit_of(str(outcome))
         wide = split.wide(str(outcome))
         columns = ["part"]
         for how in methods:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -154,7 +155,10 @@ def test_cli_compare_prints_intervals_and_writes_a_report(tmp_path: Path,
     result = CliRunner().invoke(app, ["compare", *map(str, folders), "--report", str(page)])
     assert result.exit_code == 0, result.output
     assert "paired over 2 graph seed(s) × 2 run seed(s) on the same base cities" in result.output
-    assert "interval" in result.output and "by linkage group on day 0:" in result.output
+    assert "b - a [95%]" in result.output and "by linkage group on day 0:" in result.output
+    # each value in its outcome's unit: shares in %, share differences in pp with interval
+    line = next(x for x in result.output.splitlines() if x.strip().startswith("collection_12m"))
+    assert re.search(r"\d+\.\d% +\d+\.\d% +[+-]?\d+\.\d pp \[[+-]?\d", line), line
     text = page.read_text(encoding="utf-8")
     assert "data:image/png;base64," in text and "By district" in text
     assert "95% intervals over the 2 base cities" in text
