@@ -17,6 +17,7 @@ from typer._click import exceptions as click_exceptions
 from typer.core import TyperCommand, TyperGroup
 
 from redwuye_graph.errors import LockedError, StoreError, ValidationError, one_line, printable
+from redwuye_graph.extras import MissingExtra, require
 from redwuye_graph.files import check_folder
 from redwuye_graph.generate import DEFAULT_PRESET, PRESETS, check_preset, generate
 from redwuye_graph.outcomes import HEADLINE, SENSITIVITY_OUTCOMES, check_outcomes, describe
@@ -169,7 +170,7 @@ def _errors() -> Iterator[None]:
     """Turn known errors into a message on stderr and exit code 1 (traceback with --debug)."""
     try:
         yield
-    except (ValidationError, StoreError, LockedError, ValueError, OSError) as exc:
+    except (ValidationError, StoreError, LockedError, MissingExtra, ValueError, OSError) as exc:
         if _state["debug"]:
             raise
         typer.echo(f"error: {printable(_os_message(exc))}", err=True)
@@ -1102,6 +1103,7 @@ def discover_cmd(
     from redwuye_graph.experiments.sweep import read_factors
 
     with _errors():
+        require("redwuye discover", "discovery")
         _check_format(fmt)
         found = discover(read_runs(folder), read_factors(folder), outcome, threshold,
                          above=not below, min_density=min_density)
@@ -1138,12 +1140,13 @@ def dashboard_cmd(
     Example: redwuye dashboard --preset district --http-port 8765   (then open
     http://127.0.0.1:8765)
     """
-    from redwuye_graph.dashboard import serve
-
     if port is not None:
         _deprecated("dashboard --port", "--http-port")
     port = http_port if port is None else port
     with _errors():
+        require("redwuye dashboard", "dashboard")
+        from redwuye_graph.dashboard import serve
+
         if preset is not None:  # before announcing a server that will not start
             check_preset(preset, "--preset")
         typer.echo(f"dashboard on http://{host}:{port} (Ctrl-C stops it)", err=True)
@@ -1171,6 +1174,7 @@ def lab_cmd(
     from redwuye_graph.lab import lab_command, register_kernel
 
     with _errors():
+        require("redwuye lab", "notebooks", "jupyterlab", "ipykernel")
         register_kernel()
         cmd = lab_command(root, http_port, not no_browser, list(ctx.args))
     try:
@@ -1191,4 +1195,6 @@ def kernel_cmd(
     """
     from redwuye_graph.lab import register_kernel
 
-    typer.echo(f"kernel 'redwuye' -> {register_kernel(user=user)}")
+    with _errors():
+        require("redwuye kernel", "notebooks", "ipykernel")
+        typer.echo(f"kernel 'redwuye' -> {register_kernel(user=user)}")
