@@ -44,19 +44,24 @@ _DRAFT = "https://json-schema.org/draft/2020-12/schema"
 Schema = dict[str, Any]
 
 
+def _bounds(p: Param) -> str:
+    """The registered range of ``p`` and its unit, in words."""
+    low, high = (f"{v:,.0f}" if p.integer else f"{v:g}" for v in (p.low, p.high))
+    return f"{p.unit}, {low} to {high}"
+
+
 def _number(p: Param) -> Schema:
     """A number within the registered range of ``p``."""
     return {"type": "integer" if p.integer else "number", "minimum": p.low,
             "maximum": p.high, "default": p.default,
-            "description": f"{p.meaning} ({p.unit}; [{p.low:g}, {p.high:g}])"}
+            "description": f"{p.meaning.rstrip('.')} ({_bounds(p)})."}
 
 
 def _range(p: Param) -> Schema:
     """A sweep's ``[low, high]`` of ``p``: two numbers within its registered range."""
     end = {k: v for k, v in _number(p).items() if k not in ("default", "description")}
     return {"type": "array", "items": end, "minItems": 2, "maxItems": 2,
-            "description": f"[low, high] of: {p.meaning} ({p.unit}; inside "
-                           f"[{p.low:g}, {p.high:g}])"}
+            "description": f"[low, high] of: {p.meaning.rstrip('.')} ({_bounds(p)})."}
 
 
 def _share(name: str) -> Param:
