@@ -84,7 +84,7 @@ def test_require_names_the_extra_only_when_a_module_is_missing(
 
 def _closure(requirements: list[str]) -> set[str]:
     """The installed distributions that ``requirements`` bring, theirs included (names
-    canonical), with the extras each requirement asks for."""
+    canonical), following the extras each requirement asks for."""
     seen: dict[str, set[str]] = {}
     todo = [Requirement(r) for r in requirements]
     while todo:
@@ -111,8 +111,9 @@ def _modules(dists: set[str]) -> set[str]:
     for name in dists:
         for file in metadata.distribution(name).files or []:
             top = file.parts[0]
-            if file.parts[0] != ".." and not top.endswith((".dist-info", ".egg-info", ".pth")):
-                found.add(top.removesuffix(".py") if len(file.parts) == 1 else top)
+            if top != ".." and not top.endswith((".dist-info", ".egg-info", ".pth")):
+                # a one-file module: foo.py or foo.cpython-312-x86_64-linux-gnu.so
+                found.add(top.split(".")[0] if len(file.parts) == 1 else top)
     return found - {"__pycache__", "bin", "share", "etc", "include"}
 
 
