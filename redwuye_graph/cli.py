@@ -16,13 +16,20 @@ import typer
 from typer._click import exceptions as click_exceptions
 from typer.core import TyperCommand, TyperGroup
 
-from redwuye_graph.errors import LockedError, StoreError, ValidationError, one_line, printable
+from redwuye_graph.errors import (
+    LockedError,
+    RunError,
+    StoreError,
+    ValidationError,
+    one_line,
+    printable,
+)
 from redwuye_graph.extras import MissingExtra, require
-from redwuye_graph.files import check_folder
+from redwuye_graph.files import FileLock, check_folder, lock_folder
 from redwuye_graph.generate import DEFAULT_PRESET, PRESETS, check_preset, generate
 from redwuye_graph.outcomes import HEADLINE, SENSITIVITY_OUTCOMES, check_outcomes, describe
 from redwuye_graph.rosters import FORMATS, export, write_csv
-from redwuye_graph.store import DEFAULT_URI, open_store, public_uri
+from redwuye_graph.store import DEFAULT_URI, check_uri, open_store, public_uri
 
 if TYPE_CHECKING:
     from tqdm import tqdm
@@ -33,7 +40,7 @@ __all__ = ["app"]
 GLOBAL_FLAGS = ("--debug",)
 #: Metavars for options whose upper-cased name would not say what they take.
 _METAVARS = {"store": "URI", "param": "NAME=VALUE", "fmt": "table|csv|json", "cache": "DIR",
-             "out": "PATH", "report": "FILE"}
+             "out": "PATH", "report": "FILE", "baseline": "FOLDER"}
 
 
 def _readable(params: list[Any]) -> list[Any]:
@@ -139,7 +146,21 @@ def _bounds(name: str) -> dict[str, int]:
 #: A TCP port (``typer.Option`` bounds): a port out of range is refused in one line.
 _PORT = {"min": 1, "max": 65535}
 
-StoreOpt = Annotated[str, typer.Option("--store", help="Store URI: embedded:PATH, "
+
+
+def _store_uri(value: str | None) -> str | None:
+    """A ``--store`` URI that names a store (:func:`check_uri`), or a usage error naming
+    the option and the URI without its password."""
+    if value is not None:
+        try:
+            check_uri(value)
+        except StoreError as exc:
+            raise typer.BadParameter(str(exc)) from None
+    return value
+
+
+StoreOpt = Annotated[str, typer.Option("--store", callback=_store_uri,
+                                       help="Store URI: embedded:PATH, "
                                        "neo4j://HOST:PORT or bolt://HOST:PORT.")]
 FormatOpt = Annotated[str, typer.Option("--format", help="table, csv or json.")]
 _FORMATS = ("table", "csv", "json")
@@ -170,7 +191,8 @@ def _errors() -> Iterator[None]:
     """Turn known errors into a message on stderr and exit code 1 (traceback with --debug)."""
     try:
         yield
-    except (ValidationError, StoreError, LockedError, MissingExtra, ValueError, OSError) as exc:
+    except (ValidationError, StoreError, LockedError, RunError, MissingExtra, ValueError,
+            OSError) as exc:
         if _state["debug"]:
             raise
         typer.echo(f"error: {printable(_os_message(exc))}", err=True)
@@ -477,14 +499,18 @@ def simulate_cmd(
     report: Annotated[bool, typer.Option("--report", help="Also write OUT/report.html: one "
                                          "self-contained page (plots, parameters, policies, "
                                          "outcome tables) to mail.")] = False,
+    baseline: Annotated[Path | None, typer.Option(
+        "--baseline", help="With --report: a finished result folder of the baseline "
+        "scenario on the same base cities; the report adds the paired differences from it "
+        "with their 95% intervals.")] = None,
     fmt: Annotated[str, typer.Option("--format", help="table (one line), csv or json (the "
                                      "outcomes of each run, city-wide).")] = "table",
 ) -> None:
     """Run a scenario over base cities × run seeds; write per-day tables (Parquet), a plot
     with bands and OUT/manifest.json (what produced them).
 
-    Example: redwuye simulate simulations/baseline.toml --out build/baseline --graph-seeds 3 \
-    --seeds 2 --executor local --report
+    Example: redwuye simulate simulations/cross_appointment.toml --out build/cross \
+    --graph-seeds 3 --seeds 2 --executor local --report --baseline build/baseline
     """
     import pandas as pd
 
@@ -493,8 +519,15 @@ def simulate_cmd(
 
     with _errors():
         _check_format(fmt)
+        if baseline is not None and not report:
+            raise ValueError("--baseline is for the report: add --report")
         sc = load_scenario(scenario)
         check_folder(out, "--out")
+        if baseline is not None:  # refused before the runs: no result, other base cities
+            from redwuye_graph.experiments.compare import check_baseline
+
+            sc = sc.snapshot()
+            check_baseline(baseline, sc, graph_seeds)
         runs = len(sc.graph_seed_list(graph_seeds)) * len(sc.seed_list(seeds))
         started = time.perf_counter()
         bar, update = _progress(runs, f"simulating {sc.name}", " runs")
@@ -528,8 +561,14 @@ def simulate_cmd(
             estate = out / "estate.parquet"
             if estate.exists():
                 tables["estate"] = pd.read_parquet(estate, columns=list(ESTATE_COLUMNS))
-            page = write_report(sc, tables, out / "report.html",
-                                seconds=time.perf_counter() - started)
+            seconds = time.perf_counter() - started
+            paired = None
+            if baseline is not None:
+                from redwuye_graph.experiments.compare import paired_comparison
+
+                paired = (paired_comparison(baseline, out), baseline, out)
+            page = write_report(sc, tables, out / "report.html", seconds=seconds,
+                                baseline=paired)
             typer.echo(f"  report -> {page}", err=fmt != "table")
 
 
@@ -921,8 +960,10 @@ def queries_cmd(
 
 
 # -- experiments: sweeps, sensitivity, calibration, discovery (owner: redwuye_graph/experiments)
-def _sweep(file: Path, out: Path, executor: str, workers: int | None) -> Any:
-    """Run (or finish) a sweep into OUT; raise if any run failed."""
+def _sweep(file: Path, out: Path, executor: str, workers: int | None,
+           held: FileLock | None = None) -> Any:
+    """Run (or finish) a sweep into OUT (``held``: the caller holds OUT); raise if any run
+    failed."""
     from redwuye_graph.experiments import load_sweep, make_executor, run_sweep
 
     sweep = load_sweep(file)
@@ -930,15 +971,18 @@ def _sweep(file: Path, out: Path, executor: str, workers: int | None) -> Any:
     with make_executor(executor, workers) as ex:
         typer.echo(f"{sweep.name}: {len(sweep.tasks())} run(s) of {sweep.days} days on "
                    f"{ex.name} ({ex.workers} worker(s)) -> {out}", err=True)
-        report = run_sweep(sweep, out, ex)
+        report = run_sweep(sweep, out, ex, held=held)
     typer.echo(f"{sweep.name}: {report.finished} run(s) finished in {report.seconds:.1f} s, "
                f"{report.skipped} already done, {len(report.failed)} failed -> "
                f"{out / 'runs.parquet'}")
-    for run, error in list(report.failed.items())[:5]:
-        typer.echo(f"  run {run}: {error}", err=True)
-    if report.failed:
-        raise ValueError(f"{len(report.failed)} run(s) failed; run the same command again "
-                         "to retry them (finished runs are kept)")
+    failed = list(report.failed.values())
+    if len(failed) > 1:
+        for error in failed[:5]:
+            typer.echo(f"  {error}", err=True)
+    if failed:
+        raise RunError(f"{file}: {len(failed)} of {report.total} run(s) of "
+                       f"{sweep.scenario.path} failed, the first {failed[0]}; run the same "
+                       "command again to retry them (finished runs are kept)")
     return sweep
 
 
@@ -986,10 +1030,11 @@ def sensitivity_cmd(
         if sweep.design not in METHODS:
             raise ValueError(f"{file}: sweep.design: {sweep.design!r} gives no sensitivity "
                              f"indices; use {' or '.join(METHODS)}")
-        _sweep(file, out, executor, workers)
-        table = sensitivity(sweep, read_runs(out), names)
-        table.to_csv(out / "sensitivity.csv", index=False)
-        plot_sensitivity(table, sweep.design, out / "sensitivity.png")
+        with lock_folder(out, "sweep folder") as held:  # the sweep, then its analysis
+            _sweep(file, out, executor, workers, held)
+            table = sensitivity(sweep, read_runs(out), names)
+            table.to_csv(out / "sensitivity.csv", index=False)
+            plot_sensitivity(table, sweep.design, out / "sensitivity.png")
         if fmt == "table":
             typer.echo(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
         else:
@@ -1043,18 +1088,19 @@ def calibrate_cmd(
         spec = load_targets(targets)
         sc = load_scenario(scenario) if scenario is not None else None
         study = out / "study.db"
-        if study.exists() and not resume:
-            raise ValueError(f"{study}: holds a calibration already; add --resume to continue "
-                             "or extend it, or choose another --out")
-        out.mkdir(parents=True, exist_ok=True)
-        with make_executor(executor, workers) as ex:
-            result = calibrate(sc, spec, ex, storage=study)
-        result.write(out, targets.name)
-        plot_calibration(result.trials, list(result.best), result.fit, out / "calibration.png")
-        plot_convergence(result.trials, out / "convergence.png")
-        plot_profile(result.profiles, result.intervals, out / "profile.png")
-        if len(result.check_runs):
-            plot_check(result.check_runs, result.fit, out / "check.png")
+        with lock_folder(out, "calibration folder"):
+            if study.exists() and not resume:
+                raise ValueError(f"{study}: holds a calibration already; add --resume to "
+                                 "continue or extend it, or choose another --out")
+            with make_executor(executor, workers) as ex:
+                result = calibrate(sc, spec, ex, storage=study)
+            result.write(out, targets.name)
+            plot_calibration(result.trials, list(result.best), result.fit,
+                             out / "calibration.png")
+            plot_convergence(result.trials, out / "convergence.png")
+            plot_profile(result.profiles, result.intervals, out / "profile.png")
+            if len(result.check_runs):
+                plot_check(result.check_runs, result.fit, out / "check.png")
         if fmt == "table":
             def show(table: Any) -> str:
                 return str(table.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
@@ -1105,11 +1151,13 @@ def discover_cmd(
     with _errors():
         require("redwuye discover", "discovery")
         _check_format(fmt)
-        found = discover(read_runs(folder), read_factors(folder), outcome, threshold,
-                         above=not below, min_density=min_density)
-        found.box.to_csv(folder / "discovery.csv", index=False)
-        plot_discovery(found.trajectory, found.chosen, f"PRIM: {outcome} "
-                       f"{'<=' if below else '>='} {threshold:g}", folder / "discovery.png")
+        factors = read_factors(folder)  # a folder that is no sweep's is not made
+        with lock_folder(folder, "sweep folder"):
+            found = discover(read_runs(folder), factors, outcome, threshold,
+                             above=not below, min_density=min_density)
+            found.box.to_csv(folder / "discovery.csv", index=False)
+            plot_discovery(found.trajectory, found.chosen, f"PRIM: {outcome} "
+                           f"{'<=' if below else '>='} {threshold:g}", folder / "discovery.png")
         if fmt == "table":
             typer.echo(found.describe())
         else:
@@ -1125,8 +1173,8 @@ def dashboard_cmd(
         "--preset", help=f"Generated city: one of {', '.join(PRESETS)} (default "
         f"{DEFAULT_PRESET}).")] = None,
     store: Annotated[str | None, typer.Option(
-        "--store", help="Simulate the city in this store instead (embedded:PATH, "
-        "neo4j://HOST:PORT).")] = None,
+        "--store", callback=_store_uri, help="Simulate the city in this store instead "
+        "(embedded:PATH, neo4j://HOST:PORT).")] = None,
     graph_seed: Annotated[int, typer.Option("--graph-seed", **_bounds("graph_seed"),
                                             help="Seed of the generated city.")] = 1,
     host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
@@ -1138,7 +1186,7 @@ def dashboard_cmd(
     """Serve the interactive dashboard: policy controls, live plots, the worst estates.
 
     Example: redwuye dashboard --preset district --http-port 8765   (then open
-    http://127.0.0.1:8765)
+    http://localhost:8765)
     """
     if port is not None:
         _deprecated("dashboard --port", "--http-port")
@@ -1146,10 +1194,11 @@ def dashboard_cmd(
     with _errors():
         require("redwuye dashboard", "dashboard")
         from redwuye_graph.dashboard import serve
+        from redwuye_graph.dashboard.serve import page_url
 
         if preset is not None:  # before announcing a server that will not start
             check_preset(preset, "--preset")
-        typer.echo(f"dashboard on http://{host}:{port} (Ctrl-C stops it)", err=True)
+        typer.echo(f"dashboard on {page_url(host, port)} (Ctrl-C stops it)", err=True)
         serve(preset=preset, store=store, graph_seed=graph_seed, host=host, port=port)
 
 
@@ -1198,3 +1247,7 @@ def kernel_cmd(
     with _errors():
         require("redwuye kernel", "notebooks", "ipykernel")
         typer.echo(f"kernel 'redwuye' -> {register_kernel(user=user)}")
+
+
+if __name__ == "__main__":  # python -m redwuye_graph.cli
+    app(prog_name="redwuye")

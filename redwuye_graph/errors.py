@@ -5,8 +5,8 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
-__all__ = ["ConflictError", "LockedError", "Problem", "StoreError", "ValidationError", "one_line",
-           "printable"]
+__all__ = ["ConflictError", "LockedError", "Problem", "RunError", "StoreError", "ValidationError",
+           "one_line", "printable"]
 
 
 def printable(text: str) -> str:
@@ -75,6 +75,11 @@ class StoreError(RuntimeError):
 
 class LockedError(RuntimeError):
     """What is asked for (a store, an output folder) is held by another process."""
+
+
+class RunError(RuntimeError):
+    """A run of a simulation, sweep, calibration or attribution failed; the message names
+    the scenario file, the run (trial) and its seeds, then the run's own error."""
 
 
 class ConflictError(ValueError):

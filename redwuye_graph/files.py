@@ -50,12 +50,15 @@ _PR_SET_PDEATHSIG = 1
 
 class FileLock:
     """Exclusive advisory locks (``flock``) held on open descriptors until :meth:`close`;
-    ``lock_files`` (lock files of :func:`lock_store`) are removed then, so none piles up."""
+    ``lock_files`` (lock files of :func:`lock_store`, one per descriptor) are removed then,
+    so none piles up. ``identity`` is the one of them that locks a file's device and inode
+    (:meth:`hold_identity` moves it), if any."""
 
-    def __init__(self, fds: list[int], lock_files: list[Path] | None = None):
+    def __init__(self, fds: list[int], lock_files: list[Path] | None = None,
+                 identity: Path | None = None):
         self._fds = fds
         self._lock_files = lock_files or []
-        self._identity: Path | None = None  # the lock of the file's device and inode
+        self._identity = identity
 
     def hold_identity(self, path: Path) -> None:
         """Hold the device and inode ``path`` now names (after it was replaced) instead of
@@ -151,13 +154,14 @@ def lock_store(path: Path, what: str) -> FileLock:
     keys = [_lock_dir() / f"path-{hashlib.sha256(str(path).encode()).hexdigest()[:32]}.lock"]
     with contextlib.suppress(FileNotFoundError):
         keys.append(_identity_lock(path))
-    held = FileLock([])
+    fds: list[int] = []
     for key in keys:
-        if not held.take(key):
-            held.close()
+        fd = _hold(key)
+        if fd is None:
+            FileLock(fds, keys[:len(fds)]).close()
             raise LockedError(f"{what} is open in another process; close it first")
-    held._identity = keys[1] if len(keys) > 1 else None
-    return held
+        fds.append(fd)
+    return FileLock(fds, keys, identity=keys[1] if len(keys) > 1 else None)
 
 
 def check_folder(path: Path, what: str) -> None:

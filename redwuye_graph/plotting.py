@@ -26,6 +26,7 @@ __all__ = [
     "FONTS",
     "Band",
     "cjk_font",
+    "format_value",
     "mark_days",
     "outcome_axis",
     "percent",
@@ -132,6 +133,37 @@ def subplots(nrows: int = 1, ncols: int = 1, *, figsize: tuple[float, float] | N
 def percent(share: float, digits: int = 0) -> str:
     """A share in [0, 1] as a percentage: ``0.912 -> '91%'``."""
     return f"{share * 100:.{digits}f}%"
+
+
+#: Units whose values are counts of things: shown as whole numbers.
+_COUNTED = ("complaints", "companies", "estates", "estate-days", "households", "problems")
+#: Decimals shown for the other units (shares are percentages with one decimal).
+_DECIMALS = {"score": 3, "days": 1, "problems/household/year": 2}
+
+
+def format_value(value: float, unit: str, *, difference: bool = False) -> str:
+    """A number as tables show it, by its unit (an outcome's unit of
+    :mod:`redwuye_graph.outcomes`): shares as percentages (differences of shares in
+    percentage points), counts as whole numbers with thousands separators, scores with 3
+    decimals; a difference carries its sign; ``nan`` is a dash.
+
+    >>> format_value(0.8476, "share"), format_value(0.068, "share", difference=True)
+    ('84.8%', '+6.8 pp')
+    >>> format_value(2.4, "companies"), format_value(-141.33, "complaints", difference=True)
+    ('2', '-141')
+    >>> format_value(float("nan"), "score"), format_value(-0.0001, "share", difference=True)
+    ('–', '0.0 pp')
+    """
+    if value != value:  # nan
+        return "–"
+    share = unit == "share"
+    digits = 1 if share else 0 if unit in _COUNTED else _DECIMALS.get(unit, 3)
+    rounded = round(float(value) * (100 if share else 1), digits)
+    sign = "+" if difference and rounded != 0 else ""  # no "-0" or "+0"
+    text = f"{rounded + 0.0:{sign},.{digits}f}"
+    if share:
+        return f"{text} pp" if difference else f"{text}%"
+    return text
 
 
 def percent_axis(ax: Any, axis: str = "y", *, full: bool = False, points: bool = False) -> None:

@@ -4,7 +4,9 @@ A manifest holds the scenario file's text, every parameter value, the policies w
 their resolved parameters, the identity of each base city (source and graph hash),
 the seeds, the package version and git commit (when the package runs from a git
 checkout) and the start and end time. :func:`rerun` reads a scenario back from a
-manifest, so a folder can be reproduced bit for bit.
+manifest, so a folder can be reproduced bit for bit. No password is kept: a store URI
+(in the text too) is written without its ``user:password@``, so a rerun of a Neo4j
+scenario takes its credentials from ``NEO4J_USER`` / ``NEO4J_PASSWORD``.
 
 Examples
 --------
@@ -24,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from redwuye_graph.files import read_json, write_text_atomic
-from redwuye_graph.store import public_uri
+from redwuye_graph.store import public_text, public_uri
 
 if TYPE_CHECKING:
     from redwuye_graph.sim.scenario import Scenario
@@ -71,7 +73,7 @@ def scenario_manifest(sc: Scenario, seeds: list[int], graph_seeds: list[int],
     """The manifest of a ``redwuye simulate`` folder."""
     return {
         "kind": "simulate",
-        "scenario": {"name": sc.name, "path": str(sc.path), "source": sc.source},
+        "scenario": {"name": sc.name, "path": str(sc.path), "source": public_text(sc.source)},
         "preset": sc.preset, "store": public_uri(sc.store) if sc.store else None,
         "days": sc.days,
         "warmup_days": sc.warmup_days,

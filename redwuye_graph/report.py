@@ -5,7 +5,12 @@ URIs, the style sheet is inline. The page holds the scenario (city, horizon, see
 policy levels), its policies with their parameters, the model parameters that differ
 from the registry's defaults (the whole registry in a folded section), the outcome
 tables (mean and 10-90% of runs, overall and by linkage group; outcomes at one and two
-years) and the plots.
+years), the paired differences from a baseline with their 95% intervals (when one is
+given) and the plots. Values are shown in their outcome's unit
+(:func:`~redwuye_graph.plotting.format_value`: shares in %, counts as whole numbers).
+
+The pages are Jinja2 templates (``redwuye_graph/templates/``) with autoescaping on: names
+and descriptions come from the user's files.
 
 Examples
 --------
@@ -25,23 +30,27 @@ True
 from __future__ import annotations
 
 import base64
-import html
 import io
 import tempfile
 from collections.abc import Iterable, Mapping
-from dataclasses import fields
+from dataclasses import dataclass, fields
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from redwuye_graph.experiments.compare import Comparison
+from redwuye_graph.observed import MEASURES
 from redwuye_graph.outcomes import (
     AT_OUTCOMES,
+    AT_UNITS,
     HEADLINE,
+    LINKAGE_GROUPS,
     OUTCOMES,
+    REGISTRY,
     REPORT_OUTCOMES,
     Counts,
     outcomes_of,
@@ -49,6 +58,7 @@ from redwuye_graph.outcomes import (
 from redwuye_graph.plotting import (
     BAND,
     CSS_FONTS,
+    format_value,
     mark_days,
     outcome_axis,
     percent_axis,
@@ -62,22 +72,9 @@ if TYPE_CHECKING:
     from redwuye_graph.experiments.attribution import Attribution
     from redwuye_graph.sim.scenario import Scenario
 
-__all__ = ["AT_OUTCOMES", "ESTATE_COLUMNS", "REPORT_OUTCOMES", "outcome_table", "outcomes_at",
-           "render_comparison", "render_report", "report_figures", "write_comparison_report",
-           "write_report"]
-
-_CSS = """
-body { font-family: """ + CSS_FONTS + """; margin: 2em auto;
-       max-width: 1100px; color: #222; line-height: 1.4; }
-h1 { border-bottom: 3px solid #b71c1c; padding-bottom: .2em; }
-h2 { color: #b71c1c; margin-top: 1.6em; }
-table { border-collapse: collapse; margin: .6em 0; font-size: 90%; }
-th, td { border: 1px solid #ccc; padding: .25em .6em; text-align: left; vertical-align: top; }
-th { background: #f3f3f3; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; }
-img { max-width: 100%; border: 1px solid #ddd; margin: .5em 0; }
-.muted { color: #666; font-size: 90%; }
-"""
+__all__ = ["AT_OUTCOMES", "ESTATE_COLUMNS", "REPORT_OUTCOMES", "Cell", "Figure", "Table",
+           "comparison_tables", "outcome_table", "outcomes_at", "render_comparison",
+           "render_report", "report_figures", "write_comparison_report", "write_report"]
 
 
 # -- tables (no drawing) -----------------------------------------------------------------------
@@ -240,178 +237,6 @@ def _observed_png(table: pd.DataFrame, title: str) -> bytes:
     return _png(fig)
 
 
-# -- HTML ---------------------------------------------------------------------------------------
-def _e(value: Any) -> str:
-    return html.escape(str(value))
-
-
-def _fmt(value: Any) -> str:
-    if isinstance(value, float | np.floating):
-        number = float(value)
-        if np.isnan(number):
-            return "–"
-        return f"{number:,.3f}" if abs(number) < 100 else f"{number:,.0f}"
-    return str(value)
-
-
-def _html_table(frame: pd.DataFrame) -> str:
-    head = "".join(f"<th>{_e(c)}</th>" for c in frame.columns)
-    body = []
-    for row in frame.itertuples(index=False):
-        cells = []
-        for value in row:
-            numeric = isinstance(value, int | float | np.number) and not isinstance(value, bool)
-            cells.append(f"<td class=\"num\">{_e(_fmt(value))}</td>" if numeric
-                         else f"<td>{_e(value)}</td>")
-        body.append("<tr>" + "".join(cells) + "</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
-
-
-def _pairs(rows: Iterable[tuple[str, Any]]) -> str:
-    return "<table>" + "".join(f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>"
-                               for k, v in rows) + "</table>"
-
-
-def _policies(sc: Scenario) -> str:
-    if not sc.policies:
-        return "<p>No policy: the city runs as generated.</p>"
-    rows = []
-    for spec in sc.policies:
-        cls = POLICIES[spec["kind"]]
-        policy = cls(**{k: v for k, v in spec.items() if k != "kind"})
-        values = "; ".join(f"{name} = {_fmt(value)} {cls.PARAMS[name].unit}"
-                           for name, value in policy.values.items()) or "(none)"
-        rows.append({"policy": cls.kind, "what": cls.summary,
-                     f"from day ({START_DAY.unit})": policy.start_day,
-                     "until day": "" if policy.end_day is None else policy.end_day,
-                     "roll-out (days)": policy.rollout_days, "parameters": values})
-    return _html_table(pd.DataFrame(rows))
-
-
-def _parameters(params: Params) -> tuple[str, str]:
-    """Changed parameters and the whole registry, as HTML tables."""
-    rows = []
-    for f in fields(params):
-        spec = PARAMS[f.name]
-        rows.append({"parameter": f.name, "value": getattr(params, f.name),
-                     "default": spec.default, "unit": spec.unit, "meaning": spec.meaning})
-    table = pd.DataFrame(rows)
-    changed = table[[v != d for v, d in zip(table["value"], table["default"], strict=True)]]
-    changed_html = (_html_table(changed) if len(changed)
-                    else "<p>All model parameters are at their registry defaults.</p>")
-    return changed_html, _html_table(table)
-
-
-def _city(sc: Scenario) -> list[tuple[str, Any]]:
-    if sc.store is not None:
-        from redwuye_graph.store import public_uri
-
-        return [("city", f"read from store {public_uri(sc.store)}")]
-    levels = ", ".join(f"{k} = {v:g}" for k, v in sc.levels.items()) or "none"
-    graphs = sc.graph_seed_list()
-    return [("base city", f"generated preset {sc.preset!r}, graph seed(s) "
-                          f"{graphs[0]}..{graphs[-1]}"),
-            ("changes to it on day 0 (policy levels)", levels)]
-
-
-def _observed_html(table: pd.DataFrame | None) -> str:
-    """The section of observed outcomes beside simulated ones (empty without them)."""
-    if table is None or table.empty:
-        return ""
-    return ("<h3>Observed and simulated, per estate</h3><p class=\"muted\">What the "
-            "store records for an estate (Observation: period, source, date; a bound "
-            "says the figure is under or over) beside that estate's simulated outcome: "
-            "mean over runs, 10% and 90% quantiles (<code>observed.csv</code>).</p>"
-            + _html_table(table))
-
-
-def render_report(sc: Scenario, tables: Mapping[str, pd.DataFrame],
-                  figures: Mapping[str, bytes], seconds: float | None = None) -> str:
-    """The report as one self-contained HTML page.
-
-    Parameters
-    ----------
-    sc : the scenario that was run.
-    tables : its tables from :func:`~redwuye_graph.sim.scenario.run_scenario`.
-    figures : caption -> PNG bytes (:func:`report_figures`), embedded as base64.
-    seconds : wall time of the runs, shown when given.
-
-    Returns
-    -------
-    str
-        The HTML page (UTF-8 text; no external resources).
-    """
-    summary = tables["summary"]
-    seeds = sorted(int(s) for s in summary["seed"].unique())
-    graphs = sorted(int(s) for s in summary["graph_seed"].unique())
-    facts = [("scenario file", sc.path.name), *_city(sc),
-             ("horizon", f"{sc.days} days"),
-             ("runs", f"{len(graphs)} base cit{'y' if len(graphs) == 1 else 'ies'} × "
-                      f"{len(seeds)} seed(s): {seeds[0]}..{seeds[-1]}"),
-             ("estates, households", f"{int(summary['estates'].iloc[0]):,}, "
-                                     f"{int(summary['households'].iloc[0]):,}")]
-    if seconds is not None:
-        facts.append(("wall time", f"{seconds:.1f} s"))
-    overall = outcome_table(summary)
-    headline = overall[overall["group"] == "all"].drop(columns="group")
-    headline.insert(1, "meaning", [OUTCOMES[o] for o in headline["outcome"]])
-    by_group = overall[overall["group"] != "all"].pivot(index="outcome", columns="group",
-                                                        values="mean")
-    by_group = by_group.reindex(index=list(REPORT_OUTCOMES)).reset_index()
-    checkpoints = [d for d in (365, 730) if d <= sc.days] or [sc.days]
-    at = _spread(outcomes_at(tables["city"], checkpoints), ["day"], AT_OUTCOMES)
-    at.insert(2, "meaning", [AT_OUTCOMES[o] for o in at["outcome"]])
-    changed, registry = _parameters(sc.params)
-    images = "".join(
-        f"<figure><img alt=\"{_e(caption)}\" src=\"data:image/png;base64,"
-        f"{base64.b64encode(png).decode('ascii')}\"><figcaption>{_e(caption)}</figcaption>"
-        "</figure>" for caption, png in figures.items())
-    parts = [
-        "<!DOCTYPE html>", "<html lang=\"en\"><head><meta charset=\"utf-8\">",
-        f"<title>{_e(sc.name)}: simulation report</title><style>{_CSS}</style></head><body>",
-        f"<h1>Scenario <code>{_e(sc.name)}</code></h1>",
-        f"<p>{_e(sc.description)}</p>" if sc.description else "",
-        _pairs(facts),
-        "<h2>Outcomes</h2><p class=\"muted\">Mean over runs, with the 10% and 90% "
-        "quantiles across runs.</p>", _html_table(headline),
-        "<h3>By linkage group on day 0 (mean over runs)</h3>",
-        "<p class=\"muted\">tripartite: residents' committee, owners' committee and company "
-        "tied by cross-appointed people; partial: some escalation path; none: no path.</p>",
-        _html_table(by_group),
-        "<h3>At one and two years</h3>", _html_table(at),
-        _observed_html(tables.get("observed")),
-        "<h2>Plots</h2>", images or "<p>(no plots)</p>",
-        "<h2>Policies</h2>", _policies(sc),
-        "<h2>Model parameters changed from the defaults</h2>", changed,
-        "<details><summary>All model parameters</summary>", registry, "</details>",
-        f"<p class=\"muted\">redwuye-graph report, {datetime.now():%Y-%m-%d %H:%M}.</p>",
-        "</body></html>",
-    ]
-    return "\n".join(p for p in parts if p)
-
-
-def write_report(sc: Scenario, tables: Mapping[str, pd.DataFrame], target: Path,
-                 seconds: float | None = None) -> Path:
-    """Draw the figures and write the report to ``target``; the path written.
-
-    Parameters
-    ----------
-    sc : the scenario that was run.
-    tables : its tables from :func:`~redwuye_graph.sim.scenario.run_scenario`.
-    target : the HTML file to write (its folder is created).
-    seconds : wall time of the runs, shown when given.
-
-    Returns
-    -------
-    pathlib.Path
-        ``target``.
-    """
-    target.parent.mkdir(parents=True, exist_ok=True)
-    page = render_report(sc, tables, report_figures(sc, tables), seconds)
-    target.write_text(page, encoding="utf-8")
-    return target
-
-
 # -- a paired comparison -----------------------------------------------------------------------
 @styled
 def _comparison_png(result: Comparison) -> bytes:
@@ -434,10 +259,9 @@ def _comparison_png(result: Comparison) -> bytes:
     return _png(fig)
 
 
+@styled
 def _attribution_png(split: Attribution) -> bytes:
     """Each outcome's gain split by channel (Shapley if computed, else one at a time)."""
-    from redwuye_graph.plotting import subplots
-
     method = "shapley" if "shapley" in set(split.table["method"]) else "one_at_a_time"
     table = split.table[(split.table["method"] == method) & (split.table["kind"] != "idle")]
     names = list(table["outcome"].unique())
@@ -451,6 +275,7 @@ def _attribution_png(split: Attribution) -> bytes:
                 capsize=2)
         ax.axvline(0, color="#424242", linewidth=0.8)
         ax.set_title(outcome, fontsize=10)
+        outcome_axis(ax, outcome, "x", difference=True)
         ax.grid(axis="x", alpha=0.3)
         ax.invert_yaxis()
         if ax is not axes[0][0]:
@@ -461,29 +286,329 @@ def _attribution_png(split: Attribution) -> bytes:
     return _png(fig)
 
 
-def _attribution_html(split: Attribution) -> list[str]:
-    """The attribution section: what was switched, a chart, a table per outcome."""
-    png = base64.b64encode(_attribution_png(split)).decode("ascii")
-    parts = ["<h2>What each mechanism carries</h2>", f"<p>{_e(split.describe())}.</p>",
-             f"<figure><img alt=\"attribution\" src=\"data:image/png;base64,{png}\">"
-             "<figcaption>Each channel's part of the gain; the residual is the gain left "
-             "with every channel switched off; the parts sum to the total.</figcaption>"
-             "</figure>"]
+# -- tables as the pages show them -------------------------------------------------------------
+@dataclass(frozen=True)
+class Cell:
+    """A table cell: its text and whether it holds a number (right-aligned)."""
+
+    text: str
+    num: bool = False
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table as the templates draw it: column names, rows of cells and a note."""
+
+    columns: list[str]
+    rows: list[list[Cell]]
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A plot embedded in a page: its caption and its PNG as base64 text."""
+
+    caption: str
+    data: str
+
+    @classmethod
+    def of(cls, caption: str, png: bytes) -> Figure:
+        """The figure of ``png`` bytes."""
+        return cls(caption, base64.b64encode(png).decode("ascii"))
+
+
+_PAGES = Environment(loader=PackageLoader("redwuye_graph", "templates"), autoescape=True,
+                     undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+
+
+def _page(template: str, **values: Any) -> str:
+    """A page rendered from ``templates/`` (values are escaped by the template)."""
+    return _PAGES.get_template(template).render(fonts=CSS_FONTS,
+                                                made=f"{datetime.now():%Y-%m-%d %H:%M}",
+                                                **values)
+
+
+def _fmt(value: Any) -> str:
+    """A value of a parameter or policy table, as written in a scenario file."""
+    if isinstance(value, float | np.floating):
+        number = float(value)
+        if np.isnan(number):
+            return "–"
+        return f"{number:,.3f}" if abs(number) < 100 else f"{number:,.0f}"
+    return str(value)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float | np.number) and not isinstance(value, bool)
+
+
+def _frame_table(frame: pd.DataFrame) -> Table:
+    """A table of a frame's values as they are (parameters, policies)."""
+    rows = [[Cell(_fmt(v), _is_number(v)) for v in row] for row in frame.itertuples(index=False)]
+    return Table([str(c) for c in frame.columns], rows)
+
+
+def _unit(outcome: str) -> str:
+    return REGISTRY[outcome].unit if outcome in REGISTRY else AT_UNITS[outcome]
+
+
+def _spread_table(table: pd.DataFrame, meanings: Mapping[str, str],
+                  keys: tuple[str, ...] = ()) -> Table:
+    """Rows of :func:`_spread` (mean, 10%, 90%, runs), each value in its outcome's unit."""
+    rows = []
+    for r in table.to_dict("records"):
+        unit = _unit(r["outcome"])
+        rows.append([*(Cell(str(r[k]), True) for k in keys), Cell(r["outcome"]),
+                     Cell(meanings[r["outcome"]]),
+                     *(Cell(format_value(r[c], unit), True) for c in ("mean", "p10", "p90")),
+                     Cell(f"{int(r['seeds'])}", True)])
+    return Table([*keys, "outcome", "meaning", "mean", "10% of runs", "90% of runs", "runs"],
+                 rows)
+
+
+def _by_group_table(overall: pd.DataFrame) -> Table:
+    """Mean over runs per linkage group: one row per outcome, one column per group."""
+    means = overall[overall["group"] != "all"].set_index(["outcome", "group"])["mean"]
+    groups = [g for g in LINKAGE_GROUPS if g in set(overall["group"])]
+    rows = [[Cell(o), *(Cell(format_value(means.get((o, g), np.nan), _unit(o)), True)
+                        for g in groups)] for o in REPORT_OUTCOMES]
+    return Table(["outcome", *groups], rows)
+
+
+def _difference(row: Mapping[Any, Any]) -> str:
+    """A paired difference with its interval: ``+6.8 pp [+6.3, +7.3]``."""
+    unit = _unit(row["outcome"])
+    text = format_value(row["difference"], unit, difference=True)
+    if row["low"] != row["low"]:
+        return text
+    low, high = (format_value(row[k], unit, difference=True).removesuffix(" pp")
+                 for k in ("low", "high"))
+    return f"{text} [{low}, {high}]"
+
+
+def _wide_differences(part: pd.DataFrame, rows_by: str, outcomes: list[str],
+                      units: list[str]) -> list[list[Cell]]:
+    cells = {(r["unit"], r["outcome"]): _difference(r) for r in part.to_dict("records")}
+    if rows_by == "outcome":
+        return [[Cell(o), *(Cell(cells.get((u, o), "–"), True) for u in units)]
+                for o in outcomes]
+    return [[Cell(str(u)), *(Cell(cells.get((u, o), "–"), True) for o in outcomes)]
+            for u in units]
+
+
+def comparison_tables(result: Comparison) -> dict[str, Table]:
+    """A paired comparison's tables as the pages show them, by title.
+
+    Parameters
+    ----------
+    result : a :func:`~redwuye_graph.experiments.compare.paired_comparison`.
+
+    Returns
+    -------
+    dict
+        ``City`` (a, b, the difference b − a and its 95% interval per outcome),
+        ``By linkage group on day 0`` (outcomes × groups) and ``By district`` (districts
+        × headline outcomes), every value in its outcome's unit: shares in %, their
+        differences in percentage points, counts as whole numbers.
+    """
+    table = result.table
+    city = table[table["scope"] == "city"]
+    rows = []
+    for r in city.to_dict("records"):
+        unit = _unit(r["outcome"])
+        interval = _difference(r).partition(" [")[2]
+        rows.append([Cell(r["outcome"]), Cell(format_value(r["a"], unit), True),
+                     Cell(format_value(r["b"], unit), True),
+                     Cell(format_value(r["difference"], unit, difference=True), True),
+                     Cell(f"[{interval}" if interval else "–", True),
+                     Cell(f"{int(r['pairs'])}", True), Cell(OUTCOMES[r["outcome"]])])
+    tables = {"City": Table(["outcome", result.a, result.b, "b − a", "95% interval", "pairs",
+                             "meaning"], rows)}
+    groups = table[table["scope"] == "group"]
+    units = [g for g in LINKAGE_GROUPS if g in set(groups["unit"])]
+    tables["By linkage group on day 0"] = Table(
+        ["outcome", *units],
+        _wide_differences(groups, "outcome", list(dict.fromkeys(groups["outcome"])), units),
+        "b − a and its 95% interval in each day-0 linkage group of the base city "
+        "(tripartite: the three bodies tied by cross-appointed people; partial: some "
+        "escalation path; none: no path).")
+    districts = table[table["scope"] == "district"]
+    if not districts.empty:
+        names = list(dict.fromkeys(districts["outcome"]))
+        tables["By district"] = Table(
+            ["district", *names],
+            _wide_differences(districts, "unit", names, list(dict.fromkeys(districts["unit"]))),
+            "b − a and its 95% interval in each district.")
+    return tables
+
+
+def _comparison(result: Comparison, a: Path, b: Path) -> dict[str, Any]:
+    """What a page shows of a paired comparison: facts, the chart and the tables."""
+    return {"a": result.a, "b": result.b,
+            "facts": [("a", f"{result.a} ({a})"), ("b", f"{result.b} ({b})"),
+                      ("paired", result.describe())],
+            "figure": Figure.of("Mean paired difference b − a with its 95% interval, for "
+                                "the city and each day-0 linkage group of the base city.",
+                                _comparison_png(result)),
+            "tables": comparison_tables(result)}
+
+
+# -- the report of a scenario -------------------------------------------------------------------
+def _policies(sc: Scenario) -> Table | None:
+    if not sc.policies:
+        return None
+    rows = []
+    for spec in sc.policies:
+        cls = POLICIES[spec["kind"]]
+        policy = cls(**{k: v for k, v in spec.items() if k != "kind"})
+        values = "; ".join(f"{name} = {_fmt(value)} {cls.PARAMS[name].unit}"
+                           for name, value in policy.values.items()) or "(none)"
+        rows.append({"policy": cls.kind, "what": cls.summary,
+                     f"from day ({START_DAY.unit})": policy.start_day,
+                     "until day": "" if policy.end_day is None else policy.end_day,
+                     "roll-out (days)": policy.rollout_days, "parameters": values})
+    return _frame_table(pd.DataFrame(rows))
+
+
+def _parameters(params: Params) -> tuple[Table, Table]:
+    """Changed parameters and the whole registry."""
+    rows = []
+    for f in fields(params):
+        spec = PARAMS[f.name]
+        rows.append({"parameter": f.name, "value": getattr(params, f.name),
+                     "default": spec.default, "unit": spec.unit, "meaning": spec.meaning})
+    table = pd.DataFrame(rows)
+    changed = table[[v != d for v, d in zip(table["value"], table["default"], strict=True)]]
+    return _frame_table(changed), _frame_table(table)
+
+
+def _city(sc: Scenario) -> list[tuple[str, Any]]:
+    if sc.store is not None:
+        from redwuye_graph.store import public_uri
+
+        return [("city", f"read from store {public_uri(sc.store)}")]
+    levels = ", ".join(f"{k} = {v:g}" for k, v in sc.levels.items()) or "none"
+    graphs = sc.graph_seed_list()
+    return [("base city", f"generated preset {sc.preset!r}, graph seed(s) "
+                          f"{graphs[0]}..{graphs[-1]}"),
+            ("changes to it on day 0 (policy levels)", levels)]
+
+
+def _observed_table(table: pd.DataFrame | None) -> Table | None:
+    """Observed outcomes beside simulated ones (``None`` without them): shares in %,
+    complaints as whole numbers."""
+    if table is None or table.empty:
+        return None
+    values = ("observed", "simulated", "low", "high")
+    rows = []
+    for r in table.to_dict("records"):
+        unit = MEASURES[r["measure"]][1]
+        rows.append([Cell(format_value(r[c], unit), True) if c in values
+                     else Cell(_fmt(r[c]), _is_number(r[c])) for c in table.columns])
+    return Table([str(c) for c in table.columns], rows)
+
+
+def render_report(sc: Scenario, tables: Mapping[str, pd.DataFrame],
+                  figures: Mapping[str, bytes], seconds: float | None = None,
+                  baseline: tuple[Comparison, Path, Path] | None = None) -> str:
+    """The report as one self-contained HTML page.
+
+    Parameters
+    ----------
+    sc : the scenario that was run.
+    tables : its tables from :func:`~redwuye_graph.sim.scenario.run_scenario`.
+    figures : caption -> PNG bytes (:func:`report_figures`), embedded as base64.
+    seconds : wall time of the runs, shown when given.
+    baseline : the paired comparison of these runs with a baseline's (baseline as
+        ``a``), with the baseline's and these runs' folders; shown when given.
+
+    Returns
+    -------
+    str
+        The HTML page (UTF-8 text; no external resources).
+    """
+    summary = tables["summary"]
+    seeds = sorted(int(s) for s in summary["seed"].unique())
+    graphs = sorted(int(s) for s in summary["graph_seed"].unique())
+    facts = [("scenario file", sc.path.name), *_city(sc),
+             ("horizon", f"{sc.days} days"),
+             ("runs", f"{len(graphs)} base cit{'y' if len(graphs) == 1 else 'ies'} × "
+                      f"{len(seeds)} seed(s): {seeds[0]}..{seeds[-1]}"),
+             ("estates, households", f"{int(summary['estates'].iloc[0]):,}, "
+                                     f"{int(summary['households'].iloc[0]):,}")]
+    if seconds is not None:
+        facts.append(("wall time", f"{seconds:.1f} s"))
+    overall = outcome_table(summary)
+    checkpoints = [d for d in (365, 730) if d <= sc.days] or [sc.days]
+    at = _spread(outcomes_at(tables["city"], checkpoints), ["day"], AT_OUTCOMES)
+    changed, registry = _parameters(sc.params)
+    return _page(
+        "report.html.j2", name=sc.name, description=sc.description, facts=facts,
+        headline=_spread_table(overall[overall["group"] == "all"], OUTCOMES),
+        by_group=_by_group_table(overall), at=_spread_table(at, AT_OUTCOMES, ("day",)),
+        comparison=None if baseline is None else _comparison(*baseline),
+        observed=_observed_table(tables.get("observed")),
+        figures=[Figure.of(caption, png) for caption, png in figures.items()],
+        policies=_policies(sc), changed=changed, registry=registry)
+
+
+def write_report(sc: Scenario, tables: Mapping[str, pd.DataFrame], target: Path,
+                 seconds: float | None = None,
+                 baseline: tuple[Comparison, Path, Path] | None = None) -> Path:
+    """Draw the figures and write the report to ``target``; the path written.
+
+    Parameters
+    ----------
+    sc : the scenario that was run.
+    tables : its tables from :func:`~redwuye_graph.sim.scenario.run_scenario`.
+    target : the HTML file to write (its folder is created).
+    seconds : wall time of the runs, shown when given.
+    baseline : as for :func:`render_report`.
+
+    Returns
+    -------
+    pathlib.Path
+        ``target``.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    page = render_report(sc, tables, report_figures(sc, tables), seconds, baseline)
+    target.write_text(page, encoding="utf-8")
+    return target
+
+
+def _attribution(split: Attribution) -> dict[str, Any]:
+    """What the comparison page shows of an attribution: what was switched, a chart and a
+    table per outcome (values in the outcome's unit)."""
     meaning = split.table.drop_duplicates("part").set_index("part")["meaning"]
+    methods = list(split.table["method"].unique())
+    tables = {}
     for outcome in split.table["outcome"].unique():
+        unit = _unit(str(outcome))
         wide = split.wide(str(outcome))
-        view = pd.DataFrame({"part": wide["part"]})
-        for how in split.table["method"].unique():
+        columns = ["part"]
+        for how in methods:
             label = str(how).replace("_", " ")
-            view[label] = wide[f"{how}_value"]
-            view[f"{label}: 95% interval"] = [
-                "–" if lo != lo else f"[{_fmt(lo)}, {_fmt(hi)}]"
-                for lo, hi in zip(wide[f"{how}_low"], wide[f"{how}_high"], strict=True)]
-            view[f"{label}: share"] = [f"{v:.0%}" if v == v else "–"
-                                       for v in wide[f"{how}_share"]]
-        view["meaning"] = view["part"].map(meaning)
-        parts += [f"<h3>{_e(outcome)}</h3>", _html_table(view)]
-    return parts
+            columns += [label, f"{label}: 95% interval", f"{label}: share"]
+        columns.append("meaning")
+        rows = []
+        for r in wide.to_dict("records"):
+            row = [Cell(str(r["part"]))]
+            for how in methods:
+                value = {"outcome": outcome, "difference": r[f"{how}_value"],
+                         "low": r[f"{how}_low"], "high": r[f"{how}_high"]}
+                interval = _difference(value).partition(" [")[2]
+                share = r[f"{how}_share"]
+                row += [Cell(format_value(r[f"{how}_value"], unit, difference=True), True),
+                        Cell(f"[{interval}" if interval else "–", True),
+                        Cell(f"{share:.0%}" if share == share else "–", True)]
+            row.append(Cell(str(meaning.get(r["part"], ""))))
+            rows.append(row)
+        tables[str(outcome)] = Table(columns, rows)
+    return {"describe": split.describe(),
+            "figure": Figure.of("Each channel's part of the gain; the residual is the gain "
+                                "left with every channel switched off; the parts sum to the "
+                                "total.", _attribution_png(split)),
+            "tables": tables}
 
 
 def render_comparison(result: Comparison, a: Path, b: Path,
@@ -491,30 +616,8 @@ def render_comparison(result: Comparison, a: Path, b: Path,
     """A paired comparison (:func:`~redwuye_graph.experiments.compare.paired_comparison`)
     as one self-contained HTML page: what was paired, a chart and the tables; with an
     :class:`~redwuye_graph.experiments.attribution.Attribution`, its split by channel."""
-    png = base64.b64encode(_comparison_png(result)).decode("ascii")
-    table = result.table.assign(meaning=[OUTCOMES.get(o, "") for o in result.table["outcome"]])
-    parts = [
-        "<!DOCTYPE html>", "<html lang=\"en\"><head><meta charset=\"utf-8\">",
-        f"<title>{_e(result.b)} vs {_e(result.a)}: paired comparison</title>"
-        f"<style>{_CSS}</style></head><body>",
-        f"<h1><code>{_e(result.b)}</code> − <code>{_e(result.a)}</code></h1>",
-        _pairs([("a", f"{result.a} ({a})"), ("b", f"{result.b} ({b})"),
-                ("paired", result.describe())]),
-        f"<figure><img alt=\"paired differences\" src=\"data:image/png;base64,{png}\">"
-        "<figcaption>Mean paired difference b − a with its 95% interval, for the city and "
-        "each day-0 linkage group of the base city.</figcaption></figure>",
-    ]
-    for scope, title in (("city", "City"), ("group", "By linkage group on day 0"),
-                         ("district", "By district")):
-        part = table[table["scope"] == scope].drop(columns="scope")
-        if scope == "city":
-            part = part.drop(columns="unit")
-        parts += [f"<h2>{title}</h2>", _html_table(part)]
-        if scope == "city" and attribution is not None:
-            parts += _attribution_html(attribution)
-    parts += [f"<p class=\"muted\">redwuye-graph report, {datetime.now():%Y-%m-%d %H:%M}.</p>",
-              "</body></html>"]
-    return "\n".join(parts)
+    return _page("comparison.html.j2", c=_comparison(result, a, b),
+                 attribution=None if attribution is None else _attribution(attribution))
 
 
 def write_comparison_report(result: Comparison, a: Path, b: Path, target: Path,

@@ -1,8 +1,8 @@
 """A small TOML writer for the files the package writes (Python reads TOML, not writes it).
 
 Tables of scalars: strings, booleans, integers and floats (``nan`` and ``inf`` too), one
-level deep, with an optional comment after a table's header. What it writes reads back
-with :mod:`tomllib` to the same values.
+level deep, with an optional comment after a table's header, then arrays of such tables
+(``[[policy]]``). What it writes reads back with :mod:`tomllib` to the same values.
 
 Examples
 --------
@@ -16,6 +16,13 @@ name = "a \\"b\\""
 >>> import tomllib
 >>> tomllib.loads(text)["params"]["shirk"]
 0.25
+>>> print(dumps({}, arrays={"policy": [{"kind": "a"}, {"kind": "b", "share": 0.5}]}), end="")
+[[policy]]
+kind = "a"
+<BLANKLINE>
+[[policy]]
+kind = "b"
+share = 0.5
 """
 
 from __future__ import annotations
@@ -23,7 +30,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 __all__ = ["Scalar", "dumps"]
 
@@ -57,13 +64,15 @@ def _value(value: Scalar) -> str:
 
 
 def dumps(tables: Mapping[str, Mapping[str, Scalar]],
-          comments: Mapping[str, str] | None = None) -> str:
+          comments: Mapping[str, str] | None = None,
+          arrays: Mapping[str, Sequence[Mapping[str, Scalar]]] | None = None) -> str:
     """TOML text of ``tables``: name -> key -> scalar.
 
     Parameters
     ----------
     tables : the tables, written in order.
     comments : table name -> a comment written after its header.
+    arrays : name -> a list of tables, each written as ``[[name]]`` after ``tables``.
 
     Returns
     -------
@@ -74,9 +83,11 @@ def dumps(tables: Mapping[str, Mapping[str, Scalar]],
     if any("\n" in c or "\r" in c for c in comments.values()):
         raise ValueError("a TOML comment is one line")
     parts = []
-    for name, table in tables.items():
-        note = f"  # {comments[name]}" if name in comments else ""
-        lines = [f"[{_key(name)}]{note}"]
-        lines += [f"{_key(k)} = {_value(v)}" for k, v in table.items()]
+    headed = [(f"[{_key(name)}]" + (f"  # {comments[name]}" if name in comments else ""),
+               table) for name, table in tables.items()]
+    headed += [(f"[[{_key(name)}]]", table) for name, items in (arrays or {}).items()
+               for table in items]
+    for header, table in headed:
+        lines = [header, *(f"{_key(k)} = {_value(v)}" for k, v in table.items())]
         parts.append("\n".join(lines) + "\n")
     return "\n".join(parts)

@@ -5,6 +5,7 @@ key, row or field), with no traceback and nothing written."""
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -92,6 +93,7 @@ def _cases() -> list[tuple[str, list[str], str]]:
         ("export-format", ["export", "--store", "embedded:{tmp}/out/x.rdb", "--format", "pdf",
                            "--out", "{tmp}/out/x.pdf"], "pdf"),
         ("store-uri", ["stats", "--store", "mysql://x"], "mysql://x"),
+        ("store-uri-malformed", ["stats", "--store", "bolt://neo4j:hunter2@[::1"], "--store"),
         ("show-not-a-folder", ["show", "{tmp}/out"], "out"),
         ("compare-not-folders", ["compare", "{tmp}/a", "{tmp}/b"], "a"),
         ("discover-not-a-sweep", ["discover", "{tmp}/out", "--outcome", "collection_12m",
@@ -141,6 +143,51 @@ def test_bad_input_is_one_clear_line(tmp_path: Path, args: list[str], word: str)
     assert len(lines) == 1 or shown is not first, err
     named = used[0] if word == "{w}" else word
     assert named in shown, (named, err)
-    assert "\x00" not in err and "\x1b" not in err
+    assert "\x00" not in err and "\x1b" not in err and "hunter2" not in err
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir()), \
         sorted((tmp_path / "out").iterdir())
+
+
+def _in_run_files(tmp: Path) -> dict[str, Path]:
+    """A valid scenario, a sweep and a targets file over it, in ``tmp``."""
+    scenario = tmp / "ok_tiny.toml"
+    scenario.write_text((BAD / "ok_tiny.toml").read_text(encoding="utf-8"), encoding="utf-8")
+    sweep = tmp / "sweep.toml"
+    sweep.write_text('[sweep]\nname = "s"\nscenario = "ok_tiny.toml"\ndesign = "grid"\n'
+                     'samples = 2\ndays = 40\n\n[params]\nwage = [3000.0, 4000.0]\n',
+                     encoding="utf-8")
+    targets = tmp / "targets.toml"
+    targets.write_text("[calibrate]\ntrials = 2\nseeds = 1\n\n[params]\nwage = [3000.0, 4000.0]"
+                       "\n\n[targets.satisfaction_end]\nvalue = 0.6\ntolerance = 0.05\n",
+                       encoding="utf-8")
+    return {"scenario": scenario, "sweep": sweep, "targets": targets}
+
+
+@pytest.mark.parametrize("command", ["simulate", "sweep", "calibrate"])
+def test_a_run_that_fails_is_one_line_naming_the_file_the_run_and_its_seeds(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str) -> None:
+    from redwuye_graph.sim.model import CityModel
+
+    def broken(self: CityModel) -> None:
+        raise ZeroDivisionError("boom\nin the model")
+
+    monkeypatch.setattr(CityModel, "step", broken)
+    files = _in_run_files(tmp_path)
+    out = str(tmp_path / "out")
+    argv = {"simulate": ["simulate", str(files["scenario"]), "--out", out],
+            "sweep": ["sweep", str(files["sweep"]), "--out", out],
+            "calibrate": ["calibrate", "--scenario", str(files["scenario"]), "--targets",
+                          str(files["targets"]), "--out", out]}[command]
+    result = CliRunner().invoke(app, argv, prog_name="redwuye")
+    err = result.stderr
+    assert result.exit_code == 1, (result.output, result.exception)
+    assert "Traceback" not in result.output + err, err
+    last = err.strip().splitlines()[-1]
+    assert last.startswith("error: ") and not last.startswith("error: unexpected"), err
+    assert str(files["scenario"]) in last, err
+    if command == "sweep":
+        assert f"{files['sweep']}: 2 of 2 run(s) of {files['scenario']} failed" in last, err
+    assert re.search(r"run( \d+ \(| )graph_seed=0 seed=\d+", last), err
+    assert "ZeroDivisionError: boom; in the model" in last, err
+    if command == "calibrate":
+        assert "trial 0" in last, err

@@ -71,8 +71,9 @@ def test_bad_rosters_give_every_problem_and_no_traceback(tmp_path: Path) -> None
 
 def test_unknown_store_uri_and_format_are_one_line_errors(tmp_path: Path) -> None:
     result = runner.invoke(app, ["stats", "--store", "sqlite:x.db"])
-    assert result.exit_code == 1
-    assert result.output.strip().startswith("error: unknown store URI 'sqlite:x.db'; use embedded:")
+    assert result.exit_code == 2  # a usage error, as every option value out of its range
+    assert result.output.strip().startswith("error: root stats: Invalid value for '--store': "
+                                            "unknown store URI 'sqlite:x.db'; use embedded:")
     result = runner.invoke(app, ["export", "--format", "xml", "--out", str(tmp_path / "x")])
     assert result.exit_code == 1
     assert "unknown format 'xml'; choose one of csv, json, graphml" in result.output

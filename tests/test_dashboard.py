@@ -15,8 +15,10 @@ from typer.testing import CliRunner
 from redwuye_graph.citygraph import CityGraph
 from redwuye_graph.cli import app
 from redwuye_graph.dashboard import Controls, DashboardRun
+from redwuye_graph.dashboard.page import worst_table
 from redwuye_graph.dashboard.run import readout
 from redwuye_graph.dashboard.serve import ENV, served
+from redwuye_graph.sim.scenario import load_scenario
 
 if TYPE_CHECKING:
     from playwright.sync_api import Locator
@@ -88,8 +90,10 @@ def test_series_and_worst_estates(tiny_city: CityGraph) -> None:
     assert run.advance_for(60.0, chunk=7, limit=30) == 30
     assert list(run.series()["day"]) == list(range(1, 31))
     worst = run.worst_estates(5)
-    assert list(worst.columns) == ["estate", "community", "households", "linkage", "served",
-                                   "collection", "resolution", "open", "satisfaction"]
+    assert list(worst.columns) == ["estate", "name", "community", "community_name",
+                                   "households", "linkage", "served", "collection",
+                                   "resolution", "open", "satisfaction"]
+    assert worst["name"].tolist() == [tiny_city.props(e)["name"] for e in worst["estate"]]
     everyone = run.worst_estates(100)
     assert len(everyone) == len(run.model.estate_ids)
     collection = everyone["collection"].to_numpy()
@@ -110,6 +114,71 @@ def test_readout_is_the_city_outcomes_now(tiny_city: CityGraph) -> None:
     assert now["satisfaction"] == series["satisfaction"].iloc[-1]
 
 
+def test_worst_table_shows_names_yes_no_and_units(tiny_city: CityGraph) -> None:
+    run = DashboardRun(tiny_city)
+    run.advance(40)
+    worst = run.worst_estates(10)
+    shown = worst_table(worst, 30)
+    assert list(shown.columns) == ["estate", "community", "households", "linkage",
+                                   "served by a company", "collection (latest month)",
+                                   "settled within 30 days (90 filing days)", "open complaints",
+                                   "satisfaction (0–1)"]
+    assert shown["estate"].tolist() == [tiny_city.props(e)["name"] for e in worst["estate"]]
+    assert shown["community"].tolist() == [tiny_city.props(c)["name"]
+                                           for c in worst["community"]]
+    assert set(shown["served by a company"]) <= {"yes", "no"}
+    first = worst.iloc[0]
+    assert shown.iloc[0]["collection (latest month)"] == f"{first['collection'] * 100:.1f}%"
+    assert shown.iloc[0]["open complaints"] == f"{int(first['open']):,}"
+    assert shown.iloc[0]["households"] == f"{int(first['households']):,}"
+    html = shown.to_html(index=False, escape=True)
+    assert "True" not in html and "False" not in html
+
+
+def test_saved_scenario_runs_as_the_dashboard_did(tiny_city: CityGraph, tmp_path: Path) -> None:
+    controls = Controls(cross_appointment=0.6, meetings_per_month=4, interim_days=30,
+                        credit_rating=True)
+    run = DashboardRun(tiny_city, seed=3)
+    run.reset(controls)
+    run.advance(45)
+    path = tmp_path / "saved.toml"
+    path.write_text(run.scenario(controls, {"preset": "tiny", "graph_seed": 7}), "utf-8")
+    sc = load_scenario(path)  # the loader `redwuye simulate` uses
+    assert (sc.preset, sc.graph_seed_list(), sc.days, sc.seed_list()) == ("tiny", [7], 45, [3])
+    assert [p["kind"] for p in sc.policies] == ["cross_appointment", "tripartite_meetings",
+                                                "interim_management", "credit_rating"]
+    assert all(p["start_day"] == 0 for p in sc.policies)
+    assert sc.policies[0]["quality_supervisor"] == 0.6 and sc.policies[1]["per_month"] == 4
+    model = sc.model(7, 3)
+    model.run(sc.days)
+    assert model.recorder.city_table().equals(run.series())  # the same run, day for day
+    result = CliRunner().invoke(app, ["simulate", str(path), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert "dashboard: 1 run(s) of 45 days" in result.output
+
+
+def test_a_saved_scenario_keeps_no_store_password(tiny_city: CityGraph) -> None:
+    text = DashboardRun(tiny_city).scenario(Controls(), {"store": "bolt://neo4j:s3cret@db:7687"})
+    assert 'store = "bolt://db:7687"' in text and "s3cret" not in text
+
+
+def test_export_is_the_series(tiny_city: CityGraph) -> None:
+    import io
+
+    import pandas as pd
+
+    run = DashboardRun(tiny_city)
+    run.advance(20)
+    series = run.series()
+    back = pd.read_parquet(io.BytesIO(run.export("parquet")))
+    assert back.equals(series)
+    text = pd.read_csv(io.BytesIO(run.export("csv")))
+    assert text["day"].tolist() == list(range(1, 21))
+    assert np.allclose(text["collection_rate"], series["collection_rate"], equal_nan=True)
+    with pytest.raises(ValueError, match="allowed: csv, parquet"):
+        run.export("xlsx")
+
+
 @pytest.mark.parametrize(("args", "message"), [
     (["--preset", "tiny", "--store", "embedded:x.rdb"], "give --preset or --store, not both"),
     (["--preset", "town"], "--preset: unknown preset 'town'; allowed: tiny, district, city"),
@@ -127,8 +196,12 @@ def test_dashboard_command_refuses_bad_sources(args: list[str], message: str, tm
 # -- the served page in a real browser ---------------------------------------------------------
 @pytest.fixture
 def dashboard_url() -> Iterator[str]:
-    with served("tiny", timeout=DEADLINE_S) as url:
+    printed: list[str] = []
+    with served("tiny", timeout=DEADLINE_S, output=printed) as url:
+        assert url.startswith("http://localhost:")
         yield url
+    # opened on localhost, Solara's session cookie needs no fallback and no warning
+    assert "samesite" not in printed[0].lower(), printed[0]
 
 
 def _redrawn(plots: list[Locator], unlike: list[bytes]) -> list[bytes]:
@@ -145,8 +218,14 @@ def _redrawn(plots: list[Locator], unlike: list[bytes]) -> list[bytes]:
 
 
 @pytest.mark.slow
-def test_dashboard_in_chromium(dashboard_url: str) -> None:
+def test_dashboard_in_chromium(dashboard_url: str, tmp_path: Path) -> None:
+    import pandas as pd
     from playwright.sync_api import expect, sync_playwright
+
+    from redwuye_graph.generate import generate
+    from redwuye_graph.schema import Label
+
+    names = {props["name"] for _, _, props in generate("tiny", seed=1).nodes(Label.ESTATE)}
 
     assert Path(CHROMIUM).exists(), "Debian's chromium is missing: run 'make browser'"
     shots = REPO / "build"
@@ -187,6 +266,22 @@ def test_dashboard_in_chromium(dashboard_url: str) -> None:
                     ".rw-readout").inner_text())]
             assert len(collection) == 2 and collection[1] > collection[0] + 5, collection
             assert page.locator("table.rw-worst tbody tr").count() == 10
+            estates = page.locator("table.rw-worst tbody tr td:first-child").all_inner_texts()
+            assert set(estates) <= names, estates  # names, not ids
+            table = page.locator("table.rw-worst").inner_text()
+            assert "True" not in table and "False" not in table and "%" in table
+
+            with page.expect_download() as saved:
+                page.locator(".rw-save-scenario").click()
+            saved.value.save_as(tmp_path / "saved.toml")
+            sc = load_scenario(tmp_path / "saved.toml")
+            assert (sc.preset, sc.graph_seed, sc.days) == ("tiny", 1, 90)
+            assert [(p["kind"], p["quality_supervisor"]) for p in sc.policies] == [
+                ("cross_appointment", 1.0)]
+            with page.expect_download() as exported:
+                page.locator(".rw-export-csv").click()
+            exported.value.save_as(tmp_path / "run.csv")
+            assert pd.read_csv(tmp_path / "run.csv")["day"].tolist() == list(range(1, 91))
 
             page.locator(".rw-start").click()
             expect(page.locator(".rw-start")).to_have_text(re.compile("pause", re.I),

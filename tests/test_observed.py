@@ -63,3 +63,4 @@ def test_simulate_shows_observed_beside_simulated(filled_store: str, tmp_path: P
     assert (table["runs"] == 2).all()
     page = (out / "report.html").read_text(encoding="utf-8")
     assert "Observed and simulated, per estate" in page and "绿云小区" in page
+    assert f"<td class=\"num\">{table['simulated'].iloc[0] * 100:.1f}%</td>" in page  # in %

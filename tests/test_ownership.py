@@ -24,8 +24,10 @@ from scenario_texts import tiny_scenario
 from redwuye_graph.errors import LockedError, StoreError
 from redwuye_graph.experiments import make_executor
 from redwuye_graph.files import (
+    FileLock,
     PrivateTempDir,
     lock_folder,
+    lock_store,
     read_json,
     remove_stale_tempdirs,
     write_text_atomic,
@@ -336,11 +338,14 @@ def alive(pid: int) -> bool:
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("executor", ["local", "dask"])
 def test_a_killed_sweep_leaves_no_worker_and_holds_its_folder_until_then(
-        tmp_path: Path) -> None:
+        tmp_path: Path, executor: str) -> None:
+    """The workers of either executor die with the sweep (local: the kernel's parent-death
+    signal; dask: its workers exit when the pipe their parent holds closes)."""
     _, sweep = write_files(tmp_path)
     out = tmp_path / "out"
-    command = [*CLI, "sweep", str(sweep), "--out", str(out), "--executor", "local",
+    command = [*CLI, "sweep", str(sweep), "--out", str(out), "--executor", executor,
                "--workers", "2"]
     proc = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
@@ -451,9 +456,10 @@ def test_a_port_out_of_range_is_refused_in_one_line(command: list[str], option: 
 def test_a_bolt_uri_port_out_of_range_is_refused_without_its_password(port: str) -> None:
     result = subprocess.run([*CLI, "stats", "--store", f"bolt://neo4j:hunter2@127.0.0.1:{port}"],
                             cwd=REPO, capture_output=True, text=True, timeout=120)
-    assert result.returncode == 1
-    assert result.stderr == (f"error: bolt://127.0.0.1:{port}: the port must be a number "
-                             "from 1 to 65535\n")
+    assert result.returncode == 2
+    assert result.stderr == ("error: redwuye stats: Invalid value for '--store': "
+                             f"bolt://127.0.0.1:{port}: the port must be a number from 1 to "
+                             "65535 (see 'redwuye stats --help')\n")
 
 
 def test_a_password_in_a_bolt_uri_is_never_printed() -> None:
@@ -502,3 +508,184 @@ def test_credentials_in_a_bolt_uri_authenticate_and_are_not_kept(neo4j_uri: str)
     with open_store(f"{scheme}://neo4j:hunter2@{rest}") as db:
         assert db.uri == neo4j_uri
         assert db.run("RETURN 1 AS one") == [{"one": 1}]
+
+
+def test_a_malformed_bolt_uri_names_itself_and_its_option_without_the_password() -> None:
+    result = subprocess.run([*CLI, "stats", "--store", "bolt://neo4j:hunter2@[::1"],
+                            cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    assert result.stderr == ("error: redwuye stats: Invalid value for '--store': bolt://[::1: "
+                             "not a valid URI (Invalid IPv6 URL); e.g. bolt://127.0.0.1:7687 or "
+                             "bolt://[::1]:7687 (see 'redwuye stats --help')\n")
+
+
+def test_a_malformed_bolt_uri_in_a_scenario_names_the_file_and_key(tmp_path: Path) -> None:
+    scenario = tmp_path / "s.toml"
+    scenario.write_text('[scenario]\nname = "s"\nstore = "bolt://neo4j:hunter2@[::1"\n')
+    result = subprocess.run([*CLI, "simulate", str(scenario), "--out", str(tmp_path / "out")],
+                            cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1
+    assert result.stderr == (f"error: {scenario}: scenario.store: bolt://[::1: not a valid URI "
+                             "(Invalid IPv6 URL); e.g. bolt://127.0.0.1:7687 or "
+                             "bolt://[::1]:7687\n")
+    assert not (tmp_path / "out").exists()
+
+
+def test_no_password_reaches_a_manifest_or_a_sweep_fingerprint(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A Neo4j scenario's password (in its URI, or NEO4J_PASSWORD) is kept nowhere: the
+    store's city is given as read, so no server is needed."""
+    import json
+    from dataclasses import replace
+
+    from redwuye_graph.experiments import load_sweep
+    from redwuye_graph.provenance import scenario_manifest
+    from redwuye_graph.sim.scenario import StoreSnapshot, load_scenario
+
+    monkeypatch.setenv("NEO4J_PASSWORD", "env-secret")
+    files = {}
+    for name, uri in (("secret", "bolt://neo4j:hunter2@db.example:7687"),
+                      ("plain", "bolt://db.example:7687")):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "s.toml").write_text(
+            f'[scenario]\nname = "s"\nstore = "{uri}"\ndays = 40\nseeds = 1\n')
+        (tmp_path / name / "sweep.toml").write_text(
+            '[sweep]\nname = "w"\nscenario = "s.toml"\ndays = 40\n\n'
+            '[params]\nwage = [3000.0, 4000.0]\n')
+        files[name] = tmp_path / name
+    sc = load_scenario(files["secret"] / "s.toml")
+    city = generate("tiny", seed=2)
+    sc = replace(sc, store_city=StoreSnapshot(sc.store or "", city, city.fingerprint()))
+    kept = json.dumps(scenario_manifest(sc, [0], [0], "start", "end"))
+    assert "hunter2" not in kept and "env-secret" not in kept
+    assert '"store": "bolt://db.example:7687"' in kept
+    secret, plain = (load_sweep(files[n] / "sweep.toml") for n in ("secret", "plain"))
+    assert secret.fingerprint() == plain.fingerprint()
+
+
+def test_a_refused_store_sweep_leaves_no_sweep_json(tmp_path: Path, store_file: Path) -> None:
+    (tmp_path / "s.toml").write_text(f'[scenario]\nname = "s"\nstore = "embedded:{store_file}"'
+                                     '\ndays = 40\nseeds = 1\n')
+    (tmp_path / "sweep.toml").write_text('[sweep]\nname = "w"\nscenario = "s.toml"\n'
+                                         'days = 40\n\n[params]\nwage = [3000.0, 4000.0]\n')
+    out = tmp_path / "out"
+    with open_store(f"embedded:{store_file}"):  # held by this process
+        result = subprocess.run([*CLI, "sweep", str(tmp_path / "sweep.toml"), "--out", str(out)],
+                                cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[-1].endswith("is open in another process; close it first")
+    assert not (out / "sweep.json").exists()
+    assert list(out.iterdir()) == []
+
+
+def _calibration_files(folder: Path) -> tuple[Path, Path]:
+    """A tiny scenario and a two-trial targets file over it: (scenario, targets)."""
+    (folder / "tiny.toml").write_text(TINY, encoding="utf-8")
+    (folder / "targets.toml").write_text(
+        "[calibrate]\ntrials = 2\nseeds = 1\n\n[params]\nwage = [3000.0, 4000.0]\n\n"
+        "[targets.satisfaction_end]\nvalue = 0.6\ntolerance = 0.05\n", encoding="utf-8")
+    return folder / "tiny.toml", folder / "targets.toml"
+
+
+SOBOL_SWEEP = """[sweep]
+name = "sobol_tiny"
+scenario = "tiny.toml"
+design = "sobol"
+samples = 2
+days = 45
+
+[params]
+pay_intercept = [-1.0, 1.0]
+wage = [3000.0, 4000.0]
+"""
+
+
+@pytest.mark.parametrize("command", ["calibrate", "sensitivity", "discover"])
+def test_a_calibration_sensitivity_or_discovery_folder_has_one_writer(
+        tmp_path: Path, command: str) -> None:
+    """A second writer of the folder (held here, as a running command would hold it) is
+    refused before it runs or writes anything."""
+    scenario, targets = _calibration_files(tmp_path)
+    _, sweep = write_files(tmp_path, SOBOL_SWEEP)
+    out = tmp_path / "out"
+    if command == "discover":  # a finished sweep to discover in
+        done = subprocess.run([*CLI, "sweep", str(sweep), "--out", str(out)], cwd=REPO,
+                              capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+    argv = {"calibrate": ["calibrate", "--scenario", str(scenario), "--targets", str(targets),
+                          "--out", str(out)],
+            "sensitivity": ["sensitivity", str(sweep), "--out", str(out)],
+            "discover": ["discover", str(out), "--outcome", "collection_12m",
+                         "--threshold", "0.5"]}[command]
+    what = "calibration folder" if command == "calibrate" else "sweep folder"
+    before = sorted(p.name for p in out.iterdir()) if out.exists() else []
+    with lock_folder(out, what):
+        result = subprocess.run([*CLI, *argv], cwd=REPO, capture_output=True, text=True,
+                                timeout=300)
+        assert sorted(p.name for p in out.iterdir()) == before
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.splitlines()[-1] == (
+        f"error: {what} {out} is being written by another process; wait for it to finish or "
+        "use another folder")
+
+
+@pytest.mark.parametrize("module", ["redwuye_graph", "redwuye_graph.cli"])
+def test_python_m_runs_the_command_line(module: str) -> None:
+    result = subprocess.run([sys.executable, "-m", module, "queries"], cwd=REPO,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "coverage/summary" in result.stdout
+    usage = subprocess.run([sys.executable, "-m", module, "--help"], cwd=REPO,
+                           capture_output=True, text=True, timeout=120)
+    assert "Usage: redwuye " in usage.stdout
+
+
+def test_a_file_lock_is_given_the_identity_lock_it_moves(tmp_path: Path,
+                                                         private_tmp: Path) -> None:
+    """``FileLock(identity=...)``: after the file is replaced, :meth:`hold_identity` holds
+    the new inode and removes the lock file of the old one."""
+    target, new = tmp_path / "store", tmp_path / "new"
+    target.write_text("old")
+    new.write_text("new")
+    with lock_store(target, "the store") as held:
+        old_locks = set(private_tmp.glob("redwuye.locks-*/file-*.lock"))
+        assert len(old_locks) == 1
+        identity = old_locks.pop()
+    fd = os.open(identity, os.O_RDWR | os.O_CREAT, 0o600)
+    held = FileLock([fd], [identity], identity=identity)
+    os.replace(new, target)
+    held.hold_identity(target)
+    assert not identity.exists()
+    os.link(target, tmp_path / "link")
+    with pytest.raises(LockedError):  # the new inode is held, by any name
+        lock_store(tmp_path / "link", "a link")
+    held.close()
+    lock_store(tmp_path / "link", "a link").close()
+
+
+def test_sensitivity_holds_its_folder_until_its_analysis_is_written(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Not only the sweep: the analysis written after it is under the same lock."""
+    from typer.testing import CliRunner
+
+    from redwuye_graph.cli import app
+    from redwuye_graph.experiments import sensitivity as module
+
+    _, sweep = write_files(tmp_path, SOBOL_SWEEP)
+    out = tmp_path / "out"
+    analyse = module.sensitivity
+    held: list[bool] = []
+
+    def checked(*args: object, **kwargs: object) -> object:
+        try:  # a second writer (a second lock, even in this process) is refused
+            lock_folder(out, "sweep folder").close()
+            held.append(False)
+        except LockedError:
+            held.append(True)
+        return analyse(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(module, "sensitivity", checked)
+    result = CliRunner().invoke(app, ["sensitivity", str(sweep), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert held == [True]
+    assert (out / "sensitivity.csv").exists()

@@ -45,3 +45,14 @@ def test_refuses_what_it_cannot_write() -> None:
         dumps({"t": {"x": [1, 2]}})  # type: ignore[dict-item]
     with pytest.raises(ValueError, match="one line"):
         dumps({"t": {}}, comments={"t": "two\nlines"})
+
+
+@given(_TABLES, st.lists(st.dictionaries(st.text(min_size=1), _SCALARS), max_size=4))
+def test_arrays_of_tables_round_trip(tables: dict[str, dict[str, object]],
+                                     items: list[dict[str, object]]) -> None:
+    name = "policy_" + "_".join(tables)  # longer than, so not, any table's name
+    back = tomllib.loads(dumps(tables, arrays={name: items}))  # type: ignore[dict-item]
+    assert list(back) == [*tables, *([name] if items else [])]
+    for got, table in zip(back.get(name, []), items, strict=True):
+        assert list(got) == list(table)
+        assert all(_same(v, got[k]) for k, v in table.items())

@@ -17,17 +17,18 @@ import solara
 
 from redwuye_graph.dashboard.run import (
     CONTROLS,
+    EXPORTS,
     LAST_DAY,
     Control,
     Controls,
     DashboardRun,
     readout,
 )
-from redwuye_graph.dashboard.serve import city
-from redwuye_graph.plotting import CSS_FONTS
+from redwuye_graph.dashboard.serve import city, source
+from redwuye_graph.plotting import CSS_FONTS, format_value
 
 __all__ = ["LAST_DAY", "MAX_POINTS", "STEP_DAYS", "TICK_SECONDS", "Page",
-           "collection_chart", "resolution_chart"]
+           "collection_chart", "resolution_chart", "worst_table"]
 
 #: Days the Step button simulates.
 STEP_DAYS = 30
@@ -98,8 +99,30 @@ def resolution_chart(series: pd.DataFrame, quick_days: int, window_days: int,
                   "share of complaints filed", last, lines, log)
 
 
-def _percent(value: float) -> str:
-    return "–" if pd.isna(value) else f"{value:.1%}"
+#: The worst-estates table's look: numbers right-aligned (households, then from collection on).
+_WORST_CSS = """
+table.rw-worst { border-collapse: collapse; font-size: 90%; }
+table.rw-worst th, table.rw-worst td { border: 1px solid #ddd; padding: 3px 8px; }
+table.rw-worst td { white-space: nowrap; }
+table.rw-worst th { background: #f3f3f3; text-align: left; }
+table.rw-worst td:nth-child(3), table.rw-worst td:nth-child(n+6) {
+    text-align: right; font-variant-numeric: tabular-nums; }
+"""
+
+
+def worst_table(worst: pd.DataFrame, window_days: int) -> pd.DataFrame:
+    """The worst estates (:meth:`DashboardRun.worst_estates`) as the page shows them:
+    names, not ids; yes/no; shares in %, counts whole, satisfaction with 3 decimals."""
+    return pd.DataFrame({
+        "estate": worst["name"], "community": worst["community_name"],
+        "households": [format_value(v, "households") for v in worst["households"]],
+        "linkage": worst["linkage"],
+        "served by a company": ["yes" if v else "no" for v in worst["served"]],
+        "collection (latest month)": [format_value(v, "share") for v in worst["collection"]],
+        f"settled within {window_days} days (90 filing days)": [
+            format_value(v, "share") for v in worst["resolution"]],
+        "open complaints": [format_value(v, "complaints") for v in worst["open"]],
+        "satisfaction (0–1)": [format_value(v, "score") for v in worst["satisfaction"]]})
 
 
 @solara.component  # type: ignore[untyped-decorator]
@@ -182,17 +205,31 @@ def Page() -> None:
             solara.Button("Reset", on_click=reset, classes=["rw-reset"])
         solara.Text("Moving a control applies it to the running model today; Reset starts "
                     "day 0 again with the controls in force from the start.")
+        with solara.Column(gap="6px", classes=["rw-files"]):
+            solara.FileDownload(lambda: run.scenario(controls, source()),
+                                filename="dashboard.toml", mime_type="application/toml",
+                                children=[solara.Button("Save as scenario",
+                                                        icon_name="mdi-content-save",
+                                                        classes=["rw-save-scenario"])])
+            for fmt in EXPORTS:
+                solara.FileDownload(lambda fmt=fmt: run.export(fmt),
+                                    filename=f"dashboard_day{run.day}.{fmt}",
+                                    children=[solara.Button(f"Export the run ({fmt})",
+                                                            icon_name="mdi-download",
+                                                            classes=[f"rw-export-{fmt}"])])
+            solara.Text("Save as scenario: the controls as a scenario file for 'redwuye "
+                        "simulate', in force from day 0 as Reset runs them. Export: the "
+                        "city's daily series so far.")
     with solara.Column():
         solara.HTML(tag="h2", unsafe_innerHTML=f"Red Property dashboard · "
                     f"{len(run.model.estate_ids):,} estates, "
                     f"{int(run.model.households.sum()):,} households")
         with solara.Row(classes=["rw-readout"]):
             solara.Text(f"day {run.day}", classes=["rw-day"])
-            solara.Text("collection (latest month) " + _percent(now["collection"]))
+            solara.Text("collection (latest month) " + format_value(now["collection"], "share"))
             solara.Text(f"settled within {p.window_days} days "
-                        + _percent(now["resolution"]))
-            solara.Text("satisfaction "
-                        + ("–" if pd.isna(now["satisfaction"]) else f"{now['satisfaction']:.3f}"))
+                        + format_value(now["resolution"], "share"))
+            solara.Text("satisfaction " + format_value(now["satisfaction"], "score"))
         with solara.Row():
             solara.FigureEcharts(collection_chart(series, run.log), attributes={
                 "class": "rw-plot-collection", "style": _PLOT_STYLE})
@@ -201,8 +238,9 @@ def Page() -> None:
                                              "style": _PLOT_STYLE})
         solara.HTML(tag="h3",
                     unsafe_innerHTML="Worst estates (lowest collection in the latest month)")
-        solara.HTML(tag="div", unsafe_innerHTML=worst.to_html(
-            index=False, float_format=lambda v: f"{v:.3f}", na_rep="–", classes="rw-worst"))
+        solara.Style(_WORST_CSS)
+        solara.HTML(tag="div", unsafe_innerHTML=worst_table(worst, p.window_days).to_html(
+            index=False, escape=True, border=0, classes="rw-worst"))  # names: escaped
         if run.log:
             solara.HTML(tag="h3", unsafe_innerHTML="Changes")
             for day, text in run.log:

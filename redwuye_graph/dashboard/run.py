@@ -28,13 +28,29 @@ Examples
 (60, True)
 >>> len(run.worst_estates(5))
 5
+>>> print(run.scenario(Controls(credit_rating=True), {"preset": "tiny", "graph_seed": 1}))
+[scenario]  # saved by redwuye dashboard: every control in force from day 0, as Reset runs them
+name = "dashboard"
+description = "Dashboard controls from day 0: credit rating on"
+preset = "tiny"
+graph_seed = 1
+days = 60
+seeds = 1
+first_seed = 0
+<BLANKLINE>
+[[policy]]
+kind = "credit_rating"
+start_day = 0
+<BLANKLINE>
 """
 
 from __future__ import annotations
 
+import io
 import threading
 import time
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 import pandas as pd
@@ -51,8 +67,10 @@ from redwuye_graph.outcomes import (
 from redwuye_graph.sim.model import CityModel
 from redwuye_graph.sim.params import PARAMS, Params
 from redwuye_graph.sim.policies import POLICIES, Policy, make_policy
+from redwuye_graph.store import public_uri
+from redwuye_graph.tomlwrite import Scalar, dumps
 
-__all__ = ["CONTROLS", "LAST_DAY", "Control", "Controls", "DashboardRun", "readout"]
+__all__ = ["CONTROLS", "EXPORTS", "LAST_DAY", "Control", "Controls", "DashboardRun", "readout"]
 
 #: The last day a dashboard run reaches (ten years): its records are reserved up to it
 #: at the start (zero pages, resident only once written), so stepping never copies them.
@@ -97,6 +115,9 @@ CONTROLS = (
     Control("credit_rating", "Credit rating and blacklist"),
     Control("star_rating", "Star rating"),
 )
+
+#: Formats of :meth:`DashboardRun.export`.
+EXPORTS = ("csv", "parquet")
 
 _RAISED = ("cross_appointment", "instructors", "service_points", "co_building")
 _CROSS_POSTS = tuple(POLICIES["cross_appointment"].PARAMS)
@@ -270,8 +291,9 @@ class DashboardRun:
         Returns
         -------
         pandas.DataFrame
-            ``estate, community, households, linkage, served, collection, resolution,
-            open, satisfaction``: collection in the latest month (before the first month
+            ``estate, name, community, community_name, households, linkage, served,
+            collection, resolution, open, satisfaction`` (``name``: the estate's, from
+            the city): collection in the latest month (before the first month
             ends: nan, and estates are ranked by open complaints), the share of
             complaints filed in the 90 days up to the last filing day whose window has
             closed settled within the window, complaints open today and mean satisfaction
@@ -282,7 +304,9 @@ class DashboardRun:
             counts = m.recorder.counts()
             linkage = np.asarray(LINKAGE_GROUPS)[linkage_groups(m.links_tripartite, m.path)]
             frame = pd.DataFrame({
-                "estate": m.estate_ids, "community": m.community,
+                "estate": m.estate_ids, "name": [self._name(e) for e in m.estate_ids],
+                "community": m.community,
+                "community_name": [self._name(c) for c in m.community],
                 "households": m.households, "linkage": linkage, "served": m.served,
                 "collection": collection_last(counts),
                 "resolution": resolution_90d(counts.upto(counts.uncensored)),
@@ -291,6 +315,63 @@ class DashboardRun:
         return frame.sort_values(["collection", "open", "estate"],
                                  ascending=[True, False, True],
                                  na_position="last", kind="stable").head(n).reset_index(drop=True)
+
+    def _name(self, node: str) -> str:
+        name = self.city.props(node).get("name") if node in self.city else None
+        return str(name) if name else node
+
+    def scenario(self, controls: Controls, source: Mapping[str, Scalar],
+                 name: str = "dashboard") -> str:
+        """A scenario file (``simulations/*.toml``, for ``redwuye simulate``) of ``controls``.
+
+        Parameters
+        ----------
+        controls : the controls to save (the page's sliders).
+        source : the city: ``{"preset": ..., "graph_seed": ...}`` or ``{"store": ...}`` (a
+            password in a store URI is left out: the file takes it from NEO4J_PASSWORD).
+        name : the scenario's name.
+
+        Returns
+        -------
+        str
+            TOML text: the city, the horizon reached so far (the loader's default on day
+            0), this run's seed as the one run seed, the model parameters that differ from
+            the registry and one ``[[policy]]`` per control away from the city as
+            generated, in force from day 0 as :meth:`reset` runs them, so the scenario's
+            run is this run after a reset.
+        """
+        policies = _policies(controls, Controls(), 0)
+        described = "; ".join(text for text, _ in policies) or "no policy"
+        head: dict[str, Scalar] = {"name": name,
+                                   "description": f"Dashboard controls from day 0: {described}",
+                                   **source}
+        if isinstance(head.get("store"), str):
+            head["store"] = public_uri(str(head["store"]))
+        if self.day:
+            head["days"] = self.day
+        head.update(seeds=1, first_seed=self.seed)
+        changed: dict[str, Scalar] = {
+            f.name: getattr(self.params, f.name) for f in fields(self.params)
+            if getattr(self.params, f.name) != PARAMS[f.name].default}
+        tables: dict[str, Mapping[str, Scalar]] = {"scenario": head}
+        if changed:
+            tables["params"] = changed
+        return dumps(tables, comments={"scenario": "saved by redwuye dashboard: every control "
+                                                   "in force from day 0, as Reset runs them"},
+                     arrays={"policy": [{"kind": p.kind, **p.timing(), **p.values}
+                                        for _, p in policies]})
+
+    def export(self, fmt: str) -> bytes:
+        """The run so far (:meth:`series`, one row per day) as a file of ``fmt`` (one of
+        :data:`EXPORTS`): CSV text in UTF-8, or Parquet."""
+        series = self.series()
+        if fmt == "csv":
+            return series.to_csv(index=False).encode("utf-8")
+        if fmt == "parquet":
+            buffer = io.BytesIO()
+            series.to_parquet(buffer, index=False)
+            return buffer.getvalue()
+        raise ValueError(f"export format {fmt!r}; allowed: {', '.join(EXPORTS)}")
 
 
 def readout(series: pd.DataFrame) -> dict[str, float]:

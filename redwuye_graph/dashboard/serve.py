@@ -17,35 +17,57 @@ from redwuye_graph.citygraph import CityGraph
 from redwuye_graph.errors import StoreError
 from redwuye_graph.generate import DEFAULT_PRESET, check_preset, generate
 
-__all__ = ["ENV", "city", "serve", "served"]
+__all__ = ["ENV", "city", "page_url", "serve", "served", "source"]
 
 #: Environment variables that pass the city's source from :func:`serve` to the page.
 ENV = {"preset": "REDWUYE_DASHBOARD_PRESET", "store": "REDWUYE_DASHBOARD_STORE",
        "graph_seed": "REDWUYE_DASHBOARD_GRAPH_SEED"}
 
 
-@cache
-def city() -> CityGraph:
-    """The dashboard's city, built once per server process from :data:`ENV`.
+def source() -> dict[str, str | int]:
+    """Where the dashboard's city comes from, as a scenario file names it (from :data:`ENV`).
 
     Returns
     -------
-    CityGraph
-        The city of the store in ``REDWUYE_DASHBOARD_STORE`` if set, else the preset in
-        ``REDWUYE_DASHBOARD_PRESET`` (default ``district``) generated with the seed in
+    dict
+        ``{"store": URI}`` if ``REDWUYE_DASHBOARD_STORE`` is set, else ``{"preset": NAME,
+        "graph_seed": SEED}`` from ``REDWUYE_DASHBOARD_PRESET`` (default ``district``) and
         ``REDWUYE_DASHBOARD_GRAPH_SEED`` (default 1).
     """
     store = os.environ.get(ENV["store"])
     if store:
+        return {"store": store}
+    return {"preset": check_preset(os.environ.get(ENV["preset"], DEFAULT_PRESET), "--preset"),
+            "graph_seed": int(os.environ.get(ENV["graph_seed"], "1"))}
+
+
+@cache
+def city() -> CityGraph:
+    """The dashboard's city, built once per server process: the store's or the generated
+    preset of :func:`source`."""
+    where = source()
+    if "store" in where:
         from redwuye_graph.store import open_store
 
+        store = str(where["store"])
         if store.startswith("embedded:") and not Path(store.removeprefix("embedded:")).exists():
             raise StoreError(f"no store at {store.removeprefix('embedded:')}; create one with "
                              f"'redwuye load ROSTERS --store {store}'")
         with open_store(store) as db:
             return db.read()
-    name = check_preset(os.environ.get(ENV["preset"], DEFAULT_PRESET), "--preset")
-    return generate(name, seed=int(os.environ.get(ENV["graph_seed"], "1")))
+    return generate(str(where["preset"]), seed=int(where["graph_seed"]))
+
+
+#: Loopback addresses the page is opened on by the name ``localhost``: browsers treat
+#: http://localhost as a secure context, so Solara sets its session cookie Secure with
+#: SameSite=None there; on http://127.0.0.1 it falls back to SameSite=Lax and warns.
+_LOOPBACK = ("127.0.0.1", "localhost")
+
+
+def page_url(host: str, port: int) -> str:
+    """The URL to open the dashboard served on ``host``:``port`` (``localhost`` for the
+    loopback address)."""
+    return f"http://{'localhost' if host in _LOOPBACK else host}:{port}/"
 
 
 def serve(preset: str | None = None, store: str | None = None, graph_seed: int = 1,
@@ -71,16 +93,20 @@ def serve(preset: str | None = None, store: str | None = None, graph_seed: int =
     city()  # fail here, on the command line, rather than in the page
     from solara.__main__ import run
 
-    run.main(["redwuye_graph.dashboard.page", "--host", host, "--port", str(port),
+    # the name localhost binds 127.0.0.1 and is what Solara prints to open
+    run.main(["redwuye_graph.dashboard.page", "--host",
+              "localhost" if host in _LOOPBACK else host, "--port", str(port),
               "--production", "--no-open", "--log-level", "warning"], standalone_mode=False)
 
 
 @contextmanager
-def served(preset: str = DEFAULT_PRESET, timeout: float = 120) -> Iterator[str]:
+def served(preset: str = DEFAULT_PRESET, timeout: float = 120,
+           output: list[str] | None = None) -> Iterator[str]:
     """Run ``redwuye dashboard --preset PRESET`` in a child process on a free port.
 
     Yields the page's URL once the server accepts connections; stops the server on
-    exit. Raises ``RuntimeError`` with the server's output if it does not come up.
+    exit, then appends what it printed to ``output`` when given. Raises ``RuntimeError``
+    with the server's output if it does not come up.
     """
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -102,11 +128,11 @@ def served(preset: str = DEFAULT_PRESET, timeout: float = 120) -> Iterator[str]:
                         server.kill()
                         server.wait()
                         log.seek(0)
-                        output = log.read().decode(errors="replace")
+                        printed = log.read().decode(errors="replace")
                         raise RuntimeError(f"the dashboard did not start in {timeout:.0f} s:"
-                                           f"\n{output[-3000:]}") from None
+                                           f"\n{printed[-3000:]}") from None
                     time.sleep(0.3)
-            yield f"http://127.0.0.1:{port}/"
+            yield page_url("127.0.0.1", port)
         finally:
             server.terminate()
             try:
@@ -114,3 +140,6 @@ def served(preset: str = DEFAULT_PRESET, timeout: float = 120) -> Iterator[str]:
             except subprocess.TimeoutExpired:
                 server.kill()
                 server.wait()
+            if output is not None:
+                log.seek(0)
+                output.append(log.read().decode(errors="replace"))

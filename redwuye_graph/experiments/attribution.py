@@ -49,6 +49,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from redwuye_graph.errors import RunError, one_line
 from redwuye_graph.experiments.compare import DifferentCitiesError, paired_interval
 from redwuye_graph.outcomes import HEADLINE, check_outcomes, run_outcomes
 from redwuye_graph.sim.params import PARAMS, Params
@@ -391,8 +392,8 @@ def _execute(runs: list[Run], executor: Executor | None,
     for i, value, error in (executor or SerialExecutor()).imap(run_pair_outcomes, runs):
         if error is not None:
             r = runs[i]
-            raise RuntimeError(f"{r.scenario.name}: run graph_seed={r.graph_seed} "
-                               f"seed={r.seed}: {error}")
+            raise RunError(f"{r.scenario.path}: run graph_seed={r.graph_seed} "
+                           f"seed={r.seed} failed: {one_line(error)}")
         out[i] = value
         if progress is not None:
             progress(1)

@@ -69,6 +69,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from redwuye_graph.errors import RunError, one_line
 from redwuye_graph.experiments.executors import Executor
 from redwuye_graph.experiments.sweep import (
     Factor,
@@ -731,7 +732,8 @@ def _run_points(runs: _Runs, points: list[tuple[int, dict[str, Any]]], executor:
     rows: dict[int, list[tuple[str, dict[str, Any]]]] = {p: [] for p, _ in points}
     for i, row, error in executor.imap(run, tasks):
         if error is not None:
-            raise RuntimeError(f"trial {tasks[i].point}: {error}")
+            raise RunError(f"{tasks[i].scenario.path}: trial {tasks[i].point}, "
+                           f"{tasks[i].where()} failed: {one_line(error)}")
         rows[tasks[i].point].append((regime_of[i], row))
         bar.update()
     return rows

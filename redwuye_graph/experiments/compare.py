@@ -21,9 +21,10 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -32,8 +33,11 @@ from scipy import stats
 from redwuye_graph.outcomes import COMPARED, HEADLINE, LINKAGE_GROUPS, Counts, outcomes_of
 from redwuye_graph.provenance import read_manifest
 
-__all__ = ["COMPARED", "HEADLINE", "Comparison", "DifferentCitiesError", "district_outcomes",
-           "interval", "paired_comparison", "paired_interval"]
+if TYPE_CHECKING:
+    from redwuye_graph.sim.scenario import Scenario
+
+__all__ = ["COMPARED", "HEADLINE", "Comparison", "DifferentCitiesError", "check_baseline",
+           "district_outcomes", "interval", "paired_comparison", "paired_interval"]
 
 _RUN = ["graph_seed", "seed"]
 
@@ -112,18 +116,39 @@ def _runs(folder: Path) -> dict[str, pd.DataFrame]:
             "district": district_outcomes(district).rename(columns={"district": "unit"})}
 
 
-def _check_cities(a: dict[str, Any], b: dict[str, Any], names: tuple[str, str],
-                  different_cities: bool) -> bool:
-    """Whether the base cities match; raise unless allowed when they do not."""
-    ca, cb = a["base_cities"], b["base_cities"]
+def _mismatch(ca: Mapping[str, Any], cb: Mapping[str, Any]) -> str | None:
+    """How two manifests' ``base_cities`` differ (``None``: they share a graph seed and
+    every shared one has the same graph hash)."""
     shared = sorted(set(ca) & set(cb), key=int)
     differ = [g for g in shared if ca[g]["graph_hash"] != cb[g]["graph_hash"]]
     if shared and not differ:
+        return None
+    return (f"graph seed(s) {', '.join(differ)} have different graph hashes"
+            if differ else "they share no graph seed")
+
+
+def check_baseline(folder: Path, sc: Scenario, graph_seeds: int | None = None) -> None:
+    """Refuse, before any run of ``sc``, a baseline result folder whose base cities are
+    not the ones ``sc`` runs on (``graph_seeds`` as for ``redwuye simulate``); raises
+    :class:`DifferentCitiesError` or, for a folder that is no result, ``FileNotFoundError``."""
+    theirs = read_manifest(folder)["base_cities"]
+    ours = {str(g): sc.base_identity(g) for g in sc.graph_seed_list(graph_seeds)}
+    what = _mismatch(theirs, ours)
+    if what is not None:
+        raise DifferentCitiesError(
+            f"--baseline {folder}: it ran on other base cities than {sc.path} ({what}): the "
+            "differences would mix the policy with the cities. Run the baseline scenario on "
+            "the same preset, graph seeds and structure (or the same store)")
+
+
+def _check_cities(a: dict[str, Any], b: dict[str, Any], names: tuple[str, str],
+                  different_cities: bool) -> bool:
+    """Whether the base cities match; raise unless allowed when they do not."""
+    what = _mismatch(a["base_cities"], b["base_cities"])
+    if what is None:
         return True
     if different_cities:
         return False
-    what = (f"graph seed(s) {', '.join(differ)} have different graph hashes"
-            if differ else "they share no graph seed")
     raise DifferentCitiesError(
         f"{names[0]} and {names[1]} ran on different base cities ({what}): a difference "
         "would mix the policy with the cities. Run both scenarios on the same preset, "

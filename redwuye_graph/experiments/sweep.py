@@ -61,15 +61,17 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
+from redwuye_graph.errors import one_line
 from redwuye_graph.experiments.executors import Executor
 from redwuye_graph.experiments.results import RunTable, read_table
-from redwuye_graph.files import lock_folder, read_json, write_atomic, write_text_atomic
+from redwuye_graph.files import FileLock, lock_folder, read_json, write_atomic, write_text_atomic
 from redwuye_graph.generate import level_name
 from redwuye_graph.outcomes import Counts, run_outcomes, window_column, window_outcome
 from redwuye_graph.sim.params import PARAMS, SETTINGS, Param, ParamError, check_text
 from redwuye_graph.sim.policies import POLICIES, TIMING
 from redwuye_graph.sim.scenario import Scenario, ScenarioError, load_scenario
 from redwuye_graph.sim.scenario import read_toml as scenario_toml
+from redwuye_graph.store import public_uri
 
 __all__ = ["DESIGNS", "MAX_RUNS", "Factor", "Sweep", "SweepError", "SweepReport", "Task",
            "file_error", "load_factors", "load_sweep", "read_factors", "read_head", "read_runs",
@@ -131,6 +133,11 @@ class Task:
     #: Outcomes over windows of days to add to the row: (name, first day, last day) of
     #: :data:`~redwuye_graph.outcomes.WINDOW_OUTCOMES`, as ``NAME[FIRST-LAST]`` columns.
     windows: tuple[tuple[str, int, int], ...] = ()
+
+    def where(self) -> str:
+        """Which run this is, for messages: ``run 3 (graph_seed=0 seed=2)``."""
+        graph_seed = self.scenario.graph_seed if self.graph_seed is None else self.graph_seed
+        return f"run {self.run} (graph_seed={graph_seed} seed={self.seed})"
 
 
 @dataclass(frozen=True)
@@ -212,7 +219,8 @@ class Sweep:
             "graph_seeds": self.graph_seeds,
             "first_seed": self.first_seed, "design_seed": self.design_seed,
             "days": self.days, "morris_levels": self.morris_levels,
-            "scenario": {"preset": sc.preset, "store": sc.store, "graph_seed": sc.graph_seed,
+            "scenario": {"preset": sc.preset, "graph_seed": sc.graph_seed,
+                         "store": public_uri(sc.store) if sc.store else None,
                          "levels": sc.levels, "params": asdict(sc.params),
                          "policies": sc.policies},
         }
@@ -450,8 +458,9 @@ class SweepReport:
     seconds: float = 0.0
 
 
-def _manifest(sweep: Sweep, out: Path) -> None:
-    """Write ``OUT/sweep.json`` (atomically), or check the one there is this sweep's."""
+def _manifest(sweep: Sweep, out: Path) -> dict[str, Any] | None:
+    """What ``OUT/sweep.json`` is to hold, or None when the one there is this sweep's
+    already (:class:`SweepError` when it is another sweep's)."""
     target = out / "sweep.json"
     mine = {"name": sweep.name, "fingerprint": sweep.fingerprint(), "design": sweep.design,
             "factors": [asdict(f) for f in sweep.factors], "replicates": sweep.replicates,
@@ -462,13 +471,14 @@ def _manifest(sweep: Sweep, out: Path) -> None:
             name = theirs.get("name") if isinstance(theirs, dict) else None
             raise SweepError(f"{out}: holds runs of another sweep ({name!r}, "
                              "different parameters, design or scenario); use another --out")
-        return
-    write_text_atomic(target, json.dumps(mine, indent=2) + "\n")
+        return None
+    return mine
 
 
 def run_sweep(sweep: Sweep, out: Path, executor: Executor, progress: bool = True,
               flush_seconds: float = 2.0,
-              run: Callable[[Task], dict[str, Any]] = run_task) -> SweepReport:
+              run: Callable[[Task], dict[str, Any]] = run_task,
+              held: FileLock | None = None) -> SweepReport:
     """Run the sweep's unfinished runs; rows go to ``OUT/runs.parquet`` as runs finish.
 
     Parameters
@@ -482,8 +492,12 @@ def run_sweep(sweep: Sweep, out: Path, executor: Executor, progress: bool = True
     progress : show a progress bar with ETA on stderr.
     flush_seconds : at most this long between writes of finished runs.
     run : the function that runs one task (the simulation by default).
+    held : the caller's lock of ``out`` (:func:`~redwuye_graph.files.lock_folder`), for a
+        caller that writes more there after the sweep; default: the sweep takes its own.
     """
     out = Path(out)
+    if held is not None:
+        return _run_sweep(sweep, out, executor, progress, flush_seconds, run)
     with lock_folder(out, "sweep folder"):
         return _run_sweep(sweep, out, executor, progress, flush_seconds, run)
 
@@ -491,8 +505,11 @@ def run_sweep(sweep: Sweep, out: Path, executor: Executor, progress: bool = True
 def _run_sweep(sweep: Sweep, out: Path, executor: Executor, progress: bool,
                flush_seconds: float, run: Callable[[Task], dict[str, Any]]) -> SweepReport:
     """:func:`run_sweep` in the folder ``out``, which this process holds."""
-    _manifest(sweep, out)
-    sweep = replace(sweep, scenario=sweep.scenario.snapshot())  # the store, read once here
+    manifest = _manifest(sweep, out)
+    # the store, read once here; one that is refused (missing, locked) leaves no sweep.json
+    sweep = replace(sweep, scenario=sweep.scenario.snapshot())
+    if manifest is not None:
+        write_text_atomic(out / "sweep.json", json.dumps(manifest, indent=2) + "\n")
     points = sweep.points()
     points.insert(0, "point", np.arange(len(points)))
     write_atomic(out / "design.parquet", lambda handle: points.to_parquet(handle, index=False))
@@ -506,7 +523,7 @@ def _run_sweep(sweep: Sweep, out: Path, executor: Executor, progress: bool,
     try:
         for i, row, error in executor.imap(run, todo):
             if error is not None:
-                report.failed[todo[i].run] = error
+                report.failed[todo[i].run] = f"{todo[i].where()}: {one_line(error)}"
             else:
                 table.add(row)
                 report.finished += 1

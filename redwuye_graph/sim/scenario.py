@@ -64,6 +64,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from redwuye_graph.citygraph import CityGraph
+from redwuye_graph.errors import RunError, StoreError, one_line
 from redwuye_graph.files import lock_folder, write_error
 from redwuye_graph.generate import PRESETS, check_level, check_preset, generate, preset
 from redwuye_graph.linkage import estate_linkage
@@ -72,6 +73,7 @@ from redwuye_graph.schema import Label
 from redwuye_graph.sim.model import CityModel, check_households, simulation_gaps
 from redwuye_graph.sim.params import SETTINGS, Param, ParamError, Params, check_text
 from redwuye_graph.sim.policies import POLICIES, Policy, make_policy
+from redwuye_graph.store import check_uri, public_uri
 
 if TYPE_CHECKING:
     from redwuye_graph.experiments.executors import Executor
@@ -164,7 +166,7 @@ class Scenario:
             snapshot = StoreSnapshot.read(self.store)
             gaps = simulation_gaps(estate_linkage(snapshot.graph))
             if gaps:
-                raise ValueError(f"{self.path}: store {self.store}: {gaps}")
+                raise ValueError(f"{self.path}: store {public_uri(self.store)}: {gaps}")
             read = replace(self, store_city=snapshot)
         read.check_city()
         return read
@@ -176,7 +178,7 @@ class Scenario:
         if self.store_city is not None:
             households = sum(int(props.get("households") or 0)
                              for _, _, props in self.store_city.graph.nodes(Label.ESTATE))
-            where = f"store {self.store}"
+            where = f"store {public_uri(self.store_city.store)}"
         else:
             assert self.preset is not None
             size = PRESETS[self.preset]
@@ -228,7 +230,7 @@ class Scenario:
     def base_identity(self, graph_seed: int) -> dict[str, Any]:
         """What identifies the base city of ``graph_seed``: its source and graph hash."""
         base, _ = cities(self, graph_seed)
-        where = ({"store": self.store} if self.store is not None else
+        where = ({"store": public_uri(self.store)} if self.store is not None else
                  {"preset": self.preset, "graph_seed": graph_seed,
                   "structural_levels": {k: v for k, v in self.levels.items()
                                         if k in STRUCTURAL_LEVELS}})
@@ -331,6 +333,10 @@ def load_scenario(path: Path, text: str | None = None) -> Scenario:
         elif key in _TEXT_KEYS:
             try:
                 values[key] = check_text(value, f"{path}: scenario.{key}", key)
+                if key == "store":
+                    check_uri(values[key])
+            except StoreError as exc:
+                raise _fail(path, "scenario.store", str(exc)) from None
             except ParamError as exc:
                 raise ScenarioError(str(exc)) from None
         elif key == "estate_table":
@@ -499,8 +505,8 @@ def _in_order[T](fn: Callable[[Run], T], sc: Scenario, seeds: int | None,
     for i, value, error in (executor or SerialExecutor()).imap(fn, runs):
         if error is not None:
             r = runs[i]
-            raise RuntimeError(f"{sc.name}: run graph_seed={r.graph_seed} seed={r.seed}: "
-                               f"{error}")
+            raise RunError(f"{sc.path}: run graph_seed={r.graph_seed} seed={r.seed} failed: "
+                           f"{one_line(error)}")
         finished[i] = value
         del value  # held only in ``finished``: a yielded run is the caller's alone
         if progress is not None:

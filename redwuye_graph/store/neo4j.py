@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 from redwuye_graph.errors import StoreError, one_line
+from redwuye_graph.store import check_uri
 from redwuye_graph.store.base import Batch, GraphStore, Progress
 
 __all__ = ["Neo4jStore", "split_uri"]
@@ -24,11 +25,13 @@ __all__ = ["Neo4jStore", "split_uri"]
 def split_uri(uri: str) -> tuple[str, tuple[str, str] | None]:
     """A Bolt URI without the ``user:password@`` it may carry, and those credentials.
 
-    Raises :class:`StoreError` (never printing the password) for a port outside 1-65535.
+    Raises :class:`StoreError` (never printing the password) for a malformed URI or a
+    port outside 1-65535 (:func:`~redwuye_graph.store.check_uri`).
 
     >>> split_uri("bolt://neo4j:secret@127.0.0.1:7687")
     ('bolt://127.0.0.1:7687', ('neo4j', 'secret'))
     """
+    check_uri(uri)
     parts = urlsplit(uri)
     credentials = None
     if "@" in parts.netloc:
@@ -36,14 +39,7 @@ def split_uri(uri: str) -> tuple[str, tuple[str, str] | None]:
         user, _, password = userinfo.partition(":")
         credentials = (unquote(user), unquote(password))
         parts = parts._replace(netloc=host)
-    clean = urlunsplit(parts)
-    try:
-        port = parts.port
-    except ValueError:
-        port = -1
-    if port is not None and not 1 <= port <= 65535:
-        raise StoreError(f"{clean}: the port must be a number from 1 to 65535")
-    return clean, credentials
+    return urlunsplit(parts), credentials
 
 
 class Neo4jStore(GraphStore):
