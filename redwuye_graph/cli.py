@@ -24,6 +24,7 @@ from redwuye_graph.errors import (
     one_line,
     printable,
 )
+from redwuye_graph.extras import MissingExtra, require
 from redwuye_graph.files import FileLock, check_folder, lock_folder
 from redwuye_graph.generate import DEFAULT_PRESET, PRESETS, check_preset, generate
 from redwuye_graph.outcomes import HEADLINE, SENSITIVITY_OUTCOMES, check_outcomes, describe
@@ -190,7 +191,8 @@ def _errors() -> Iterator[None]:
     """Turn known errors into a message on stderr and exit code 1 (traceback with --debug)."""
     try:
         yield
-    except (ValidationError, StoreError, LockedError, RunError, ValueError, OSError) as exc:
+    except (ValidationError, StoreError, LockedError, RunError, MissingExtra, ValueError,
+            OSError) as exc:
         if _state["debug"]:
             raise
         typer.echo(f"error: {printable(_os_message(exc))}", err=True)
@@ -1160,6 +1162,7 @@ def discover_cmd(
     from redwuye_graph.experiments.sweep import read_factors
 
     with _errors():
+        require("redwuye discover", "discovery")
         _check_format(fmt)
         factors = read_factors(folder)  # a folder that is no sweep's is not made
         with lock_folder(folder, "sweep folder"):
@@ -1198,13 +1201,14 @@ def dashboard_cmd(
     Example: redwuye dashboard --preset district --http-port 8765   (then open
     http://localhost:8765)
     """
-    from redwuye_graph.dashboard import serve
-    from redwuye_graph.dashboard.serve import page_url
-
     if port is not None:
         _deprecated("dashboard --port", "--http-port")
     port = http_port if port is None else port
     with _errors():
+        require("redwuye dashboard", "dashboard")
+        from redwuye_graph.dashboard import serve
+        from redwuye_graph.dashboard.serve import page_url
+
         if preset is not None:  # before announcing a server that will not start
             check_preset(preset, "--preset")
         typer.echo(f"dashboard on {page_url(host, port)} (Ctrl-C stops it)", err=True)
@@ -1232,6 +1236,7 @@ def lab_cmd(
     from redwuye_graph.lab import lab_command, register_kernel
 
     with _errors():
+        require("redwuye lab", "notebooks", "jupyterlab", "ipykernel")
         register_kernel()
         cmd = lab_command(root, http_port, not no_browser, list(ctx.args))
     try:
@@ -1252,7 +1257,9 @@ def kernel_cmd(
     """
     from redwuye_graph.lab import register_kernel
 
-    typer.echo(f"kernel 'redwuye' -> {register_kernel(user=user)}")
+    with _errors():
+        require("redwuye kernel", "notebooks", "ipykernel")
+        typer.echo(f"kernel 'redwuye' -> {register_kernel(user=user)}")
 
 
 if __name__ == "__main__":  # python -m redwuye_graph.cli

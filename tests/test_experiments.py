@@ -14,7 +14,7 @@ import pytest
 from scenario_texts import tiny_scenario
 
 from redwuye_graph.experiments import OUTCOMES, load_sweep, make_executor, read_runs, run_sweep
-from redwuye_graph.experiments.results import RunTable
+from redwuye_graph.experiments.results import FANOUT, RunTable, read_table
 from redwuye_graph.experiments.sweep import SweepError, Task, run_task
 
 REPO = Path(__file__).resolve().parents[1]
@@ -333,6 +333,69 @@ def test_run_table_write_is_atomic(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert pd.read_parquet(path)["run"].tolist() == [0, 1]
     assert [p.name for p in tmp_path.iterdir()] == ["runs.parquet"]
     assert RunTable(path).done() == {0, 1}
+
+
+def _sizes(path: Path) -> list[int]:
+    return [len(pd.read_parquet(p)) for p in sorted(path.glob("part-*.parquet"))]
+
+
+def test_run_table_appends_parts_and_merges_them(tmp_path: Path) -> None:
+    path = tmp_path / "runs.parquet"
+    table = RunTable(path)
+    for run in reversed(range(100)):  # one flush per run, as when runs take seconds
+        table.add({"run": run, "x": run / 2})
+        table.flush()
+    assert FANOUT == 8 and _sizes(path) == [64, 8, 8, 8, 8, 1, 1, 1, 1]  # 100 in base 8
+    assert read_table(path)["run"].tolist() == list(range(100))
+    assert RunTable(path).done() == set(range(100))
+    table.close()
+    assert _sizes(path) == [100]
+    assert pd.read_parquet(path)["x"].tolist() == [run / 2 for run in range(100)]
+    assert [p.name for p in tmp_path.iterdir()] == ["runs.parquet"]
+
+
+def test_run_table_merge_cut_short_reads_each_run_once(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "runs.parquet"
+    table = RunTable(path)
+    for run in range(FANOUT - 1):
+        table.add({"run": run, "x": 1.0})
+        table.flush()
+    def stopped(self: Path, missing_ok: bool = False) -> None:
+        raise KeyboardInterrupt  # the merged part is in, its sources not yet removed
+
+    monkeypatch.setattr(Path, "unlink", stopped)
+    table.add({"run": FANOUT - 1, "x": 1.0})
+    with pytest.raises(KeyboardInterrupt):
+        table.flush()
+    monkeypatch.undo()
+    assert _sizes(path) == [1] * FANOUT + [FANOUT]  # the merged part and all its sources
+    assert read_table(path)["run"].tolist() == list(range(FANOUT))
+    reopened = RunTable(path)
+    assert reopened.done() == set(range(FANOUT))
+    reopened.close()
+    assert _sizes(path) == [FANOUT]
+
+
+def test_a_one_file_run_table_becomes_a_folder(tmp_path: Path) -> None:
+    path = tmp_path / "runs.parquet"  # as versions before the folder wrote it
+    pd.DataFrame({"run": [0, 1], "x": [0.0, 1.0]}).to_parquet(path, index=False)
+    table = RunTable(path)
+    assert table.done() == {0, 1}
+    table.add({"run": 2, "x": 2.0})
+    table.flush()
+    assert path.is_dir() and _sizes(path) == [3]
+    assert read_table(path)["x"].tolist() == [0.0, 1.0, 2.0]
+    assert [p.name for p in tmp_path.iterdir()] == ["runs.parquet"]
+    # stopped between the two renames: the old file waits aside and is read from there
+    (tmp_path / "old.parquet").write_bytes((path / "part-00000000.parquet").read_bytes())
+    for part in path.iterdir():
+        part.unlink()
+    path.rmdir()
+    (tmp_path / "old.parquet").rename(tmp_path / ".runs.parquet.file")
+    assert read_table(path)["run"].tolist() == [0, 1, 2]
+    assert RunTable(path).done() == {0, 1, 2}
+    assert path.is_file() and [p.name for p in tmp_path.iterdir()] == ["runs.parquet"]
 
 
 @pytest.mark.parametrize("spec", ["threads", "dask=", "serial=x", "local=tcp://a:1"])

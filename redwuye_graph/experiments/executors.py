@@ -36,6 +36,7 @@ from concurrent.futures.process import BrokenProcessPool
 from types import TracebackType
 from typing import Any, Self
 
+from redwuye_graph.extras import require
 from redwuye_graph.files import die_with_parent
 
 __all__ = ["EXECUTORS", "DaskExecutor", "Executor", "LocalExecutor", "SerialExecutor",
@@ -248,4 +249,5 @@ def make_executor(spec: str = "serial", workers: int | None = None) -> Executor:
         return SerialExecutor()
     if kind == "local":
         return LocalExecutor(workers)
+    require("executor dask", "dask")
     return DaskExecutor(address or None, workers)

@@ -63,7 +63,7 @@ from tqdm import tqdm
 
 from redwuye_graph.errors import one_line
 from redwuye_graph.experiments.executors import Executor
-from redwuye_graph.experiments.results import RunTable
+from redwuye_graph.experiments.results import RunTable, read_table
 from redwuye_graph.files import FileLock, lock_folder, read_json, write_atomic, write_text_atomic
 from redwuye_graph.generate import level_name
 from redwuye_graph.outcomes import Counts, run_outcomes, window_column, window_outcome
@@ -537,7 +537,7 @@ def _run_sweep(sweep: Sweep, out: Path, executor: Executor, progress: bool,
                 table.flush()
                 last = time.perf_counter()
     finally:
-        table.flush()
+        table.close()
         bar.close()
     report.seconds = time.perf_counter() - started
     return report
@@ -554,6 +554,7 @@ def read_factors(out: Path) -> list[str]:
 def read_runs(out: Path) -> pd.DataFrame:
     """The finished runs of a sweep folder (``OUT/runs.parquet``)."""
     path = Path(out) / "runs.parquet"
-    if not path.exists():
+    runs = read_table(path)
+    if runs.empty:
         raise FileNotFoundError(f"{path}: no runs yet; run 'redwuye sweep FILE --out {out}'")
-    return pd.read_parquet(path)
+    return runs
