@@ -43,20 +43,41 @@ _PLOT_STYLE = "height: 320px; width: 560px;"
 MAX_POINTS = 1000
 
 
-def _points(days: pd.Series, values: pd.Series) -> list[list[float | None]]:
+def _points(days: pd.Series, values: pd.Series, scale: float = 1.0
+            ) -> list[list[float | None]]:
+    """``[day, value × scale]`` pairs, at most :data:`MAX_POINTS`, the latest day kept."""
     step = -(-len(days) // MAX_POINTS) or 1
     first = (len(days) - 1) % step
     picked = values.iloc[first::step].to_numpy(float).tolist()
-    return [[int(d), None if v != v else round(v, 4)]  # v != v: NaN, a gap in the line
+    return [[int(d), None if v != v else round(v * scale, 4)]  # v != v: NaN, a gap
             for d, v in zip(days.iloc[first::step].tolist(), picked, strict=True)]
 
 
-def _chart(title: str, xlabel: str, ylabel: str, last: int, lines: list[tuple[str, str, Any]],
-           log: list[tuple[int, str]]) -> dict[str, Any]:
-    """An ECharts line chart on [0, 1], control changes as dotted vertical lines."""
+def _round_up(last: int) -> int:
+    """The x axis's end: ``last`` rounded up to a step that gives at most ten ticks (a
+    last day off the tick grid would print its label over the one before it).
+
+    >>> _round_up(0), _round_up(530), _round_up(3600)
+    (30, 600, 4000)
+    """
+    last = max(30, last)
+    step = next(s for s in (5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000)
+                if -(-last // s) <= 10)
+    return -(-last // step) * step
+
+
+#: The y axes: shares in % (0–100) on the left, scores (0–1) on the right.
+_PERCENT_AXIS = {"type": "value", "min": 0, "max": 100, "axisLabel": {"formatter": "{value}%"}}
+_SCORE_AXIS = {"type": "value", "min": 0, "max": 1, "splitLine": {"show": False}}
+
+
+def _chart(title: str, xlabel: str, last: int, lines: list[tuple[str, str, Any, int]],
+           axes: list[dict[str, Any]], log: list[tuple[int, str]]) -> dict[str, Any]:
+    """An ECharts line chart; each line ``(name, colour, points, y axis)``; control
+    changes as dotted vertical lines."""
     series: list[dict[str, Any]] = [
-        {"type": "line", "name": name, "data": data, "showSymbol": False,
-         "color": colour, "connectNulls": False} for name, colour, data in lines]
+        {"type": "line", "name": name, "data": data, "showSymbol": False, "yAxisIndex": axis,
+         "color": colour, "connectNulls": False} for name, colour, data, axis in lines]
     changes = sorted({d for d, _ in log if d > 0})
     if changes and series:
         series[0]["markLine"] = {"symbol": "none", "silent": True, "label": {"show": False},
@@ -65,38 +86,38 @@ def _chart(title: str, xlabel: str, ylabel: str, last: int, lines: list[tuple[st
     return {"animation": False, "textStyle": {"fontFamily": CSS_FONTS},
             "title": {"text": title, "textStyle": {"fontSize": 14}},
             "tooltip": {"trigger": "axis"}, "legend": {"bottom": 0},
-            "grid": {"left": 45, "right": 20, "top": 40, "bottom": 55},
+            "grid": {"left": 50, "right": 45, "top": 48, "bottom": 55},
             "xAxis": {"type": "value", "name": xlabel, "nameLocation": "middle",
-                      "nameGap": 22, "min": 0, "max": max(30, last)},
-            "yAxis": {"type": "value", "min": 0, "max": 1, "name": ylabel,
-                      "nameTextStyle": {"align": "left"}},
-            "series": series}
+                      "nameGap": 22, "min": 0, "max": _round_up(last)},
+            "yAxis": axes, "series": series}
 
 
 def collection_chart(series: pd.DataFrame, log: list[tuple[int, str]]) -> dict[str, Any]:
-    """Fee collection (latest month) and mean satisfaction per day (an ECharts option)."""
+    """Fee collection (latest month, % of fees due, left axis) and mean satisfaction
+    (score 0–1, right axis) per day (an ECharts option)."""
     last = int(series["day"].max()) if len(series) else 0
-    return _chart("Fee collection and satisfaction", "day",
-                  "collection: share of fees due; satisfaction: score", last, [
-        ("fee collection", _RED, _points(series["day"], series["collection_rate"])),
-        ("satisfaction", _BLUE, _points(series["day"], series["satisfaction"]))], log)
+    return _chart("Fee collection and satisfaction", "day", last, [
+        ("fee collection (%)", _RED, _points(series["day"], series["collection_rate"], 100), 0),
+        ("satisfaction (score)", _BLUE, _points(series["day"], series["satisfaction"]), 1)],
+        [{**_PERCENT_AXIS, "name": "fee collection"},
+         {**_SCORE_AXIS, "name": "satisfaction", "position": "right"}], log)
 
 
 def resolution_chart(series: pd.DataFrame, quick_days: int, window_days: int,
                      log: list[tuple[int, str]]) -> dict[str, Any]:
-    """Complaints settled within the window and within quick_days, by filing day (weekly mean).
-
-    Filing days whose window has not yet passed are left out (an ECharts option).
-    """
+    """Complaints settled within the window and within quick_days, by filing day (weekly
+    mean, % of complaints filed). Filing days whose window has not yet passed are left
+    out (an ECharts option)."""
     last = int(series["day"].max()) if len(series) else 0
     lines = []
     for column, days, colour in (("resolution_rate", window_days, _RED),
                                  ("quick_rate", quick_days, _BLUE)):
         done = series[series["day"] <= last - days]
         weekly = done[column].astype(float).rolling(7, min_periods=1).mean()
-        lines.append((f"settled within {days} days", colour, _points(done["day"], weekly)))
-    return _chart("Complaint resolution (by filing day, 7-day mean)", "filing day",
-                  "share of complaints filed", last, lines, log)
+        lines.append((f"settled within {days} days", colour,
+                      _points(done["day"], weekly, 100), 0))
+    return _chart("Complaint resolution (by filing day, 7-day mean)", "filing day", last,
+                  lines, [{**_PERCENT_AXIS, "name": "settled"}], log)
 
 
 #: The worst-estates table's look: numbers right-aligned (households, then from collection on).
