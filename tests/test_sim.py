@@ -526,7 +526,7 @@ def test_cli_simulate_writes_parquet_and_plot(tmp_path: Path) -> None:
         assert sorted(table["seed"].unique()) == [0, 1]
     assert (out / "plot.png").read_bytes()[:4] == b"\x89PNG"
     same = CliRunner().invoke(app, ["compare", str(out), str(out)])
-    assert same.exit_code == 0 and "difference" in same.output
+    assert same.exit_code == 0 and "b - a [95%]" in same.output
 
 
 def test_cli_bad_scenario_runs_nothing(tmp_path: Path) -> None:
