@@ -1,17 +1,20 @@
 // Local embedded Neo4j 5 Community DBMS with Bolt on loopback, for development and tests.
 //
 //   java -cp '<cache>/lib/*' neo4j-server/LocalNeo4j.java --home DIR --bolt-port PORT
-//        [--http-port PORT] [--watch-stdin]
+//        [--http-port PORT] [--plugins DIR] [--watch-stdin]
 //
 // Prints "READY bolt://127.0.0.1:PORT" once Bolt accepts connections. Shuts down cleanly
 // on SIGTERM/SIGINT; with --watch-stdin also when stdin reaches EOF (parent died).
-// Jars come from neo4j-server/pom.xml; see redwuye_graph/neo4j_local.py.
+// Jars come from neo4j-server/pom.xml; the plugins (APOC core) that --plugins names
+// from neo4j-server/plugins/pom.xml, loaded as a server loads its plugins/ folder; see
+// redwuye_graph/neo4j_local.py.
 
 import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -30,12 +33,14 @@ public class LocalNeo4j {
         Path home = null;
         int boltPort = 7687;
         int httpPort = -1;
+        Path plugins = null;
         boolean watchStdin = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--home" -> home = Path.of(args[++i]).toAbsolutePath();
                 case "--bolt-port" -> boltPort = Integer.parseInt(args[++i]);
                 case "--http-port" -> httpPort = Integer.parseInt(args[++i]);
+                case "--plugins" -> plugins = Path.of(args[++i]).toAbsolutePath();
                 case "--watch-stdin" -> watchStdin = true;
                 default -> {
                     System.err.println("unknown argument: " + args[i]);
@@ -44,11 +49,19 @@ public class LocalNeo4j {
             }
         }
         if (home == null) {
-            System.err.println("usage: LocalNeo4j --home DIR --bolt-port PORT [--http-port PORT] [--watch-stdin]");
+            System.err.println("usage: LocalNeo4j --home DIR --bolt-port PORT [--http-port PORT] [--plugins DIR] [--watch-stdin]");
             System.exit(2);
         }
 
-        DatabaseManagementService dbms = new DatabaseManagementServiceBuilder(home)
+        DatabaseManagementServiceBuilder builder = new DatabaseManagementServiceBuilder(home);
+        if (plugins != null) {
+            // As a server's plugins/ folder: every jar there is loaded at start. APOC's
+            // procedures reach outside the sandbox (apoc.meta.stats reads the count store),
+            // so they run unrestricted, as APOC's installation asks.
+            builder.setConfig(GraphDatabaseSettings.plugin_dir, plugins)
+                    .setConfig(GraphDatabaseSettings.procedure_unrestricted, List.of("apoc.*"));
+        }
+        DatabaseManagementService dbms = builder
                 .setConfig(BoltConnector.enabled, true)
                 .setConfig(BoltConnector.listen_address, new SocketAddress(HOST, boltPort))
                 .setConfig(BoltConnector.advertised_address, new SocketAddress(HOST, boltPort))

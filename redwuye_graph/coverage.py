@@ -37,6 +37,7 @@ __all__ = [
     "COMPANY_COLUMNS",
     "CROSS_COLUMNS",
     "ESTATE_COLUMNS",
+    "GRAPH_COLUMNS",
     "KINDS",
     "LEVELS",
     "SUMMARY_COLUMNS",
@@ -49,6 +50,11 @@ __all__ = [
     "cross_appointment",
     "estate_coverage",
     "estate_cross_appointment",
+    "graph_companies",
+    "graph_cross_appointment",
+    "graph_estate",
+    "graph_summary",
+    "graph_vacuum",
     "k_cores",
     "person_projection",
     "share",
@@ -105,6 +111,8 @@ KINDS = ("party", "residents", "community", "owners", "company")
 CROSS_COLUMNS = ["community", "name", "people", "cross_appointed", "cross_appointed_share"]
 
 _BROKER_COLUMNS = ("person", "name", "party_member", "kinds", "spans", "bodies", "co_members")
+#: Columns of the graph companions (``coverage/graph/``): one row per relationship.
+GRAPH_COLUMNS = ["source", "type", "target", "path"]
 _POSTS = (RelType.MEMBER_OF, RelType.INSTRUCTOR_OF, RelType.QUALITY_SUPERVISOR_OF)
 
 #: Columns of every ``compliance/`` query and of :func:`breaches`.
@@ -571,3 +579,140 @@ def k_cores(city: CityGraph, community: str) -> pd.DataFrame:
     rows = [{"person": p, "core": cores[p]} for p in people]
     rows.sort(key=lambda r: (-r["core"], r["person"]))
     return _frame(rows, ["person", "core"])
+
+
+# -- the graph companions (coverage/graph/): the relationships each coverage table reads --
+Edge = tuple[str, RelType, str]
+_HOSTED = (RelType.PARTY_ORG_OF, RelType.CO_HOSTED_BY)
+
+
+def _graph_frame(city: CityGraph, edges: Iterable[Edge]) -> pd.DataFrame:
+    """One row per relationship, by start id, type and end id; ``path`` as the runner
+    prints a one-hop path (:func:`redwuye_graph.queries.graph_text`)."""
+    def node(n: str) -> str:
+        return f"(:{city.label(n)} {n})"
+
+    return _frame([{"source": a, "type": str(t), "target": b,
+                    "path": f"{node(a)}-[:{t}]->{node(b)}"}
+                   for a, t, b in sorted(set(edges), key=lambda x: (x[0], str(x[1]), x[2]))],
+                  GRAPH_COLUMNS)
+
+
+def _into(city: CityGraph, nodes: Iterable[str], types: Iterable[RelType]) -> set[Edge]:
+    """Every relationship of ``types`` that ends at one of ``nodes``."""
+    return {(a, t, n) for n in nodes for t in types for a in city.into(n, t)}
+
+
+def _cross_posts(city: CityGraph, people: Iterable[str], bodies: set[str]) -> set[Edge]:
+    """The posts in ``bodies`` of those ``people`` whose posts there span two or more kinds."""
+    out: set[Edge] = set()
+    for person in people:
+        posts = {(person, t, b) for t in _POSTS for b in city.out(person, t) if b in bodies}
+        if len({BODY_KINDS[city.label(b)] for _, _, b in posts}) >= 2:
+            out |= posts
+    return out
+
+
+def _estate_structure(city: CityGraph, estate: str) -> set[Edge]:
+    """An estate's IN_COMMUNITY and the relationships that make its own bodies
+    (:func:`_estate_bodies`)."""
+    edges = {(estate, RelType.IN_COMMUNITY, c) for c in city.out(estate, RelType.IN_COMMUNITY)}
+    edges |= _into(city, [estate], (RelType.COMMITTEE_OF, RelType.SERVES))
+    hosts = {a for a, _, _ in edges if a != estate}
+    edges |= _into(city, hosts, (RelType.OPERATES, RelType.RUNS))
+    hosts |= {a for a, t, _ in edges if t in (RelType.OPERATES, RelType.RUNS)}
+    return edges | _into(city, hosts, _HOSTED)
+
+
+def _community_structure(city: CityGraph, community: str) -> set[Edge]:
+    """The relationships that make a community's bodies (:func:`_community_bodies`)."""
+    edges = _into(city, [community], (RelType.COMMITTEE_OF, *_HOSTED))
+    return edges | _into(city, {community} | {a for a, _, _ in edges}, _HOSTED)
+
+
+def graph_estate(city: CityGraph, district: str | None = None, street: str | None = None,
+                 community: str | None = None, estate: str | None = None, limit: int = 3
+                 ) -> pd.DataFrame:
+    """Oracle of ``coverage/graph/estate``: for the first ``limit`` estates (by id) the
+    structure of their own and their community's bodies and the posts there of their
+    cross-appointed people (:func:`estate_cross_appointment`)."""
+    place = _location(city)
+    wanted = {"district": district, "street": street, "community": community}
+    estates = sorted(e for e, _, _ in city.nodes(Label.ESTATE)
+                     if estate in (None, e) and all(v is None or place[_community(city, e)][k] == v
+                                                    for k, v in wanted.items()))[:limit]
+    edges: set[Edge] = set()
+    for each in estates:
+        comm = _community(city, each)
+        own = _estate_bodies(city, each)
+        people = {p for b in own for t in _POSTS for p in city.into(b, t)}
+        edges |= _estate_structure(city, each) | _community_structure(city, comm)
+        edges |= _cross_posts(city, people, own | _community_bodies(city, comm))
+    return _graph_frame(city, edges)
+
+
+def graph_cross_appointment(city: CityGraph, community: str | None = None, limit: int = 1
+                            ) -> pd.DataFrame:
+    """Oracle of ``coverage/graph/cross_appointment``: for the first ``limit``
+    communities (by id) the structure of their affiliation network's bodies and the
+    posts there of its cross-appointed people."""
+    communities = sorted(c for c, _, _ in city.nodes(Label.COMMUNITY)
+                         if community is None or c == community)[:limit]
+    edges: set[Edge] = set()
+    for comm in communities:
+        edges |= _community_structure(city, comm)
+        for estate in city.into(comm, RelType.IN_COMMUNITY):
+            if city.label(estate) is Label.ESTATE:
+                edges |= _estate_structure(city, estate)
+        bodies = _network_bodies(city, comm)
+        people = {p for b in bodies for t in _POSTS for p in city.into(b, t)}
+        edges |= _cross_posts(city, people, bodies)
+    return _graph_frame(city, edges)
+
+
+def graph_companies(city: CityGraph, company: str | None = None, limit: int = 10
+                    ) -> pd.DataFrame:
+    """Oracle of ``coverage/graph/companies``: for the first ``limit`` companies (by id)
+    what :func:`companies` reads: party organisations, instructors, leadership (also of
+    their offices), the projects they operate, those projects' instructors and estates."""
+    firms = sorted(f for f, _, _ in city.nodes(Label.PROPERTY_COMPANY)
+                   if company is None or f == company)[:limit]
+    edges: set[Edge] = set()
+    for firm in firms:
+        edges |= _into(city, [firm], (*_HOSTED, RelType.LEADS, RelType.INSTRUCTOR_OF,
+                                      RelType.OFFICE_OF))
+        edges |= _into(city, city.into(firm, RelType.OFFICE_OF), (RelType.LEADS,))
+        for project in city.out(firm, RelType.OPERATES):
+            edges.add((firm, RelType.OPERATES, project))
+            edges |= _into(city, [project], (RelType.INSTRUCTOR_OF,))
+            edges |= {(project, RelType.SERVES, e) for e in city.out(project, RelType.SERVES)
+                      if city.label(e) is Label.ESTATE}
+    return _graph_frame(city, edges)
+
+
+def graph_vacuum(city: CityGraph, district: str | None = None, limit: int = 25
+                 ) -> pd.DataFrame:
+    """Oracle of ``coverage/graph/vacuum``: for the first ``limit`` vacuum estates (by id)
+    their community, projects and holders."""
+    estates = sorted(set(vacuum(city, district)["estate"]))[:limit]
+    edges = {(e, RelType.IN_COMMUNITY, c) for e in estates
+             for c in city.out(e, RelType.IN_COMMUNITY)}
+    return _graph_frame(city, edges | _into(city, estates, (RelType.SERVES,
+                                                            RelType.INTERIM_MANAGES)))
+
+
+def graph_summary(city: CityGraph, district: str | None = None, limit: int = 5
+                  ) -> pd.DataFrame:
+    """Oracle of ``coverage/graph/summary``: for the first ``limit`` communities (by id)
+    of ``district`` their street, its district and their estates."""
+    place = _location(city)
+    communities = sorted(c for c in place if district is None
+                         or place[c]["district"] == district)[:limit]
+    edges: set[Edge] = set()
+    for comm in communities:
+        street = place[comm]["street"]
+        edges |= {(comm, RelType.IN_STREET, street),
+                  (street, RelType.IN_DISTRICT, place[comm]["district"])}
+        edges |= {(e, RelType.IN_COMMUNITY, comm) for e in city.into(comm, RelType.IN_COMMUNITY)
+                  if city.label(e) is Label.ESTATE}
+    return _graph_frame(city, edges)

@@ -6,6 +6,8 @@ with Bolt on ``127.0.0.1`` and authentication off. Everything lives under one
 cache directory (default ``$REDWUYE_CACHE/neo4j`` or ``<repo>/.cache/redwuye/neo4j``)::
 
     lib/          jars, plus a marker holding the pom's SHA-256
+    plugins/      APOC core (``neo4j-server/plugins/pom.xml``), loaded as a server's
+                  plugins folder
     shell-lib/    cypher-shell's jars (``neo4j-server/shell/pom.xml``), fetched on first use
     home/         the Neo4j home: data/ and logs/debug.log (neo4j-admin's NEO4J_HOME)
     neo4j.pid     JSON: pid, bolt_port, uri, home of the running server
@@ -37,6 +39,7 @@ __all__ = [
     "admin_command",
     "default_cache_dir",
     "ensure_jars",
+    "ensure_plugins",
     "running",
     "scratch_cache",
     "start",
@@ -49,6 +52,7 @@ _POM = _REPO / "neo4j-server" / "pom.xml"
 _PROGRAM = _REPO / "neo4j-server" / "LocalNeo4j.java"
 _MARKER = ".pom.sha256"
 _SHELL_POM = _REPO / "neo4j-server" / "shell" / "pom.xml"
+_PLUGINS_POM = _REPO / "neo4j-server" / "plugins" / "pom.xml"
 _SHELL_MAIN = "org.neo4j.shell.Main"
 _ADMIN_MAIN = "org.neo4j.cli.AdminTool"
 _READY = "READY bolt://"
@@ -161,6 +165,12 @@ def ensure_jars(cache_dir: Path) -> Path:
     return _fetch(_POM, _cache(cache_dir), "lib", "neo4j-bolt-*.jar")
 
 
+def ensure_plugins(cache_dir: Path) -> Path:
+    """Fetch the server's plugins (APOC core) with Maven, once per pom content, into
+    ``cache_dir/plugins``; return that folder."""
+    return _fetch(_PLUGINS_POM, _cache(cache_dir), "plugins", "apoc-core-*.jar")
+
+
 def _fetch(pom: Path, cache: Path, folder: str, probe: str) -> Path:
     """Copy a pom's runtime jars into ``cache/folder`` with Maven, once per pom content
     (``probe``: a jar that must be among them)."""
@@ -207,10 +217,10 @@ def scratch_cache(directory: Path) -> Path:
     Returns
     -------
     Path
-        ``directory``, with ``lib`` linked to the default cache's jars.
+        ``directory``, with ``lib`` and ``plugins`` linked to the default cache's.
     """
-    jars = ensure_jars(default_cache_dir())
-    (directory / "lib").symlink_to(jars, target_is_directory=True)
+    for folder in (ensure_jars(default_cache_dir()), ensure_plugins(default_cache_dir())):
+        (directory / folder.name).symlink_to(folder, target_is_directory=True)
     return directory
 
 
@@ -347,6 +357,7 @@ def _start_locked(cache: Path, bolt_port: int, detach: bool, timeout: float,
         )
     java = _tool("java")
     lib = ensure_jars(cache)
+    plugins = ensure_plugins(cache)
     port = bolt_port or _free_port()
     http = None if http_port is None else (http_port or _free_port())
     for taken in (port, http):
@@ -356,8 +367,11 @@ def _start_locked(cache: Path, bolt_port: int, detach: bool, timeout: float,
     home = cache / "home"
     log_file = cache / "neo4j.log"
     opts = shlex.split(os.environ.get("REDWUYE_NEO4J_JAVA_OPTS", "")) or _JAVA_OPTS
-    cmd = [java, *opts, "-cp", f"{lib}{os.sep}*", str(_PROGRAM)]
-    cmd += ["--home", str(home), "--bolt-port", str(port)]
+    # The plugins also go on the class path, as a server's launcher puts them: their
+    # kernel extensions (APOC's configuration) load from there.
+    classpath = os.pathsep.join(f"{folder}{os.sep}*" for folder in (lib, plugins))
+    cmd = [java, *opts, "-cp", classpath, str(_PROGRAM)]
+    cmd += ["--home", str(home), "--bolt-port", str(port), "--plugins", str(plugins)]
     if http is not None:
         cmd += ["--http-port", str(http)]
     if not detach:

@@ -59,6 +59,7 @@ __all__ = [
     "constraint_statements",
     "cypher_literal",
     "get_query",
+    "graph_text",
     "lint_schema",
     "load_library",
     "parse_query",
@@ -87,6 +88,9 @@ _PARAM = re.compile(
     r"\s+-\s+(?P<doc>.+)$"
 )
 _USED = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
+#: The optional filter ``($x IS NULL OR n.key = $x)`` (parenthesised, as every query writes it).
+_NULL_OR = re.compile(r"\(\$(?P<name>[a-z_][a-z0-9_]*) IS NULL OR "
+                      r"(?P<test>[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]* = \$(?P=name))\)")
 _TRUE, _FALSE = ("true", "yes", "1"), ("false", "no", "0")
 
 
@@ -170,6 +174,17 @@ class Query:
         """The Cypher the runner sends: the file without its ``:param`` preamble."""
         return "\n".join(line for line in self.text.splitlines()
                          if not line.startswith(":param "))
+
+    def statement_for(self, values: Mapping[str, Any]) -> str:
+        """:attr:`statement` for bound ``values``: each optional filter ``($x IS NULL OR
+        n.id = $x)`` becomes ``true`` when ``x`` is null and ``n.id = $x`` when it is given.
+
+        Same rows; but the generic form cannot use an index (Neo4j scans the label and
+        filters), while ``n.id = $x`` is an index seek. One statement per set of given
+        filters, each planned once; values still go as parameters only.
+        """
+        return _NULL_OR.sub(lambda m: "true" if values.get(m["name"]) is None else m["test"],
+                            self.statement)
 
     def for_shell(self, values: Mapping[str, Any]) -> str:
         """The query as a cypher-shell / Neo4j Browser script that sets every parameter to
@@ -333,6 +348,36 @@ def bind(query: Query, params: Mapping[str, Any] | None = None) -> dict[str, Any
     return {p.name: p.convert(given.get(p.name, p.default)) for p in query.params}
 
 
+def _node_text(node: Any) -> tuple[Any, str]:
+    """``(key, '(:Label id)')`` of either driver's node (key: how a relationship names it)."""
+    if hasattr(node, "element_id"):  # neo4j.graph.Node
+        return node.element_id, f"(:{':'.join(sorted(node.labels))} {node.get('id')})"
+    return node.id, f"(:{':'.join(node.labels or [])} {node.properties.get('id')})"
+
+
+def graph_text(value: Any) -> Any:
+    """A path returned by either store (FalkorDB's or the Neo4j driver's) as one line,
+    ``(:Person P0000051)-[:MEMBER_OF]->(:PartyOrg G00012)``; any other value as it is.
+
+    The graph companions (``coverage/graph/``) return paths for Neo4j Browser's graph
+    view; the runner's tables, csv and json show them so.
+    """
+    if hasattr(value, "relationships"):  # neo4j.graph.Path
+        nodes, rels = list(value.nodes), list(value.relationships)
+        ends = [(r.type, r.start_node.element_id) for r in rels]
+    elif type(value).__name__ == "Path" and hasattr(value, "edges"):  # falkordb.Path
+        nodes, rels = value.nodes(), value.edges()
+        ends = [(e.relation, getattr(e.src_node, "id", e.src_node)) for e in rels]
+    else:
+        return value
+    keys, texts = zip(*map(_node_text, nodes), strict=True)
+    out = texts[0]
+    for i, (rtype, start) in enumerate(ends):
+        forward = start == keys[i]
+        out += f"{'' if forward else '<'}-[:{rtype}]-{'>' if forward else ''}{texts[i + 1]}"
+    return out
+
+
 def table(rows: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:
     """Rows as a DataFrame; columns holding nulls stay ``object`` so integers stay integers."""
     import pandas as pd
@@ -350,14 +395,15 @@ def run_query(store: GraphStore, name: str, params: Mapping[str, Any] | None = N
     query = get_query(name)
     bound = bind(query, params)
     try:
-        rows = store.run(query.statement, bound)
+        rows = store.run(query.statement_for(bound), bound)
     except Exception as exc:  # driver errors differ per backend; name the query and store
         raise QueryError(f"{name} failed on {store.uri}: {exc.__class__.__name__}: "
                          f"{exc}") from exc
     if rows and list(rows[0]) != list(query.returns):
         raise QueryError(f"{query.path}: the query returns {list(rows[0])} but its header "
                          f"says {list(query.returns)}")
-    return table(rows, list(query.returns))
+    return table([{k: graph_text(v) for k, v in row.items()} for row in rows],
+                 list(query.returns))
 
 
 def run_group(store: GraphStore, folder: str, params: Mapping[str, Any] | None = None

@@ -94,7 +94,7 @@ def test_queries_lists_every_query() -> None:
 
 @pytest.mark.parametrize(("args", "message"), [
     (["query", "coverage/sumary"], "unknown query 'coverage/sumary'; did you mean "
-                                   "coverage/summary?"),
+                                   "coverage/summary or coverage/graph/summary?"),
     (["query", "analysis/brokers"], "parameter 'community' is required"),
     (["query", "coverage/summary", "--param", "level"], "--param 'level' is not NAME=VALUE"),
     (["query", "compliance/company_without_party_org", "--param", "min_party_members=x"],

@@ -198,6 +198,19 @@ def expected_tables(city: CityGraph) -> Iterator[tuple[str, dict[str, Any], pd.D
     yield "coverage/companies", {}, coverage.companies(city)
     yield "coverage/vacuum", {}, coverage.vacuum(city)
     yield "coverage/cross_appointment", {}, coverage.cross_appointment(city)
+    yield "coverage/graph/estate", {}, coverage.graph_estate(city)
+    yield ("coverage/graph/estate", {"community": first, "limit": 50},
+           coverage.graph_estate(city, community=first, limit=50))
+    last = max((n for n, _, _ in city.nodes(Label.ESTATE)), default=None)
+    yield "coverage/graph/estate", {"estate": last}, coverage.graph_estate(city, estate=last)
+    yield "coverage/graph/summary", {}, coverage.graph_summary(city)
+    yield ("coverage/graph/summary", {"district": district, "limit": 1000},
+           coverage.graph_summary(city, district=district, limit=1000))
+    yield "coverage/graph/companies", {}, coverage.graph_companies(city)
+    yield "coverage/graph/vacuum", {"limit": 1000}, coverage.graph_vacuum(city, limit=1000)
+    yield "coverage/graph/cross_appointment", {}, coverage.graph_cross_appointment(city)
+    yield ("coverage/graph/cross_appointment", {"limit": 3},
+           coverage.graph_cross_appointment(city, limit=3))
     for unrecorded in (False, True):
         breaches = coverage.breaches(city, unrecorded=unrecorded)
         for name, rules in COMPLIANCE_RULES.items():

@@ -70,6 +70,17 @@ def test_brokers_and_cross_appointment_name_lu_wei(city: CityGraph,
     assert cross["cross_appointed"].sum() == 1
 
 
+def test_the_estate_graph_draws_lu_wei_between_branch_and_office(
+        city: CityGraph, embedded: GraphStore) -> None:
+    embedded.load(city)
+    graph = run_query(embedded, "coverage/graph/estate", {"estate": "E01"})
+    assert graph.equals(coverage.graph_estate(city, estate="E01"))
+    posts = graph[graph["source"] == "P01"]  # 路伟: 路砦党支部 and 路砦花苑管理处
+    assert posts[["type", "target"]].values.tolist() == [["MEMBER_OF", "G02"],
+                                                         ["MEMBER_OF", "M01"]]
+    assert "(:Office M01)-[:RUNS]->(:Project J01)" in graph["path"].tolist()
+
+
 def test_coverage_per_estate_and_roll_ups(city: CityGraph, embedded: GraphStore) -> None:
     embedded.load(city)
     estates = run_query(embedded, "coverage/estate").set_index("estate")

@@ -76,6 +76,44 @@ def test_browser_runs_a_library_query(served: tuple[str, str, Path]) -> None:
         browser.close()
 
 
+def test_browser_draws_a_coverage_graph(served: tuple[str, str, Path], tmp_path: Path) -> None:
+    """coverage/graph/estate in Browser: its ':param' lines, then the query on its own,
+    drawn as a graph with every node and relationship the runner returns."""
+    from playwright.sync_api import expect, sync_playwright
+
+    bolt, address, _ = served
+    query = get_query("coverage/graph/estate")
+    with open_store(bolt) as db:
+        db.load(generate("tiny", seed=5))
+        want = run_query(db, query.name)
+    nodes = len(set(want["source"]) | set(want["target"]))
+    assert len(want) > 0
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        page.goto(address)
+        expect(page.get_by_text("neo4j$").first).to_be_visible(timeout=DEADLINE_MS)
+        editor = page.locator(".monaco-editor").first
+        params = [line for line in query.text.splitlines() if line.startswith(":param ")]
+        editor.click()
+        page.keyboard.insert_text("\n".join(params))
+        page.keyboard.press("Control+Enter")
+        # each ':param' line is a statement of its own, run in turn: wait for all of them
+        expect(page.get_by_role("listitem", name="Status: success")).to_have_count(
+            len(params), timeout=DEADLINE_MS)
+        editor.click()
+        page.keyboard.insert_text(query.statement)
+        page.keyboard.press("Control+Enter")
+        shown = page.get_by_text(re.compile(
+            rf"Displaying {nodes} nodes?, {len(want)} relationships?"))
+        expect(shown.first).to_be_visible(timeout=DEADLINE_MS)
+        # drawn: one circle per node and one line per relationship in the graph view
+        expect(page.locator("svg g.node")).to_have_count(nodes, timeout=DEADLINE_MS)
+        expect(page.locator("svg g.relationship")).to_have_count(len(want))
+        page.screenshot(path=str(tmp_path / "graph.png"))
+        browser.close()
+
+
 def test_cypher_shell_runs_a_library_file(served: tuple[str, str, Path]) -> None:
     bolt, _, cache = served
     with open_store(bolt) as db:

@@ -150,6 +150,32 @@ def test_shell_script_sets_every_parameter_as_a_literal() -> None:
     assert cypher_literal(True) == "true" and cypher_literal(0.5) == "0.5"
 
 
+def test_optional_filters_reduce_to_a_seekable_shape_with_the_same_rows(
+        embedded: GraphStore, tiny_city: CityGraph) -> None:
+    embedded.load(tiny_city)
+    given = {param: min(n for n, _, _ in tiny_city.nodes(label)) for param, label in (
+        ("district", Label.DISTRICT), ("street", Label.STREET), ("community", Label.COMMUNITY),
+        ("estate", Label.ESTATE), ("company", Label.PROPERTY_COMPANY))}
+    filtered = 0
+    for name, query in load_library().items():
+        body = query.statement
+        optional = [p.name for p in query.params if f"(${p.name} IS NULL OR " in body]
+        # Every null-or filter is the parenthesised idiom statement_for reduces.
+        assert body.count("IS NULL OR") == len(optional), name
+        if not optional:
+            assert query.statement_for({}) == body, name
+            continue
+        filtered += 1
+        for values in ({}, *({p: given[p]} for p in optional), {p: given[p] for p in optional}):
+            bound = bind(query, values)
+            shape = query.statement_for(bound)
+            assert "IS NULL OR" not in shape, name
+            for p in optional:
+                assert (f".id = ${p}" in shape) == (bound[p] is not None), (name, p)
+            assert embedded.run(shape, bound) == embedded.run(body, bound), (name, values)
+    assert filtered >= 3  # coverage/estate, coverage/summary, coverage/vacuum, their graphs
+
+
 def test_run_group_runs_every_query_of_a_folder(embedded: GraphStore,
                                                 tiny_city: CityGraph) -> None:
     embedded.load(tiny_city)

@@ -5,11 +5,14 @@ from __future__ import annotations
 import socket
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 import store_contract as contract
 
 from redwuye_graph.generate import generate
+from redwuye_graph.queries import bind, get_query
+from redwuye_graph.schema import Label
 from redwuye_graph.store import GraphStore, open_store
 
 pytestmark = [pytest.mark.neo4j, pytest.mark.xdist_group("neo4j")]
@@ -108,3 +111,62 @@ def test_dropped_bolt_connection_is_retried_and_converges(neo4j_store: GraphStor
         proxy.close()
     assert proxy.cuts == 1
     contract.expect_city(neo4j_store, city)
+
+
+def _operators(plan: dict[str, Any]) -> set[str]:
+    """Every operator of a PROFILE plan (``operatorType`` without its ``@neo4j`` suffix)."""
+    return {plan["operatorType"].split("@")[0]}.union(
+        *(_operators(child) for child in plan.get("children", [])))
+
+
+def test_stats_reads_the_count_store(neo4j_store: GraphStore, monkeypatch: pytest.MonkeyPatch
+                                     ) -> None:
+    neo4j_store.load(generate("tiny", seed=3))
+    sent: list[str] = []
+    run = neo4j_store.run
+    monkeypatch.setattr(neo4j_store, "run", lambda q, p=None: sent.append(q) or run(q, p))
+    stats = neo4j_store.stats()
+    assert len(sent) == len(stats["nodes"]) + len(stats["relationships"])
+    for query in sent:
+        _, summary, _ = neo4j_store._driver.execute_query(  # type: ignore[attr-defined]
+            "PROFILE " + query, database_=neo4j_store.database)  # type: ignore[attr-defined]
+        operators = _operators(summary.profile)
+        # A scan or an expand would read every node or relationship of the label or type.
+        assert operators & {"NodeCountFromCountStore", "RelationshipCountFromCountStore"}, query
+        assert not {o for o in operators if "Scan" in o or "Expand" in o}, (query, operators)
+
+
+def test_apoc_meta_stats_counts_the_loaded_nodes(neo4j_store: GraphStore) -> None:
+    city = generate("tiny", seed=3)
+    neo4j_store.load(city)
+    [row] = neo4j_store.run("CALL apoc.meta.stats() YIELD nodeCount, relCount, labels, "
+                            "relTypesCount RETURN nodeCount, relCount, labels, relTypesCount")
+    counts = city.counts()
+    assert row["labels"] == {k: v for k, v in counts["nodes"].items() if v}
+    assert row["nodeCount"] == sum(counts["nodes"].values())
+    assert row["relTypesCount"] == {k: v for k, v in counts["relationships"].items() if v}
+    assert row["relCount"] == sum(counts["relationships"].values())
+
+
+@pytest.mark.parametrize(("name", "param", "label"), [
+    ("coverage/estate", "community", "Community"), ("coverage/estate", "street", "Street"),
+    ("coverage/vacuum", "district", "District"), ("coverage/summary", "district", "District")])
+def test_a_given_id_filter_seeks_the_index(neo4j_store: GraphStore, name: str, param: str,
+                                          label: str) -> None:
+    city = generate("tiny", seed=3)
+    neo4j_store.load(city)
+    query = get_query(name)
+    bound = bind(query, {param: min(n for n, _, _ in city.nodes(Label(label)))})
+
+    def plan(statement: str) -> set[str]:
+        _, summary, _ = neo4j_store._driver.execute_query(  # type: ignore[attr-defined]
+            "PROFILE " + statement, bound,
+            database_=neo4j_store.database)  # type: ignore[attr-defined]
+        return _operators(summary.profile)
+
+    # The generic null-or filter starts from a scan (of a label or a relationship type);
+    # the runner's shape seeks the id index and scans nothing.
+    assert any("Scan" in o for o in plan(query.statement))
+    shape = plan(query.statement_for(bound))
+    assert "NodeUniqueIndexSeek" in shape
+    assert not any("Scan" in o for o in shape), shape

@@ -71,10 +71,11 @@ class Neo4jStore(GraphStore):
                              "NEO4J_PASSWORD right?") from exc
 
     def run(self, query: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
-        """Run one statement in an auto-retried transaction; rows as dicts."""
+        """Run one statement in an auto-retried transaction; rows as dicts (a node,
+        relationship or path as the driver's object, as FalkorDB's store gives its own)."""
         records, _, _ = self._driver.execute_query(query, dict(params or {}),
                                                    database_=self.database)
-        return [record.data() for record in records]
+        return [dict(zip(record.keys(), record.values(), strict=True)) for record in records]
 
     def _write_all(self, batches: list[Batch], replace: bool, progress: Progress) -> None:
         """Every batch in one write transaction (retried whole on transient errors), so a

@@ -34,7 +34,7 @@
 :param level => 'district';
 :param district => null;
 MATCH (c:Community)-[:IN_STREET]->(s:Street)-[:IN_DISTRICT]->(d:District)
-WHERE $district IS NULL OR d.id = $district
+WHERE ($district IS NULL OR d.id = $district)
 OPTIONAL MATCH (c)<-[:PARTY_ORG_OF|COMMITTEE_OF]-(b0)
 WITH c,
      min(CASE WHEN b0:PartyOrg THEN CASE b0.level WHEN 'leading_group' THEN '1'

@@ -7,7 +7,7 @@
 //   and holder_label are null when nobody holds it.
 :param district => null;
 MATCH (c:Community)-[:IN_STREET]->(s:Street)-[:IN_DISTRICT]->(d:District)
-WHERE $district IS NULL OR d.id = $district
+WHERE ($district IS NULL OR d.id = $district)
 MATCH (c)<-[:IN_COMMUNITY]-(e:Estate)
 OPTIONAL MATCH (e)<-[:SERVES]-(:Project)<-[:OPERATES]-(f:PropertyCompany)
 WITH c, s, d, e, count(f) AS operators
