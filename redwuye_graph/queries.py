@@ -92,6 +92,13 @@ _USED = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 _NULL_OR = re.compile(r"\(\$(?P<name>[a-z_][a-z0-9_]*) IS NULL OR "
                       r"(?P<test>[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]* = \$(?P=name))\)")
 _TRUE, _FALSE = ("true", "yes", "1"), ("false", "no", "0")
+#: Parameter names that count rows (``LIMIT $limit``): never negative.
+COUNTING = ("limit",)
+
+
+def _a(kind: str) -> str:
+    """``a string``, ``an int``: a parameter type with its article."""
+    return f"an {kind}" if kind == "int" else f"a {kind}"
 
 
 class QueryError(ValueError):
@@ -120,7 +127,7 @@ class QueryParam:
         expected = {"string": (str,), "int": (int,), "float": (float, int),
                     "boolean": (bool,)}[self.type]
         if (isinstance(value, bool) and self.type != "boolean") or not isinstance(value, expected):
-            raise QueryError(f"parameter {self.name!r} must be a {self.type}, "
+            raise QueryError(f"parameter {self.name!r} must be {_a(self.type)}, "
                              f"not {value!r} ({self.describe()})")
         if self.choices and value not in self.choices:
             raise QueryError(f"parameter {self.name!r} must be one of "
@@ -128,6 +135,9 @@ class QueryParam:
         if isinstance(value, int) and not INT64_MIN <= value <= INT64_MAX:
             raise QueryError(f"parameter {self.name!r}: {value} is beyond the 64-bit integer "
                              f"range ({self.describe()})")
+        if self.name in COUNTING and isinstance(value, int) and value < 0:
+            raise QueryError(f"parameter {self.name!r} counts rows: give 0 or more, not {value} "
+                             f"({self.describe()})")
         if isinstance(value, float) and not math.isfinite(value):
             raise QueryError(f"parameter {self.name!r} must be a finite number, not {value!r} "
                              f"({self.describe()})")
@@ -137,7 +147,7 @@ class QueryParam:
         number = {"int": INT_TEXT, "float": FLOAT_TEXT}.get(self.type)
         if number is not None:
             if not number.fullmatch(text) or len(text) > 400:
-                raise QueryError(f"parameter {self.name!r} must be a {self.type}, not "
+                raise QueryError(f"parameter {self.name!r} must be {_a(self.type)}, not "
                                  f"{text[:60]!r} ({self.describe()}; ASCII digits)")
             return int(text) if self.type == "int" else float(text)
         if text.lower() in _TRUE:

@@ -98,7 +98,7 @@ def test_queries_lists_every_query() -> None:
     (["query", "analysis/brokers"], "parameter 'community' is required"),
     (["query", "coverage/summary", "--param", "level"], "--param 'level' is not NAME=VALUE"),
     (["query", "compliance/company_without_party_org", "--param", "min_party_members=x"],
-     "parameter 'min_party_members' must be a int, not 'x'"),
+     "parameter 'min_party_members' must be an int, not 'x'"),
     (["query", "coverage/summary", "--param", "level=city", "--param", "lvl=2"],
      "has no parameter 'lvl'; its parameters: level, district"),
     (["coverage", "--level", "county"], "unknown level 'county'; choose one of estate, "),

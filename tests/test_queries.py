@@ -88,9 +88,12 @@ def test_bind_fills_defaults_and_converts_text() -> None:
     ("coverage/summary", {"level": "city", "distrct": "D01"},
      "query coverage/summary has no parameter 'distrct'; its parameters: level, district"),
     ("compliance/company_without_party_org", {"min_party_members": "three"},
-     "parameter 'min_party_members' must be a int, not 'three'"),
+     "parameter 'min_party_members' must be an int, not 'three'"),
     ("compliance/company_without_party_org", {"min_party_members": 2.5},
-     "parameter 'min_party_members' must be a int, not 2.5"),
+     "parameter 'min_party_members' must be an int, not 2.5"),
+    ("analysis/brokers", {"community": "C00001", "limit": "-1"},
+     "parameter 'limit' counts rows: give 0 or more, not -1"),
+    ("coverage/graph/estate", {"limit": -5}, "parameter 'limit' counts rows"),
 ])
 def test_bad_names_and_params_say_what_would_be_right(name: str, params: dict[str, object],
                                                        message: str) -> None:
