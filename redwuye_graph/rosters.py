@@ -620,10 +620,14 @@ def read_graphml(path: Path | str) -> CityGraph:
     if b"<!DOCTYPE" in raw or b"<!ENTITY" in raw:
         raise ValidationError([Problem(where, None, None, "GraphML with a DOCTYPE or ENTITY "
                                        "declaration is not read")])
+    import warnings
+
     import networkx as nx
 
     try:
-        g = nx.read_graphml(io.BytesIO(raw), force_multigraph=True)
+        with warnings.catch_warnings():  # data without a <key> type is read as text, which
+            warnings.simplefilter("ignore", UserWarning)  # the roster's checks then type
+            g = nx.read_graphml(io.BytesIO(raw), force_multigraph=True)
     except Exception as exc:  # the XML parser and networkx raise many kinds
         raise ValidationError([Problem(where, None, None, f"not a GraphML roster: "
                                        f"{exc.__class__.__name__}: {exc}")]) from None
