@@ -136,29 +136,46 @@ def percent(share: float, digits: int = 0) -> str:
     return f"{share * 100:.{digits}f}%"
 
 
-#: Units whose values are counts of things: shown as whole numbers.
+#: Units whose values are counts of things: whole numbers, or one decimal for a mean of
+#: runs below :data:`WHOLE_FROM` (2.4 exits is not 2).
 _COUNTED = ("complaints", "companies", "estates", "estate-days", "households", "problems")
+#: From this size on a count is shown whole (rounding moves it by under 0.5%).
+WHOLE_FROM = 100
 #: Decimals shown for the other units (shares are percentages with one decimal).
 _DECIMALS = {"score": 3, "days": 1, "problems/household/year": 2}
 
 
-def format_value(value: float, unit: str, *, difference: bool = False) -> str:
+def _digits(unit: str, *values: float) -> int:
+    """Decimals that show ``values`` in ``unit`` (the most any of them needs)."""
+    if unit == "share":
+        return 1
+    if unit not in _COUNTED:
+        return _DECIMALS.get(unit, 3)
+    return max((1 for v in values if v == v and abs(v) < WHOLE_FROM
+                and round(float(v), 1) != round(float(v))), default=0)
+
+
+def format_value(value: float, unit: str, *, difference: bool = False,
+                 digits: int | None = None) -> str:
     """A number as tables show it, by its unit (an outcome's unit of
     :mod:`redwuye_graph.outcomes`): shares as percentages (differences of shares in
-    percentage points), counts as whole numbers with thousands separators, scores with 3
-    decimals; a difference carries its sign; ``nan`` is a dash.
+    percentage points), counts whole with thousands separators (one decimal for a mean
+    under :data:`WHOLE_FROM` that is not whole), scores with 3 decimals; a difference
+    carries its sign; ``nan`` is a dash. ``digits`` overrides the decimals.
 
     >>> format_value(0.8476, "share"), format_value(0.068, "share", difference=True)
     ('84.8%', '+6.8 pp')
-    >>> format_value(2.4, "companies"), format_value(-141.33, "complaints", difference=True)
-    ('2', '-141')
+    >>> format_value(2.4, "companies"), format_value(2.0, "companies")
+    ('2.4', '2')
+    >>> format_value(-141.33, "complaints", difference=True), format_value(7.5, "companies")
+    ('-141', '7.5')
     >>> format_value(float("nan"), "score"), format_value(-0.0001, "share", difference=True)
     ('–', '0.0 pp')
     """
     if value != value:  # nan
         return "–"
     share = unit == "share"
-    digits = 1 if share else 0 if unit in _COUNTED else _DECIMALS.get(unit, 3)
+    digits = _digits(unit, value) if digits is None else digits
     rounded = round(float(value) * (100 if share else 1), digits)
     sign = "+" if difference and rounded != 0 else ""  # no "-0" or "+0"
     text = f"{rounded + 0.0:{sign},.{digits}f}"
@@ -168,18 +185,22 @@ def format_value(value: float, unit: str, *, difference: bool = False) -> str:
 
 
 def format_difference(value: float, low: float, high: float, unit: str) -> str:
-    """A paired difference with its interval, by unit: ``+6.8 pp [+6.3, +7.3]``; without
-    an interval (``nan``: one pair) the difference alone.
+    """A paired difference with its interval, by unit, all three with the same decimals:
+    ``+6.8 pp [+6.3, +7.3]``; without an interval (``nan``: one pair) the difference alone.
 
     >>> format_difference(0.068, 0.063, 0.073, "share")
     '+6.8 pp [+6.3, +7.3]'
     >>> format_difference(-141.2, -162.0, -120.4, "complaints")
     '-141 [-162, -120]'
+    >>> format_difference(0.3, 0.1, 0.5, "companies")
+    '+0.3 [+0.1, +0.5]'
     """
-    text = format_value(value, unit, difference=True)
+    digits = _digits(unit, value, low, high)
+    text = format_value(value, unit, difference=True, digits=digits)
     if low != low:
         return text
-    ends = (format_value(v, unit, difference=True).removesuffix(" pp") for v in (low, high))
+    ends = (format_value(v, unit, difference=True, digits=digits).removesuffix(" pp")
+            for v in (low, high))
     return f"{text} [{', '.join(ends)}]"
 
 

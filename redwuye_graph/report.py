@@ -399,17 +399,16 @@ def comparison_tables(result: Comparison) -> dict[str, Table]:
         ``City`` (a, b, the difference b − a and its 95% interval per outcome),
         ``By linkage group on day 0`` (outcomes × groups) and ``By district`` (districts
         × headline outcomes), every value in its outcome's unit: shares in %, their
-        differences in percentage points, counts as whole numbers.
+        differences in percentage points, counts whole (one decimal for a mean under 100).
     """
     table = result.table
     city = table[table["scope"] == "city"]
     rows = []
     for r in city.to_dict("records"):
         unit = unit_of(r["outcome"])
-        interval = _difference(r).partition(" [")[2]
+        difference, _, interval = _difference(r).partition(" [")
         rows.append([Cell(r["outcome"]), Cell(format_value(r["a"], unit), True),
-                     Cell(format_value(r["b"], unit), True),
-                     Cell(format_value(r["difference"], unit, difference=True), True),
+                     Cell(format_value(r["b"], unit), True), Cell(difference, True),
                      Cell(f"[{interval}" if interval else "–", True),
                      Cell(f"{int(r['pairs'])}", True), Cell(OUTCOMES[r["outcome"]])])
     tables = {"City": Table(["outcome", result.a, result.b, "b − a", "95% interval", "pairs",
@@ -573,7 +572,6 @@ def _attribution(split: Attribution) -> dict[str, Any]:
     methods = list(split.table["method"].unique())
     tables = {}
     for outcome in split.table["outcome"].unique():
-        unit = unit_of(str(outcome))
         wide = split.wide(str(outcome))
         columns = ["part"]
         for how in methods:
@@ -586,9 +584,9 @@ def _attribution(split: Attribution) -> dict[str, Any]:
             for how in methods:
                 value = {"outcome": outcome, "difference": r[f"{how}_value"],
                          "low": r[f"{how}_low"], "high": r[f"{how}_high"]}
-                interval = _difference(value).partition(" [")[2]
+                difference, _, interval = _difference(value).partition(" [")
                 share = r[f"{how}_share"]
-                row += [Cell(format_value(r[f"{how}_value"], unit, difference=True), True),
+                row += [Cell(difference, True),
                         Cell(f"[{interval}" if interval else "–", True),
                         Cell(f"{share:.0%}" if share == share else "–", True)]
             row.append(Cell(str(meaning.get(r["part"], ""))))

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from redwuye_graph.cli import app
 from redwuye_graph.experiments.compare import Comparison, paired_comparison
-from redwuye_graph.plotting import format_value
+from redwuye_graph.plotting import format_difference, format_value
 from redwuye_graph.report import (
     AT_OUTCOMES,
     ESTATE_COLUMNS,
@@ -186,8 +186,9 @@ def test_report_compares_with_the_baseline(report: tuple[Path, str]) -> None:
     for outcome, unit in (("collection_12m", "share"), ("satisfaction_end", "score"),
                           ("open_at_end", "complaints")):
         r = city.loc[outcome]
+        difference = format_difference(r["difference"], r["low"], r["high"], unit)
         assert rows[outcome][:3] == [format_value(r["a"], unit), format_value(r["b"], unit),
-                                     format_value(r["difference"], unit, difference=True)]
+                                     difference.partition(" [")[0]]
     assert rows["collection_12m"][2].endswith(" pp") and rows["collection_12m"][0].endswith("%")
     assert rows["open_at_end"][0].replace(",", "").isdigit()
     groups = parser.rows("By linkage group on day 0")
@@ -211,7 +212,8 @@ def test_comparison_tables_show_each_value_in_its_unit() -> None:
     city = [[c.text for c in row] for row in tables["City"].rows]
     assert tables["City"].columns[:5] == ["outcome", "base", "policy", "b − a", "95% interval"]
     assert city[0][:6] == ["collection_12m", "78.0%", "84.8%", "+6.8 pp", "[+6.3, +7.3]", "3"]
-    assert city[1][:5] == ["exits", "2", "2", "-1", "[-1, 0]"]  # counts: whole numbers
+    # a mean count under 100 keeps one decimal: [-1.2, -0.4] is not [-1, 0]
+    assert city[1][:5] == ["exits", "2.4", "1.6", "-0.8", "[-1.2, -0.4]"]
     assert city[2][:5] == ["satisfaction_end", "0.700", "0.710", "+0.010", "–"]
     groups = tables["By linkage group on day 0"]
     assert groups.columns == ["outcome", "none"]
