@@ -471,15 +471,28 @@ def _parameters(params: Params) -> tuple[Table, Table]:
     return _frame_table(changed), _frame_table(table)
 
 
-def _city(sc: Scenario) -> list[tuple[str, Any]]:
+def _seeds(seeds: list[int]) -> str:
+    """``3``, ``1..3`` (consecutive) or ``1, 4, 7``.
+
+    >>> _seeds([3]), _seeds([1, 2, 3]), _seeds([1, 4, 7])
+    ('3', '1..3', '1, 4, 7')
+    """
+    if len(seeds) == 1:
+        return str(seeds[0])
+    if seeds == list(range(seeds[0], seeds[-1] + 1)):
+        return f"{seeds[0]}..{seeds[-1]}"
+    return ", ".join(map(str, seeds))
+
+
+def _city(sc: Scenario, graphs: list[int]) -> list[tuple[str, Any]]:
+    """The base cities the runs used (``graphs``: their graph seeds, as run)."""
     if sc.store is not None:
         from redwuye_graph.store import public_uri
 
         return [("city", f"read from store {public_uri(sc.store)}")]
     levels = ", ".join(f"{k} = {v:g}" for k, v in sc.levels.items()) or "none"
-    graphs = sc.graph_seed_list()
-    return [("base city", f"generated preset {sc.preset!r}, graph seed(s) "
-                          f"{graphs[0]}..{graphs[-1]}"),
+    return [("base city", f"generated preset {sc.preset!r}, graph seed"
+                          f"{'' if len(graphs) == 1 else 's'} {_seeds(graphs)}"),
             ("changes to it on day 0 (policy levels)", levels)]
 
 
@@ -519,10 +532,10 @@ def render_report(sc: Scenario, tables: Mapping[str, pd.DataFrame],
     summary = tables["summary"]
     seeds = sorted(int(s) for s in summary["seed"].unique())
     graphs = sorted(int(s) for s in summary["graph_seed"].unique())
-    facts = [("scenario file", sc.path.name), *_city(sc),
+    facts = [("scenario file", sc.path.name), *_city(sc, graphs),
              ("horizon", f"{sc.days} days"),
              ("runs", f"{len(graphs)} base cit{'y' if len(graphs) == 1 else 'ies'} × "
-                      f"{len(seeds)} seed(s): {seeds[0]}..{seeds[-1]}"),
+                      f"{len(seeds)} run seed(s): {_seeds(seeds)}"),
              ("estates, households", f"{int(summary['estates'].iloc[0]):,}, "
                                      f"{int(summary['households'].iloc[0]):,}")]
     if seconds is not None:

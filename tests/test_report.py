@@ -21,6 +21,7 @@ from redwuye_graph.report import (
     outcome_table,
     outcomes_at,
     render_comparison,
+    render_report,
     report_figures,
 )
 from redwuye_graph.sim.scenario import load_scenario
@@ -134,6 +135,17 @@ def test_report_is_self_contained(report: tuple[Path, str]) -> None:
         assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 10_000
 
 
+def test_report_names_the_base_cities_that_ran(report: tuple[Path, str]) -> None:
+    """The graph seeds of the runs (``simulate --graph-seeds 2``), not of the file."""
+    out, _ = report
+    sc = load_scenario(out.parent / "mail_me.toml")
+    tables = {name: pd.read_parquet(out / f"{name}.parquet") for name in ("city", "summary")}
+    assert sorted(tables["summary"]["graph_seed"].unique()) == [3]
+    two = {k: pd.concat([t, t.assign(graph_seed=4)]) for k, t in tables.items()}
+    page = render_report(sc, two, {}, None)
+    assert "graph seeds 3..4" in page and "2 base cities" in page
+
+
 def test_report_shows_scenario_parameters_and_policies(report: tuple[Path, str]) -> None:
     _, page = report
     parser = _Page()
@@ -141,8 +153,8 @@ def test_report_shows_scenario_parameters_and_policies(report: tuple[Path, str])
     text = " ".join(parser.text)
     assert "Tiny city, two policies & a <changed> parameter." in text  # escaped, then shown
     assert "<changed>" not in page
-    for fact in ("mail_me.toml", "generated preset 'tiny', graph seed(s) 3..3",
-                 "owners_committee = 0.5", "75 days", "2 seed(s): 0..1"):
+    for fact in ("mail_me.toml", "generated preset 'tiny', graph seed 3",
+                 "owners_committee = 0.5", "75 days", "2 run seed(s): 0..1"):
         assert fact in text
     for policy in ("cross_appointment", "credit_rating", "quality_supervisor = 0.800 share"):
         assert policy in text
