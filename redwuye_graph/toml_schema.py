@@ -195,6 +195,12 @@ def _kind(kind: str) -> Schema:
     return {"required": own, "not": {"anyOf": [{"required": [k]} for k in others]}}
 
 
+def _ref(name: str, rule: Schema) -> Schema:
+    """``$defs/NAME`` and ``rule`` both: in ``allOf``, as validators of draft 7 (Taplo's)
+    ignore keywords beside a ``$ref``."""
+    return {"allOf": [{"$ref": f"#/$defs/{name}"}, rule]} if rule else {"$ref": f"#/$defs/{name}"}
+
+
 def _target() -> Schema:
     """A ``[targets.LABEL]`` table (``$defs/target``): one kind of target, the outcome, its
     window and unit."""
@@ -223,28 +229,29 @@ def _target() -> Schema:
     table["allOf"] = [{"oneOf": [_kind(k) for k in TARGET_KINDS]},
                       {"if": {"required": ["window"]},
                        "then": {"properties": {"outcome": {"enum": list(WINDOW_OUTCOMES)}}}},
-                      {"not": {"required": ["estate", "district"]}}]
-    table["dependentRequired"] = {"estate": ["window"], "district": ["window"]}
+                      {"not": {"required": ["estate", "district"]}},
+                      *({"if": {"required": [unit]}, "then": {"required": ["window"]}}
+                        for unit in ("estate", "district"))]
     return table
 
 
 def _labelled(label: str) -> Schema:
     """``[targets.LABEL]`` of an outcome's name: read unless ``outcome`` names another."""
     said = REGISTRY[label].meaning if label in REGISTRY else WINDOW_OUTCOMES[label]
-    schema: Schema = {"$ref": "#/$defs/target", "description": f"{label}: {said}"}
     if label not in OUTCOMES:  # a windowed outcome by its name
-        schema["anyOf"] = [{"required": ["outcome"]}, {"required": ["window"]}]
+        rule: Schema = {"anyOf": [{"required": ["outcome"]}, {"required": ["window"]}]}
     elif label not in WINDOW_OUTCOMES:
-        schema["if"] = {"required": ["window"]}
-        schema["then"] = {"required": ["outcome"]}
-    return schema
+        rule = {"if": {"required": ["window"]}, "then": {"required": ["outcome"]}}
+    else:
+        rule = {}
+    return {**_ref("target", rule), "description": f"{label}: {said}"}
 
 
 def _targets() -> Schema:
     """A ``[targets]`` table of ``[targets.LABEL]`` tables (``$defs/targets``)."""
     table = _table({n: _labelled(n) for n in _OUTCOMES}, "Observed outcomes: "
                    "[targets.OUTCOME], or any label with outcome = NAME.")
-    table["additionalProperties"] = {"$ref": "#/$defs/target", "required": ["outcome"]}
+    table["additionalProperties"] = _ref("target", {"required": ["outcome"]})
     return table
 
 

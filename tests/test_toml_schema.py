@@ -45,6 +45,30 @@ def test_shipped_schemas_are_current_and_valid(kind: str) -> None:
     jsonschema.Draft202012Validator.check_schema(json.loads(shipped))
 
 
+def _nodes(node: Any) -> Any:
+    """Every object of a schema, nested."""
+    if isinstance(node, dict):
+        yield node
+        for value in node.values():
+            yield from _nodes(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _nodes(value)
+
+
+@pytest.mark.parametrize("kind", SCHEMAS)
+def test_the_schemas_mean_the_same_to_draft_7_editors(kind: str) -> None:
+    """Taplo (Even Better TOML) validates as draft 7 does: keywords beside a ``$ref`` are
+    ignored and the keywords that came after draft 7 unknown, so neither is used."""
+    later = {"dependentRequired", "dependentSchemas", "prefixItems", "unevaluatedProperties",
+             "unevaluatedItems", "$dynamicRef", "$anchor", "minContains", "maxContains"}
+    annotations = {"$ref", "description", "title", "default"}
+    for node in _nodes(json.loads(text(kind))):
+        assert not later & set(node), sorted(later & set(node))
+        if "$ref" in node:
+            assert set(node) <= annotations, sorted(node)
+
+
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
 def test_every_shipped_example_validates(path: Path) -> None:
     data = tomllib.loads(path.read_text(encoding="utf-8"))
