@@ -9,8 +9,8 @@ policy levels, policies and their parameters, presets, designs, outcomes and the
 kinds of target of :mod:`~redwuye_graph.experiments.calibrate`), so there is no second
 description of the files to keep in step; the loaders stay the judges of what only they
 check (a Sobol design's power of two, a sweep's base scenario having the policy it varies,
-old names of levels, a window's first day before its last, a count target of a share,
-the scenario files a regime names). ``python -m redwuye_graph.toml_schema`` writes them
+old names of levels, a window's first day before its last, unique regime names, the
+scenario files a regime names). ``python -m redwuye_graph.toml_schema`` writes them
 to ``redwuye_graph/schemas/``; ``tests/test_toml_schema.py`` checks they are current and that
 every shipped example validates.
 
@@ -169,12 +169,18 @@ def sweep_schema() -> Schema:
 #: The keys of each kind of target but ``tolerance`` (``binomial``: observed counts).
 _KIND_KEYS = {kind: ("successes", "trials") if kind == "binomial" else (kind,)
               for kind in TARGET_KINDS}
+#: A binomial target: observed counts.
+_COUNTS = {"anyOf": [{"required": [k]} for k in _KIND_KEYS["binomial"]]}
+#: Counts of an outcome that is not a share, not over a window: refused.
+_NO_COUNTS = {"properties": dict.fromkeys(_KIND_KEYS["binomial"], False)}
 #: A finite TOML float (JSON has no ``inf``; a bound refuses it).
 _FINITE = {"type": "number", "minimum": -sys.float_info.max, "maximum": sys.float_info.max}
 
 
 #: Outcomes a target may read: the run's, then those read over a window only.
 _OUTCOMES = [*OUTCOMES, *(w for w in WINDOW_OUTCOMES if w not in OUTCOMES)]
+#: Outcomes that are shares: counts (a binomial target) fit them without a window.
+_SHARES = [name for name, o in REGISTRY.items() if o.unit == "share"]
 
 
 def _window() -> Schema:
@@ -195,10 +201,11 @@ def _kind(kind: str) -> Schema:
     return {"required": own, "not": {"anyOf": [{"required": [k]} for k in others]}}
 
 
-def _ref(name: str, rule: Schema) -> Schema:
-    """``$defs/NAME`` and ``rule`` both: in ``allOf``, as validators of draft 7 (Taplo's)
+def _ref(name: str, *rules: Schema) -> Schema:
+    """``$defs/NAME`` and ``rules`` all: in ``allOf``, as validators of draft 7 (Taplo's)
     ignore keywords beside a ``$ref``."""
-    return {"allOf": [{"$ref": f"#/$defs/{name}"}, rule]} if rule else {"$ref": f"#/$defs/{name}"}
+    ref = {"$ref": f"#/$defs/{name}"}
+    return {"allOf": [ref, *rules]} if rules else ref
 
 
 def _target() -> Schema:
@@ -231,20 +238,23 @@ def _target() -> Schema:
                        "then": {"properties": {"outcome": {"enum": list(WINDOW_OUTCOMES)}}}},
                       {"not": {"required": ["estate", "district"]}},
                       *({"if": {"required": [unit]}, "then": {"required": ["window"]}}
-                        for unit in ("estate", "district"))]
+                        for unit in ("estate", "district")),
+                      {"if": {**_COUNTS, "not": {"required": ["window"]}}, "then": {
+                          "properties": {"outcome": {"enum": _SHARES}}}}]
     return table
 
 
 def _labelled(label: str) -> Schema:
     """``[targets.LABEL]`` of an outcome's name: read unless ``outcome`` names another."""
     said = REGISTRY[label].meaning if label in REGISTRY else WINDOW_OUTCOMES[label]
+    rules: list[Schema] = []
     if label not in OUTCOMES:  # a windowed outcome by its name
-        rule: Schema = {"anyOf": [{"required": ["outcome"]}, {"required": ["window"]}]}
+        rules.append({"anyOf": [{"required": ["outcome"]}, {"required": ["window"]}]})
     elif label not in WINDOW_OUTCOMES:
-        rule = {"if": {"required": ["window"]}, "then": {"required": ["outcome"]}}
-    else:
-        rule = {}
-    return {**_ref("target", rule), "description": f"{label}: {said}"}
+        rules.append({"if": {"required": ["window"]}, "then": {"required": ["outcome"]}})
+    if label in REGISTRY and label not in _SHARES:  # counts need a share named instead
+        rules.append({"if": {**_COUNTS, "not": {"required": ["outcome"]}}, "then": _NO_COUNTS})
+    return {**_ref("target", *rules), "description": f"{label}: {said}"}
 
 
 def _targets() -> Schema:

@@ -126,6 +126,8 @@ def test_the_bad_inputs_the_loaders_refuse_the_schemas_refuse(path: Path) -> Non
     ("targets_district.toml", "tolerance = 0.03", "tolerance = -0.03", "less than or equal"),
     ("targets_district.toml", "[targets.resolution_rate]", "[targets.resolution_rat]",
      "'outcome' is a required property"),
+    ("targets_district.toml", "value = 0.70\ntolerance = 0.03",
+     'outcome = "median_days"\nsuccesses = 3\ntrials = 10', "'median_days' is not one of"),
     ("targets_regimes.toml", 'name = "after"', 'name = "after.2"', "does not match"),
     ("targets_regimes.toml", 'name = "after"', 'name = "after"\nseeds = 2', "'seeds' was"),
     ("targets_regimes.toml", 'name = "after"', 'name = "after"\n[regime.params]\nwage = 1.0',
