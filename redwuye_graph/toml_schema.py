@@ -9,10 +9,10 @@ policy levels, policies and their parameters, presets, designs, outcomes and the
 kinds of target of :mod:`~redwuye_graph.experiments.calibrate`), so there is no second
 description of the files to keep in step; the loaders stay the judges of what only they
 check (a Sobol design's power of two, a sweep's base scenario having the policy it varies,
-old names of levels, a window's first day before its last, unique regime names, the
-scenario files a regime names). ``python -m redwuye_graph.toml_schema`` writes them
-to ``redwuye_graph/schemas/``; ``tests/test_toml_schema.py`` checks they are current and that
-every shipped example validates.
+old names of levels, a window's or an interval's ends in order, successes not above
+trials, unique regime names, the scenario files a regime names). ``python -m
+redwuye_graph.toml_schema`` writes them to ``redwuye_graph/schemas/``;
+``tests/test_toml_schema.py`` checks they are current and agree with the loaders.
 
 Examples
 --------
@@ -235,7 +235,8 @@ def _target() -> Schema:
                    "or interval with tolerance, or successes and trials.")
     table["allOf"] = [{"oneOf": [_kind(k) for k in TARGET_KINDS]},
                       {"if": {"required": ["window"]},
-                       "then": {"properties": {"outcome": {"enum": list(WINDOW_OUTCOMES)}}}},
+                       "then": {"properties": {"outcome": {"enum": list(WINDOW_OUTCOMES)}}},
+                       "else": {"properties": {"outcome": {"enum": list(OUTCOMES)}}}},
                       {"not": {"required": ["estate", "district"]}},
                       *({"if": {"required": [unit]}, "then": {"required": ["window"]}}
                         for unit in ("estate", "district")),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -11,10 +12,11 @@ import jsonschema
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from toml_fuzz import TomlFuzzer
+from toml_fuzz import TomlFuzzer, dumps
 
 from redwuye_graph.experiments.calibrate import load_targets
 from redwuye_graph.experiments.sweep import SweepError, load_sweep
+from redwuye_graph.outcomes import OUTCOMES
 from redwuye_graph.sim.scenario import ScenarioError, load_scenario
 from redwuye_graph.toml_schema import FOLDER, SCHEMAS, text
 
@@ -172,3 +174,41 @@ def test_what_the_loaders_accept_the_schemas_accept(tmp_path_factory: pytest.Tem
         return
     schema = "targets" if kind == "regimes" else kind
     assert [e.message for e in _validator(schema).iter_errors(parsed)] == []
+
+
+#: Values of each key of a target, good and bad, but none of what only the loader can
+#: refuse (a reversed window or interval, successes above trials, ``nan``).
+_TARGET_VALUES = {
+    "outcome": st.sampled_from([*OUTCOMES, "collection", "paid"]),
+    "window": st.sampled_from([[1, 30], [0, 5], [1, 4000], [1], [1.0, 30.5]]),
+    "estate": st.sampled_from(["E0001", ""]),
+    "district": st.just("D01"),
+    "value": st.sampled_from([0.5, math.inf, "0.5"]),
+    "max": st.just(0.5),
+    "min": st.just(-0.5),
+    "interval": st.sampled_from([[0.2, 0.8], [0.8], [0.2, math.inf]]),
+    "successes": st.sampled_from([0, 3, -1]),
+    "trials": st.sampled_from([10, 0, 10**13]),
+    "tolerance": st.sampled_from([0.05, 0.0, -1.0]),
+}
+
+
+@settings(max_examples=300, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(label=st.sampled_from([*OUTCOMES, "collection", "x"]),
+       target=st.fixed_dictionaries({}, optional=_TARGET_VALUES))
+def test_the_targets_schema_and_loader_agree_on_a_target(
+        tmp_path_factory: pytest.TempPathFactory, label: str, target: dict[str, Any]) -> None:
+    """Any mix of a target's keys: the schema refuses it exactly when the loader does."""
+    doc = {"calibrate": {"trials": 2}, "params": {"wage": [3000.0, 4000.0]},
+           "targets": {label: target}}
+    path = tmp_path_factory.getbasetemp() / "one_target.toml"
+    path.write_text(dumps(doc), encoding="utf-8")
+    try:
+        load_targets(path)
+        loader = ""
+    except SweepError as exc:
+        loader = str(exc)
+    errors = [e.message for e in _validator("targets").iter_errors(tomllib.loads(
+        path.read_text(encoding="utf-8")))]
+    assert bool(errors) == bool(loader), (target, errors, loader)
