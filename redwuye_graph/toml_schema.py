@@ -314,8 +314,9 @@ def targets_schema() -> Schema:
     run = {}
     for key in CALIBRATE_KEYS:
         run[key] = _number(SETTINGS[key])
-        if defaults.get(key) is None:  # e.g. days: each scenario's horizon
+        if defaults.get(key) is None:  # days: each scenario's horizon
             del run[key]["default"]
+            run[key]["description"] += " Default: each scenario's."
         else:
             run[key]["default"] = defaults[key]
     document = _document("redwuye-graph targets file (simulations/targets_*.toml)", {
