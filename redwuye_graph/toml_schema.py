@@ -1,16 +1,18 @@
-"""JSON Schemas of the scenario and sweep files, for editors, built from the registries.
+"""JSON Schemas of the scenario, sweep and targets files, for editors, from the registries.
 
 An editor that reads JSON Schema for TOML (Taplo and the Even Better TOML extension for VS
 Code, which read a first line ``#:schema PATH``) completes the keys of
 ``simulations/*.toml`` and shows each one's meaning, unit and range as it is typed. The
 schemas are built from the registries the loaders check against (parameters
 :data:`~redwuye_graph.sim.params.PARAMS`, run settings ``SETTINGS`` and texts ``TEXTS``,
-policy levels, policies and their parameters, presets, designs), so there is no second
+policy levels, policies and their parameters, presets, designs, outcomes and the keys and
+kinds of target of :mod:`~redwuye_graph.experiments.calibrate`), so there is no second
 description of the files to keep in step; the loaders stay the judges of what only they
 check (a Sobol design's power of two, a sweep's base scenario having the policy it varies,
-old names of levels). ``python -m redwuye_graph.toml_schema`` writes them to
-``redwuye_graph/schemas/``; ``tests/test_toml_schema.py`` checks they are current and that
-every shipped example validates.
+old names of levels, a window's or an interval's ends in order, successes not above
+trials, unique regime names, the scenario files a regime names). ``python -m
+redwuye_graph.toml_schema`` writes them to ``redwuye_graph/schemas/``;
+``tests/test_toml_schema.py`` checks they are current and agree with the loaders.
 
 Examples
 --------
@@ -18,25 +20,37 @@ Examples
 >>> schema["properties"]["params"]["properties"]["wage"]["maximum"]
 20000.0
 >>> sorted(SCHEMAS)
-['scenario', 'sweep']
+['scenario', 'sweep', 'targets']
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+from redwuye_graph.experiments.calibrate import (
+    CALIBRATE_KEYS,
+    MAX_COUNT,
+    OBSERVED_KEYS,
+    REGIME_KEYS,
+    TARGET_KEYS,
+    TARGET_KINDS,
+    Calibration,
+)
 from redwuye_graph.experiments.sweep import _SWEEP_INT, DESIGNS
 from redwuye_graph.generate import LEVELS, PRESETS
+from redwuye_graph.outcomes import OUTCOMES, REGISTRY, WINDOW_OUTCOMES
 from redwuye_graph.sim.params import PARAMS, SETTINGS, TEXTS, Param
 from redwuye_graph.sim.policies import POLICIES, TIMING
 from redwuye_graph.sim.scenario import _TEXT_KEYS, SCENARIO_KEYS
 from redwuye_graph.vocabulary import POSTS
 
-__all__ = ["FOLDER", "SCHEMAS", "scenario_schema", "sweep_schema", "text", "write"]
+__all__ = ["FOLDER", "SCHEMAS", "scenario_schema", "sweep_schema", "targets_schema", "text",
+           "write"]
 
 #: Where the schema files ship (``NAME.schema.json``).
 FOLDER = Path(__file__).resolve().parent / "schemas"
@@ -152,8 +166,181 @@ def sweep_schema() -> Schema:
     }, required=["sweep"])
 
 
+#: The keys of each kind of target but ``tolerance`` (``binomial``: observed counts).
+_KIND_KEYS = {kind: ("successes", "trials") if kind == "binomial" else (kind,)
+              for kind in TARGET_KINDS}
+#: A binomial target: observed counts.
+_COUNTS = {"anyOf": [{"required": [k]} for k in _KIND_KEYS["binomial"]]}
+#: Counts of an outcome that is not a share, not over a window: refused.
+_NO_COUNTS = {"properties": dict.fromkeys(_KIND_KEYS["binomial"], False)}
+#: A finite TOML float (JSON has no ``inf``; a bound refuses it).
+_FINITE = {"type": "number", "minimum": -sys.float_info.max, "maximum": sys.float_info.max}
+
+
+#: Outcomes a target may read: the run's, then those read over a window only.
+_OUTCOMES = [*OUTCOMES, *(w for w in WINDOW_OUTCOMES if w not in OUTCOMES)]
+#: Outcomes that are shares: counts (a binomial target) fit them without a window.
+_SHARES = [name for name, o in REGISTRY.items() if o.unit == "share"]
+
+
+def _window() -> Schema:
+    """``[first, last]`` days of a window inside the longest horizon (``$defs/window``)."""
+    day = {"type": "integer", "minimum": 1, "maximum": SETTINGS["days"].high}
+    return {"type": "array", "items": day, "minItems": 2, "maxItems": 2,
+            "description": f"Days [first, last] (1 to {SETTINGS['days'].high:,.0f}; first "
+                           "<= last)."}
+
+
+def _kind(kind: str) -> Schema:
+    """A target of ``kind``: its keys, with ``tolerance`` unless counts, and no other
+    kind's."""
+    own = [*_KIND_KEYS[kind], *(() if kind == "binomial" else ("tolerance",))]
+    others = [k for other, keys in _KIND_KEYS.items() if other != kind for k in keys]
+    if kind == "binomial":
+        others.append("tolerance")
+    return {"required": own, "not": {"anyOf": [{"required": [k]} for k in others]}}
+
+
+def _ref(name: str, *rules: Schema) -> Schema:
+    """``$defs/NAME`` and ``rules`` all: in ``allOf``, as validators of draft 7 (Taplo's)
+    ignore keywords beside a ``$ref``."""
+    ref = {"$ref": f"#/$defs/{name}"}
+    return {"allOf": [ref, *rules]} if rules else ref
+
+
+def _target() -> Schema:
+    """A ``[targets.LABEL]`` table (``$defs/target``): one kind of target, the outcome, its
+    window and unit."""
+    counts = {"type": "integer", "maximum": MAX_COUNT}
+    keys: dict[str, Schema] = {
+        "outcome": {"enum": _OUTCOMES, "description": "The outcome read (default: the "
+                    "label); over a window: " + ", ".join(WINDOW_OUTCOMES) + "."},
+        "window": {"$ref": "#/$defs/window"},
+        "estate": {"type": "string", "minLength": 1, "description": "The estate (id) the "
+                   "windowed outcome is read over."},
+        "district": {"type": "string", "minLength": 1, "description": "The district (id) "
+                     "the windowed outcome is read over."},
+        "value": {**_FINITE, "description": "Observed figure: model ± tolerance fits."},
+        "max": {**_FINITE, "description": "At most this (one-sided)."},
+        "min": {**_FINITE, "description": "At least this (one-sided)."},
+        "interval": {"type": "array", "items": _FINITE, "minItems": 2, "maxItems": 2,
+                     "description": "[low, high]: anywhere inside fits (low < high)."},
+        "successes": {**counts, "minimum": 0, "description": "Observed successes of trials "
+                      "(binomial likelihood; no tolerance)."},
+        "trials": {**counts, "minimum": 1, "description": "Observed trials (binomial)."},
+        "tolerance": {**_FINITE, "exclusiveMinimum": 0, "description": "One standard error "
+                      "of the figure: one unit of misfit."},
+    }
+    table = _table({k: keys[k] for k in TARGET_KEYS}, "An observed outcome: value, max, min "
+                   "or interval with tolerance, or successes and trials.")
+    table["allOf"] = [{"oneOf": [_kind(k) for k in TARGET_KINDS]},
+                      {"if": {"required": ["window"]},
+                       "then": {"properties": {"outcome": {"enum": list(WINDOW_OUTCOMES)}}},
+                       "else": {"properties": {"outcome": {"enum": list(OUTCOMES)}}}},
+                      {"not": {"required": ["estate", "district"]}},
+                      *({"if": {"required": [unit]}, "then": {"required": ["window"]}}
+                        for unit in ("estate", "district")),
+                      {"if": {**_COUNTS, "not": {"required": ["window"]}}, "then": {
+                          "properties": {"outcome": {"enum": _SHARES}}}}]
+    return table
+
+
+def _labelled(label: str) -> Schema:
+    """``[targets.LABEL]`` of an outcome's name: read unless ``outcome`` names another."""
+    said = REGISTRY[label].meaning if label in REGISTRY else WINDOW_OUTCOMES[label]
+    rules: list[Schema] = []
+    if label not in OUTCOMES:  # a windowed outcome by its name
+        rules.append({"anyOf": [{"required": ["outcome"]}, {"required": ["window"]}]})
+    elif label not in WINDOW_OUTCOMES:
+        rules.append({"if": {"required": ["window"]}, "then": {"required": ["outcome"]}})
+    if label in REGISTRY and label not in _SHARES:  # counts need a share named instead
+        rules.append({"if": {**_COUNTS, "not": {"required": ["outcome"]}}, "then": _NO_COUNTS})
+    return {**_ref("target", *rules), "description": f"{label}: {said}"}
+
+
+def _targets() -> Schema:
+    """A ``[targets]`` table of ``[targets.LABEL]`` tables (``$defs/targets``)."""
+    table = _table({n: _labelled(n) for n in _OUTCOMES}, "Observed outcomes: "
+                   "[targets.OUTCOME], or any label with outcome = NAME.")
+    table["additionalProperties"] = _ref("target", {"required": ["outcome"]})
+    return table
+
+
+def _observed() -> Schema:
+    """An ``[observed]`` table (``$defs/observed``): the store's Observation nodes."""
+    keys: dict[str, Schema] = {
+        "periods": {"type": "object", "minProperties": 1,
+                    "additionalProperties": {"$ref": "#/$defs/window"},
+                    "description": "PERIOD = [first day, last day] of each period the "
+                                   "observations name."},
+        "tolerance": {**_FINITE, "exclusiveMinimum": 0, "description": "One standard error "
+                      "of an observed fee-collection share."}}
+    return _table({k: keys[k] for k in OBSERVED_KEYS}, "The store's Observation nodes as "
+                  "targets of their estates.", required=["periods"])
+
+
+def _fitted(table: str) -> Schema:
+    """A table with at least one target: ``[targets.LABEL]`` or ``[observed]``."""
+    return {"anyOf": [{"required": [table], "properties": {table: {"minProperties": 1}}},
+                      {"required": ["observed"]}]}
+
+
+def _regime() -> Schema:
+    """A ``[[regime]]`` table: a scenario, its changes, its targets."""
+    days = {k: v for k, v in _number(SETTINGS["days"]).items() if k != "default"}
+    keys: dict[str, Schema] = {
+        "name": {"type": "string", "minLength": 1, "pattern": r"^[^.]*$", "description":
+                 "Name of the regime, new and without dots (default: its scenario's)."},
+        "scenario": _text("scenario", "The regime's scenario file, relative to this file."),
+        "days": {**days, "description": f"{days['description']} Default: the scenario's."},
+        "levels": _table({n: _number(_share(n)) for n in LEVELS},
+                         "Changes to the scenario's policy levels (shares; a preset's city)."),
+        "params": _table({n: _number(p) for n, p in PARAMS.items()},
+                         "Changes to the scenario's model parameters."),
+        "policy": {"type": "array", "description": "Policies appended to the scenario's "
+                   "([[regime.policy]] tables).",
+                   "items": {"oneOf": [_policy(k) for k in POLICIES]}},
+        "targets": {"$ref": "#/$defs/targets"},
+        "observed": {"$ref": "#/$defs/observed"},
+    }
+    return _table({k: keys[k] for k in REGIME_KEYS}, "A regime: a scenario with its changes "
+                  "and its targets.", required=["scenario"])
+
+
+def targets_schema() -> Schema:
+    """The JSON Schema of a targets file of ``redwuye calibrate``
+    (:func:`~redwuye_graph.experiments.calibrate.load_targets`)."""
+    defaults = {f.name: f.default for f in dataclasses.fields(Calibration)}
+    run = {}
+    for key in CALIBRATE_KEYS:
+        run[key] = _number(SETTINGS[key])
+        if defaults.get(key) is None:  # days: each scenario's horizon
+            del run[key]["default"]
+            run[key]["description"] += " Default: each scenario's."
+        else:
+            run[key]["default"] = defaults[key]
+    document = _document("redwuye-graph targets file (simulations/targets_*.toml)", {
+        "calibrate": _table(run, "The search and its check: trials, seeds, base cities."),
+        "params": {**_table({n: _range(p) for n, p in PARAMS.items()},
+                            "Model parameters searched: NAME = [low, high]."),
+                   "minProperties": 1},
+        "targets": {"$ref": "#/$defs/targets"},
+        "observed": {"$ref": "#/$defs/observed"},
+        "regime": {"type": "array", "items": _regime(), "contains": _fitted("targets"),
+                   "description": "Regimes fitted at once with the same parameters "
+                   "([[regime]] tables, at least one with a target)."},
+    }, required=["calibrate", "params"])
+    one = {"anyOf": [{"required": ["targets"]}, {"required": ["observed"]}]}
+    document["$defs"] = {"target": _target(), "targets": _targets(),
+                         "observed": _observed(), "window": _window()}
+    document["oneOf"] = [{"required": ["regime"], "not": one},
+                         {"not": {"required": ["regime"]}, **_fitted("targets")}]
+    return document
+
+
 #: Each schema the package ships and what builds it.
-SCHEMAS: dict[str, Callable[[], Schema]] = {"scenario": scenario_schema, "sweep": sweep_schema}
+SCHEMAS: dict[str, Callable[[], Schema]] = {"scenario": scenario_schema, "sweep": sweep_schema,
+                                            "targets": targets_schema}
 
 
 def text(name: str) -> str:

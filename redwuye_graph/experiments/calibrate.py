@@ -100,15 +100,15 @@ from redwuye_graph.sim.policies import POLICIES, make_policy
 from redwuye_graph.sim.scenario import Scenario, ScenarioError, load_scenario
 from redwuye_graph.tomlwrite import dumps
 
-__all__ = ["BINOMIAL_FIT_Z", "CORRELATED", "MAX_COUNT", "PROFILE_BINS", "PROFILE_DELTA",
-           "PROFILE_STEPS",
+__all__ = ["BINOMIAL_FIT_Z", "CALIBRATE_KEYS", "CORRELATED", "MAX_COUNT", "OBSERVED_KEYS",
+           "PROFILE_BINS", "PROFILE_DELTA", "PROFILE_STEPS", "REGIME_KEYS", "TARGET_KEYS",
            "TARGET_KINDS",
            "Calibration", "CalibrationResult", "ObservedTargets", "Target", "calibrate",
            "load_targets", "observed_targets", "printed", "profile"]
 
 #: Whole-number keys of ``[calibrate]`` (ranges: :data:`~redwuye_graph.sim.params.SETTINGS`).
-_INTS = ("trials", "seeds", "graph_seeds", "first_seed", "sampler_seed", "days", "check_seeds",
-         "check_graph_seeds")
+CALIBRATE_KEYS = ("trials", "seeds", "graph_seeds", "first_seed", "sampler_seed", "days",
+                  "check_seeds", "check_graph_seeds")
 #: Largest observed count of a binomial target.
 MAX_COUNT = 10**12
 
@@ -136,9 +136,13 @@ SURROGATE_MIN_TRIALS = 3
 CORRELATED = 0.7
 #: Seconds between progress lines when stderr is not a terminal.
 PROGRESS_SECONDS = 15.0
-_KEYS = ("outcome", "window", "estate", "district", "value", "max", "min", "interval",
-         "successes", "trials", "tolerance")
-_OBSERVED_KEYS = ("periods", "tolerance")
+#: Keys of a ``[targets.LABEL]`` table.
+TARGET_KEYS = ("outcome", "window", "estate", "district", "value", "max", "min", "interval",
+               "successes", "trials", "tolerance")
+#: Keys of an ``[observed]`` table.
+OBSERVED_KEYS = ("periods", "tolerance")
+#: Keys of a ``[[regime]]`` table.
+REGIME_KEYS = ("name", "scenario", "days", "levels", "params", "policy", "targets", "observed")
 
 
 @dataclass(frozen=True)
@@ -285,9 +289,10 @@ def _target(path: Path, at: str, label: str, spec: Any, regime: str) -> Target:
     if not isinstance(spec, dict):
         raise file_error(path, at, "must be a table (value, max, min or interval with "
                          "tolerance, or successes and trials)")
-    unknown = sorted(set(spec) - set(_KEYS))
+    unknown = sorted(set(spec) - set(TARGET_KEYS))
     if unknown:
-        raise file_error(path, f"{at}.{unknown[0]}", f"unknown key; allowed: {', '.join(_KEYS)}")
+        raise file_error(path, f"{at}.{unknown[0]}",
+                         f"unknown key; allowed: {', '.join(TARGET_KEYS)}")
     outcome = spec.get("outcome", label)
     window = spec.get("window")
     if window is not None:
@@ -364,10 +369,10 @@ def _observed(path: Path, table: Any, at: str, regime: str = "") -> ObservedTarg
     if not isinstance(table, dict):
         raise file_error(path, at, "must be a table with periods = {PERIOD = [first day, "
                          "last day], ...} and tolerance = NUMBER")
-    unknown = sorted(set(table) - set(_OBSERVED_KEYS))
+    unknown = sorted(set(table) - set(OBSERVED_KEYS))
     if unknown:
         raise file_error(path, f"{at}.{unknown[0]}", "unknown key; allowed: "
-                         f"{', '.join(_OBSERVED_KEYS)}")
+                         f"{', '.join(OBSERVED_KEYS)}")
     periods = table.get("periods")
     if not isinstance(periods, dict) or not periods:
         raise file_error(path, f"{at}.periods", "missing; give the simulated days of each "
@@ -439,17 +444,15 @@ def _regimes(path: Path, data: list[Any]
     scenarios: dict[str, Scenario] = {}
     targets: list[Target] = []
     observed: list[ObservedTargets] = []
-    allowed = ("name", "scenario", "days", "levels", "params", "policy", "targets",
-               "observed")
     for i, regime in enumerate(data):
         where = f"regime[{i}]"
         if not isinstance(regime.get("scenario"), str):
             raise file_error(path, f"{where}.scenario", "missing; the regime's scenario file, "
                              "relative to this file")
-        unknown = sorted(set(regime) - set(allowed))
+        unknown = sorted(set(regime) - set(REGIME_KEYS))
         if unknown:
             raise file_error(path, f"{where}.{unknown[0]}", "unknown key; allowed: "
-                             f"{', '.join(allowed)}")
+                             f"{', '.join(REGIME_KEYS)}")
         try:
             sc = load_scenario(path.parent / regime["scenario"])
         except (ScenarioError, FileNotFoundError) as exc:
@@ -475,7 +478,7 @@ def load_targets(path: Path) -> Calibration:
     """
     path = Path(path)
     data = read_toml(path, ("calibrate", "params", "targets", "observed"), arrays=("regime",))
-    head = read_head(path, data, "calibrate", _INTS, ())
+    head = read_head(path, data, "calibrate", CALIBRATE_KEYS, ())
     factors = load_factors(path, data, levels=False)
     if ("targets" in data or "observed" in data) and "regime" in data:
         raise file_error(path, "regime", "give either [targets] or [observed] (one scenario) "
