@@ -307,7 +307,8 @@ def template_cmd(
 def export_cmd(
     out: Annotated[Path, typer.Option("--out", help="Output directory (csv) or file.")],
     store: StoreOpt = DEFAULT_URI,
-    fmt: Annotated[str, typer.Option("--format", help=f"One of {', '.join(FORMATS)}.")] = "csv",
+    fmt: Annotated[str, typer.Option("--format", metavar="|".join(FORMATS),
+                                     help=f"One of {', '.join(FORMATS)}.")] = "csv",
 ) -> None:
     """Read the graph from a store and export it. neo4j-admin: the roster CSVs, import.sh
     (the complete 'neo4j-admin database import full' command) and constraints.cypher (to
@@ -1061,8 +1062,8 @@ def calibrate_cmd(
                                           "(simulations/targets_*.toml).")],
     out: Annotated[Path, typer.Option("--out", help="Output folder.")],
     scenario: Annotated[Path | None, typer.Option(
-        "--scenario", help="Base scenario of a targets file with [targets] (a file with "
-        "[[regime]] tables names a scenario per regime).")] = None,
+        "--scenario", help="Base scenario of a targets file with \\[targets] (a file with "
+        "\\[\\[regime]] tables names a scenario per regime).")] = None,
     resume: Annotated[bool, typer.Option(
         "--resume", help="Continue the study in OUT/study.db: finished trials count, only "
         "the missing ones run (raise trials in the file to extend it).")] = False,

@@ -4,6 +4,7 @@ import json
 import re
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 from typer.testing import CliRunner
 
@@ -125,6 +126,24 @@ def test_help_shows_readable_metavars() -> None:
     text = runner.invoke(app, ["query", "--help"], env={"COLUMNS": "120"}).stdout
     assert "NAME=VALUE" in text and "URI" in text and "table|csv|json" in text
     assert "--install-completion" in runner.invoke(app, ["--help"]).stdout
+
+
+def test_no_help_text_is_eaten_as_markup() -> None:
+    """Typer draws help through rich markup: a bare ``[targets]`` would vanish."""
+    from rich.text import Text
+    from typer.main import get_command
+
+    def walk(command: Any) -> Any:
+        yield command
+        for sub in getattr(command, "commands", {}).values():
+            yield from walk(sub)
+
+    for command in walk(get_command(app)):
+        for text in [command.help or "", *(getattr(p, "help", None) or "" for p in
+                                          command.params)]:
+            assert Text.from_markup(text).plain == text.replace("\\[", "["), text
+    export = runner.invoke(app, ["export", "--help"], env={"COLUMNS": "120"}).stdout
+    assert "csv|json|graphml" in export and "table|csv|json" not in export
 
 
 def test_every_data_command_takes_format() -> None:
