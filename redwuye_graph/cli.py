@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shlex
 import sys
 import time
@@ -81,6 +82,16 @@ class _Group(TyperGroup):
         """The group's parameters, with readable metavars."""
         return _readable(super().get_params(ctx))
 
+    def invoke(self, ctx: Any) -> Any:
+        """Run the subcommand; a reader that stops early (``redwuye ... | head``) ends it
+        quietly with status 0: the reader has what it wanted."""
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            if not _stdout_closed():
+                raise
+            raise typer.Exit(0) from None
+
     def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,
              complete_var: str | None = None, standalone_mode: bool = True,
              windows_expand_args: bool = True, **extra: Any) -> Any:
@@ -128,7 +139,8 @@ app.add_typer(neo4j_app, name="neo4j")
 _command = partial(app.command, cls=_Command)
 _neo4j_command = partial(neo4j_app.command, cls=_Command)
 
-_state = {"debug": False}
+#: Flags of this run of the command line: --debug given; the reader of stdout has gone.
+_state = {"debug": False, "stdout_closed": False}
 #: Exit status of ``calibrate`` when no trial meets every target or the chosen values did
 #: worse than the start on fresh seeds (results are written).
 NOT_FITTED = 3
@@ -191,12 +203,38 @@ def _errors() -> Iterator[None]:
     """Turn known errors into a message on stderr and exit code 1 (traceback with --debug)."""
     try:
         yield
+    except BrokenPipeError:
+        if _stdout_closed():  # the reader of our output, not a socket (a store)
+            raise  # ends quietly in _Group.invoke
+        typer.echo("error: a connection was closed by the other side (broken pipe)", err=True)
+        raise typer.Exit(1) from None
     except (ValidationError, StoreError, LockedError, RunError, MissingExtra, ValueError,
             OSError) as exc:
         if _state["debug"]:
             raise
         typer.echo(f"error: {printable(_os_message(exc))}", err=True)
         raise typer.Exit(1) from None
+
+
+def _stdout_closed() -> bool:
+    """Whether the reader of standard output has gone (a pipe whose reading end is closed
+    polls as an error); then stdout is pointed at /dev/null, so that Python's own flush at
+    exit does not complain again."""
+    import select
+
+    if _state.get("stdout_closed"):
+        return True
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # not a file (a test's capture)
+        return False
+    poll = select.poll()
+    poll.register(fd, select.POLLOUT)
+    if not any(events & select.POLLERR for _, events in poll.poll(0)):
+        return False
+    os.dup2(os.open(os.devnull, os.O_WRONLY), fd)
+    _state["stdout_closed"] = True
+    return True
 
 
 def _os_message(exc: BaseException) -> str:

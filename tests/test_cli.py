@@ -128,6 +128,19 @@ def test_help_shows_readable_metavars() -> None:
     assert "--install-completion" in runner.invoke(app, ["--help"]).stdout
 
 
+def test_a_reader_that_stops_early_is_no_error() -> None:
+    """``redwuye queries | head -1``: the closed pipe ends the command quietly, status 0."""
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-m", "redwuye_graph", "queries"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # the reader is gone before the first line is written
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 0 and err == "", err
+
+
 def test_no_help_text_is_eaten_as_markup() -> None:
     """Typer draws help through rich markup: a bare ``[targets]`` would vanish."""
     from rich.text import Text
