@@ -869,8 +869,9 @@ def coverage_cmd(
                                                  help="Only this district (id).")] = None,
     worst: Annotated[int | None, typer.Option(
         "--worst", **_bounds("worst"),
-        help="Only the N rows with the lowest --by value (ties: most "
-        "households first).")] = None,
+        help="Only the N rows with the lowest --by value (ties: most households first); "
+        "rows where it is undefined (a share of nothing, e.g. no owners' committee seats) "
+        "come first.")] = None,
     by: Annotated[str, typer.Option("--by", help="Column that ranks --worst.")]
         = "tripartite_share",
 ) -> None:
@@ -896,7 +897,7 @@ def coverage_cmd(
                                  f"{', '.join(frame.columns)}")
             key = "estate" if level == "estate" else "area"
             frame = frame.sort_values([by, "households", key], ascending=[True, False, True],
-                                      na_position="last", kind="stable").head(worst)
+                                      na_position="first", kind="stable").head(worst)
         _emit(frame, fmt, _ESTATE_BRIEF if level == "estate" else _SUMMARY_BRIEF)
 
 

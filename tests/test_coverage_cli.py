@@ -62,6 +62,14 @@ def test_coverage_table_and_worst(store: str) -> None:
     want = coverage.summary(CITY, "community").sort_values(
         ["secretary_instructor_share", "households", "area"], ascending=[True, False, True])
     assert [r["area"] for r in json.loads(out)] == want["area"].head(2).tolist()
+    # a community with no owners' committee seats has no party-member share: it is among
+    # the worst, not left out of them
+    by = "owners_committee_party_member_share"
+    undefined = coverage.summary(CITY, "community").query(f"{by}.isna()")["area"].tolist()
+    assert len(undefined) == 2
+    code, out, _ = invoke("coverage", "--store", store, "--level", "community", "--worst", "3",
+                          "--by", by, "--format", "json")
+    assert code == 0 and set(undefined) <= {r["area"] for r in json.loads(out)}
 
 
 def test_breaches_are_the_oracles(store: str) -> None:
