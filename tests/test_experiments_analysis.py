@@ -530,6 +530,8 @@ def test_a_fit_never_ends_worse_than_its_start(tmp_path: Path) -> None:
     assert result.verdict.startswith("WORSE THAN THE START: the search's best (trial")
     assert result.params_file == "closest.toml"
     assert result.check_loss("start") < result.check_loss("chosen")
+    # the intervals come from the rejected search: said before them
+    assert result.identifiability[0].startswith("CAUTION: the intervals are of the search's")
 
 
 def test_resume_continues_the_same_study_and_progress_shows_in_a_log(tmp_path: Path) -> None:

@@ -840,6 +840,15 @@ class CalibrationResult:
                         "range (Δχ² < 2.71 everywhere)"}[r["bounded"]]
                 + (f"; {r['unexplored']} bin(s) of its range unexplored: more trials may "
                    "change this" if r["unexplored"] else ""))
+        if self.rejected is not None:
+            outside = [r["parameter"] for r in self.intervals.to_dict("records")
+                       if not r["low90"] <= self.best.get(r["parameter"], r["low90"])
+                       <= r["high90"]]
+            lines.insert(0, "CAUTION: the intervals are of the search's trials on the fit's "
+                         "seeds, whose best did worse on fresh seeds than the start; the kept "
+                         "starting values" + (f" lie outside them for {', '.join(outside)}"
+                                              if outside else " lie inside them")
+                         + ": add seeds per trial (seeds) before reading them")
         return lines + list(self.pairs)
 
     @property
