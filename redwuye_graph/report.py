@@ -241,6 +241,8 @@ def _observed_png(table: pd.DataFrame, title: str) -> bytes:
 @styled
 def _comparison_png(result: Comparison) -> bytes:
     """Headline paired differences with their 95% intervals: the city and each group."""
+    from matplotlib.ticker import MaxNLocator
+
     table = result.table[result.table["scope"] != "district"]
     fig, axes = subplots(1, len(HEADLINE), figsize=(3.2 * len(HEADLINE), 3.4))
     for ax, outcome in zip(axes, HEADLINE, strict=True):
@@ -252,6 +254,10 @@ def _comparison_png(result: Comparison) -> bytes:
         ax.axvline(0, color="#424242", linewidth=0.8)
         ax.set_title(outcome, fontsize=10)
         outcome_axis(ax, outcome, "x", difference=True)
+        if unit_of(outcome) == "share":  # a share moves by at most 100 pp either way
+            low, high = ax.get_xlim()
+            ax.set_xlim(max(low, -1.0), min(high, 1.0))
+        ax.xaxis.set_major_locator(MaxNLocator(4))  # labels like "+100 pp" need room
         ax.invert_yaxis()
     axes[0].set_ylabel("city and day-0 linkage group")
     fig.suptitle(f"{result.b} − {result.a}: mean paired difference, 95% interval")
