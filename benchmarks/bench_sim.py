@@ -6,8 +6,9 @@ Each measurement runs in its own process so its peak memory (max RSS) is its own
     .venv/bin/python benchmarks/bench_sim.py city       # only the city preset, 365 days
     .venv/bin/python benchmarks/bench_sim.py district   # one sweep run: district, 365 days
     .venv/bin/python benchmarks/bench_sim.py city --against HEAD~1
-                                    # the same cases at another commit too, in turn, and the
-                                    # ratio of run times (this checkout ÷ that commit)
+                                    # the same cases at another commit too (its package,
+                                    # measured by this script), in turn, and the ratio of
+                                    # run times (this checkout ÷ that commit)
 
 Figures: household-steps per second (households × days ÷ wall seconds of ``run``) of the
 engine and of the reference at 100 k and 1 M households (the reference runs fewer days:
@@ -68,12 +69,12 @@ def measure(case: str) -> dict[str, float]:
 
 
 def _run_case(name: str, checkout: Path | None = None) -> dict[str, float]:
-    """One case in a fresh process: of this checkout, or of ``checkout`` (its package)."""
-    script, env = __file__, dict(os.environ)
+    """One case in a fresh process, measured by this script: of this checkout's package,
+    or of ``checkout``'s."""
+    env = dict(os.environ)
     if checkout is not None:
-        script = str(checkout / "benchmarks" / "bench_sim.py")
         env["PYTHONPATH"] = str(checkout)
-    out = subprocess.run([sys.executable, script, "--one", name], check=True,
+    out = subprocess.run([sys.executable, __file__, "--one", name], check=True,
                          capture_output=True, text=True, env=env).stdout
     result: dict[str, float] = json.loads(out)
     return result
@@ -81,35 +82,37 @@ def _run_case(name: str, checkout: Path | None = None) -> dict[str, float]:
 
 def _warm(checkout: Path | None = None) -> None:
     """Compile the numba kernels of this checkout or of ``checkout`` into its cache (a
-    year of ``tiny``), so that no measured run pays for compiling them."""
+    year of ``district``, whose complaint store compacts: ``tiny``'s does not), so that
+    no measured run pays for compiling them."""
     env = dict(os.environ)
     if checkout is not None:
         env["PYTHONPATH"] = str(checkout)
     code = ("from redwuye_graph.generate import generate; from redwuye_graph.sim import "
-            "CityModel; CityModel(generate('tiny', seed=1), seed=1).run(365)")
+            "CityModel; CityModel(generate('district', seed=1), seed=1).run(365)")
     subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, env=env)
 
 
 def against(names: list[str], rev: str) -> None:
     """Run ``names`` here and at commit ``rev`` (a temporary git worktree), alternately,
-    each checkout's kernels compiled first."""
+    after one unmeasured run of each (so neither pays for compiling its kernels: a warm-up
+    on a smaller city leaves some of them to compile)."""
     repo = Path(__file__).resolve().parents[1]
     with tempfile.TemporaryDirectory() as tmp:
         other = Path(tmp) / "other"
         subprocess.run(["git", "-C", str(repo), "worktree", "add", "--detach", str(other), rev],
                        check=True, capture_output=True)
         try:
-            _warm(other)
-            _warm()
+            for name in names:  # unmeasured: each checkout's kernels compiled and cached
+                _run_case(name, other)
+                _run_case(name)
             for name in names:
                 then = _run_case(name, other)
                 now = _run_case(name)
-                cpu = (f"; CPU {now['run_cpu_s']:.1f} s vs {then['run_cpu_s']:.1f} s, ratio "
-                       f"{now['run_cpu_s'] / then['run_cpu_s']:.2f}" if "run_cpu_s" in then
-                       else "")
                 print(f"{name:15s} run {now['run_s']:7.1f} s here, {then['run_s']:7.1f} s at "
-                      f"{rev}: ratio {now['run_s'] / then['run_s']:.2f} (setup "
-                      f"{now['setup_s']:.1f} s vs {then['setup_s']:.1f} s{cpu})", flush=True)
+                      f"{rev}: ratio {now['run_s'] / then['run_s']:.2f} (CPU "
+                      f"{now['run_cpu_s']:.1f} s vs {then['run_cpu_s']:.1f} s: ratio "
+                      f"{now['run_cpu_s'] / then['run_cpu_s']:.2f}; setup "
+                      f"{now['setup_s']:.1f} s vs {then['setup_s']:.1f} s)", flush=True)
         finally:
             subprocess.run(["git", "-C", str(repo), "worktree", "remove", "--force",
                             str(other)], check=True, capture_output=True)
