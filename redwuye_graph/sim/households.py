@@ -35,20 +35,27 @@ __all__ = ["VectorHouseholds"]
 #: Slots the complaint store starts with (it grows, and compacts, as needed).
 _MIN_SLOTS = 4096
 
+#: What the kernels take: a list's heads, tails and lengths per estate; the store's
+#: estate, household, filing day and open columns; satisfaction, each household's estate,
+#: the estate sums and the dissatisfied threshold; the escalated channels' capacities.
+Lists = tuple[IntArray, IntArray, IntArray]
+Store = tuple[IntArray, IntArray, IntArray, BoolArray]
+SatState = tuple[FloatArray, IntArray, FloatArray, IntArray, float]
+Capacities = tuple[IntArray, IntArray, IntArray, IntArray]
+
 
 @njit(cache=True)
-def _append(slots: IntArray, estate: IntArray, head: IntArray, tail: IntArray,
-            count: IntArray, after: IntArray) -> None:
-    """Put ``slots`` (in filing order) at the ends of their estates' lists."""
-    for s in slots:
-        e = estate[s]
-        if tail[e] < 0:
-            head[e] = s
-        else:
-            after[tail[e]] = s
-        tail[e] = s
-        after[s] = -1
-        count[e] += 1
+def _push(s: int, estate: IntArray, head: IntArray, tail: IntArray, count: IntArray,
+          after: IntArray) -> None:
+    """Put slot ``s`` at the end of its estate's list."""
+    e = estate[s]
+    if tail[e] < 0:
+        head[e] = s
+    else:
+        after[tail[e]] = s
+    tail[e] = s
+    after[s] = -1
+    count[e] += 1
 
 
 @njit(cache=True)
@@ -153,6 +160,88 @@ def _work_escalated(pool: IntArray, info: IntArray, risen: IntArray, estate: Int
 
 
 @njit(cache=True)
+def _close_slots(slots: IntArray, day: int, channel: int, store: Store, sat: SatState,
+                 gains: FloatArray, quick_days: int, out: IntArray, at: int) -> int:
+    """Close the complaints at ``slots`` (in that order): settled through ``channel``
+    (satisfaction ``gains[0]`` if at most ``quick_days`` old, else ``gains[1]``) or
+    ``ABANDONED`` (``gains[2]``). Their estate, filing day, age and channel go to the
+    columns of ``out`` from row ``at``; the next free row."""
+    estate, hh, filed, is_open = store
+    s, home, sat_total, sat_low, low = sat
+    for x in slots:
+        age = day - filed[x]
+        delta = gains[2] if channel == ABANDONED else gains[0] if age <= quick_days else gains[1]
+        _nudge_one(s, hh[x], delta, home, sat_total, sat_low, low)
+        is_open[x] = False
+        out[0, at], out[1, at], out[2, at], out[3, at] = estate[x], filed[x], age, channel
+        at += 1
+    return at
+
+
+@njit(cache=True)
+def _work_day(day: int, new_estate: IntArray, new_cat: IntArray, new_hh: IntArray,
+              u_hard: FloatArray, order: IntArray, hard_share: FloatArray, used: int,
+              estate: IntArray, hh: IntArray, cat: IntArray, filed: IntArray,
+              after: IntArray, hard: BoolArray, is_open: BoolArray,
+              company: Lists, waiting: Lists, capacity: IntArray, response: IntArray,
+              rise_age: IntArray, path: BoolArray, max_age: int,
+              pool: IntArray, info: IntArray, channels: Capacities, community: IntArray,
+              cobuilt: BoolArray, sat: SatState, gains: FloatArray, quick_days: int
+              ) -> tuple[IntArray, ...]:
+    """The day's queues after the problems: file today's complaints (``order[j]`` of the
+    new ones takes slot ``used + j``; hard with ``u_hard < hard_share[category]``) at the
+    end of their estate's company queue (not hard) or waiting line (hard); the company
+    settles from its queue's head (``_take_heads``); complaints escalate where there is a
+    path; the escalated pool is worked (``_work_escalated``); what is too old is
+    abandoned. Settlements and abandonment move satisfaction (``_close_slots``).
+
+    Returns complaints filed per estate, the settled (columns estate, filing day, age,
+    channel: the company's in filing order, then the escalated ones) and the abandoned,
+    escalations per estate, today's escalated slots, the kept pool with its columns,
+    and open complaints per estate.
+    """
+    m = len(capacity)
+    filed_today = np.zeros(m, np.int64)
+    for j in range(len(order)):
+        x, s = order[j], used + j
+        e = new_estate[x]
+        estate[s], hh[s], cat[s], filed[s] = e, new_hh[x], new_cat[x], day
+        is_open[s] = True
+        filed_today[e] += 1
+        hard[s] = u_hard[x] < hard_share[new_cat[x]]
+        line = waiting if hard[s] else company
+        _push(s, estate, line[0], line[1], line[2], after)
+    taken_c = np.empty((3, company[2].sum()), np.int64)
+    n_served, n_rise_c, n_lost_c = _take_heads(
+        day, filed, after, company[0], company[1], company[2], capacity, response,
+        rise_age, path, max_age, taken_c)
+    taken_w = np.empty((3, waiting[2].sum()), np.int64)
+    _, n_rise_w, n_lost_w = _take_heads(
+        day, filed, after, waiting[0], waiting[1], waiting[2], np.zeros(m, np.int64),
+        response, rise_age, path, max_age, taken_w)
+    up = np.sort(np.concatenate((taken_c[1, :n_rise_c], taken_w[1, :n_rise_w])))
+    owners, carry, community_capacity, cobuild = channels
+    hit, lost_e, pool, info = _work_escalated(
+        pool, info, up, estate, cat, hard, filed, owners.copy(), carry.copy(), community,
+        community_capacity.copy(), cobuild.copy(), cobuilt, day - max_age)
+    store = (estate, hh, filed, is_open)
+    settled = np.empty((4, n_served + len(hit)), np.int64)
+    at = _close_slots(np.sort(taken_c[0, :n_served]), day, COMPANY, store, sat, gains,
+                      quick_days, settled, 0)
+    _close_slots(hit, day, ESCALATION, store, sat, gains, quick_days, settled, at)
+    lost = np.sort(np.concatenate((taken_c[2, :n_lost_c], taken_w[2, :n_lost_w], lost_e)))
+    abandoned = np.empty((4, len(lost)), np.int64)
+    _close_slots(lost, day, ABANDONED, store, sat, gains, quick_days, abandoned, 0)
+    escalated = np.zeros(m, np.int64)
+    open_now = company[2] + waiting[2]
+    for x in up:
+        escalated[estate[x]] += 1
+    for e in info[0]:
+        open_now[e] += 1
+    return filed_today, settled, abandoned, escalated, up, pool, info, open_now
+
+
+@njit(cache=True)
 def _meet(estate: IntArray, capacity: IntArray) -> BoolArray:
     """Which escalated complaints (their estates ``estate``, in filing order) a meeting
     settles: the oldest ``capacity[e]`` of each estate ``e`` (used up in place)."""
@@ -166,18 +255,43 @@ def _meet(estate: IntArray, capacity: IntArray) -> BoolArray:
 
 
 @njit(cache=True)
-def _nudge(s: FloatArray, hh: IntArray, delta: FloatArray, home: IntArray,
-           sat_total: FloatArray, sat_low: IntArray, low: float) -> None:
-    """Add ``delta[i]`` to household ``hh[i]``, one at a time in order, each time clipped
-    to [0, 1] (as the reference does); keep the estate sums."""
-    for i in range(len(hh)):
-        h = hh[i]
-        before = s[h]
-        after = min(max(before + delta[i], 0.0), 1.0)
-        s[h] = after
-        e = home[h]
-        sat_total[e] += after - before
-        sat_low[e] += int(after < low) - int(before < low)
+def _nudge_one(s: FloatArray, h: int, delta: float, home: IntArray, sat_total: FloatArray,
+               sat_low: IntArray, low: float) -> None:
+    """Add ``delta`` to household ``h``'s satisfaction, clipped to [0, 1] (as the
+    reference does); keep the estate sums."""
+    before = s[h]
+    after = min(max(before + delta, 0.0), 1.0)
+    s[h] = after
+    e = home[h]
+    sat_total[e] += after - before
+    sat_low[e] += int(after < low) - int(before < low)
+
+
+@njit(cache=True)
+def _problems(counts: IntArray, offset: IntArray, n: IntArray, u_home: FloatArray,
+              u_told: FloatArray, report: FloatArray, s: FloatArray, home: IntArray,
+              sat_total: FloatArray, sat_low: IntArray, low: float, delta: float
+              ) -> tuple[IntArray, IntArray, IntArray]:
+    """Today's problems: ``counts[e, c]`` of category ``c`` at estate ``e``, taken
+    estate-major with one ``u_home`` and one ``u_told`` draw each. Problem ``i`` befalls
+    household ``offset[e] + int(u_home[i] n[e])``, whose satisfaction moves by ``delta``,
+    and becomes a complaint if ``u_told[i] < report[e]``: the complaints' estate,
+    category and household, in problem order."""
+    total = counts.sum()
+    estate = np.empty(total, np.int64)
+    cat = np.empty(total, np.int64)
+    hh = np.empty(total, np.int64)
+    i = k = 0
+    for e in range(counts.shape[0]):
+        for c in range(counts.shape[1]):
+            for _ in range(counts[e, c]):
+                h = offset[e] + np.int64(u_home[i] * n[e])
+                _nudge_one(s, h, delta, home, sat_total, sat_low, low)
+                if u_told[i] < report[e]:
+                    estate[k], cat[k], hh[k] = e, c, h
+                    k += 1
+                i += 1
+    return estate[:k], cat[:k], hh[:k]
 
 
 @njit(cache=True)
@@ -307,20 +421,10 @@ class _Line:
         self.head = np.full(m, -1, np.int64)
         self.tail = np.full(m, -1, np.int64)
         self.count = np.zeros(m, np.int64)
-        self._taken = np.zeros((3, 0), np.int64)  # reused: no allocation a day
 
-    def take_heads(self, day: int, filed: IntArray, after: IntArray, capacity: IntArray,
-                   ctl: DayControl, max_age: int) -> tuple[IntArray, IntArray, IntArray]:
-        """Served, risen and lost slots of the day (see ``_take_heads``); views that the
-        next call overwrites."""
-        size = int(self.count.sum())
-        if self._taken.shape[1] < size:
-            self._taken = np.zeros((3, 2 * size), np.int64)
-        taken = self._taken
-        n_served, n_risen, n_lost = _take_heads(
-            day, filed, after, self.head, self.tail, self.count, capacity, ctl.response,
-            ctl.escalation_age, ctl.path, max_age, taken)
-        return taken[0, :n_served], taken[1, :n_risen], taken[2, :n_lost]
+    def lists(self) -> Lists:
+        """Heads, tails and lengths, as the kernels take them."""
+        return self.head, self.tail, self.count
 
     def renumber(self, slot: IntArray) -> None:
         """Follow a compaction of the store (``slot``: old slot -> new slot)."""
@@ -368,24 +472,11 @@ class VectorHouseholds:
         self.waiting = _Line(m)  # hard, not escalated
         self.escalated = np.zeros(0, np.int64)  # slots, filing order
         self.escalated_info = np.zeros((4, 0), np.int64)  # their estate, cat, hard, filed
-        self._no_capacity = np.zeros(m, np.int64)
+        #: satisfaction moves of a complaint settled quickly, late, and abandoned
+        self._gains = np.array([params.sat_quick, params.sat_late, -params.sat_abandoned])
         self._sums()
 
     # -- the complaint store ------------------------------------------------------------
-    def _file(self, estate: IntArray, hh: IntArray, cat: IntArray, hard: BoolArray,
-              day: int) -> IntArray:
-        """Store new complaints (in filing order); their slots."""
-        k = len(estate)
-        if self.used + k > len(self.filed):
-            self._compact(k)
-        new = np.arange(self.used, self.used + k)
-        at = slice(self.used, self.used + k)
-        self.estate[at], self.hh[at], self.cat[at], self.hard[at] = estate, hh, cat, hard
-        self.filed[at] = day
-        self.is_open[at] = True
-        self.used += k
-        return new
-
     def _compact(self, room: int) -> None:
         """Move the open complaints down to the first slots, in order, and make room for
         ``room`` more (the store at least doubles when it would be over half full)."""
@@ -411,77 +502,45 @@ class VectorHouseholds:
     def _sums(self) -> None:
         self.sat_total, self.sat_low = _estate_sums(self.s, self.offset, self.p.dissatisfied)
 
-    def _nudge(self, hh: IntArray, delta: FloatArray) -> None:
-        _nudge(self.s, hh, delta, self.home, self.sat_total, self.sat_low, self.p.dissatisfied)
+    def _sat(self) -> SatState:
+        """The satisfaction state, as the kernels take it."""
+        return self.s, self.home, self.sat_total, self.sat_low, self.p.dissatisfied
 
     def _close(self, slots: IntArray, day: int, channel: int) -> Settled:
         """Close the complaints at ``slots`` (in filing order): settled through ``channel``
         or ``ABANDONED``; their households' satisfaction moves accordingly."""
-        filed = self.filed[slots]
-        age = day - filed
-        p = self.p
-        if channel == ABANDONED:
-            change = np.full(len(slots), -p.sat_abandoned)
-        else:
-            change = np.where(age <= p.quick_days, p.sat_quick, p.sat_late)
-        self._nudge(self.hh[slots], change)
-        self.is_open[slots] = False
-        return Settled(self.estate[slots], filed, age, np.full(len(slots), channel, np.int64))
-
-    def _open(self) -> IntArray:
-        return (self.company.count + self.waiting.count
-                + np.bincount(self.escalated_info[0], minlength=len(self.n)))
+        out = np.empty((4, len(slots)), np.int64)
+        _close_slots(slots, day, channel, (self.estate, self.hh, self.filed, self.is_open),
+                     self._sat(), self._gains, self.p.quick_days, out, 0)
+        return Settled(*out)
 
     # -- the layer ----------------------------------------------------------------------
     def day(self, ctl: DayControl) -> DayReport:
         """Problems arise and some become complaints; complaints are settled, escalated
-        and abandoned, for one day."""
-        p, m, d = self.p, len(self.n), ctl.day
-        counts = self.rng_arrive.poisson(self.n[:, None] * ctl.problems)
-        flat = counts.ravel()
-        cells = np.arange(flat.size)
-        estate = np.repeat(cells // counts.shape[1], flat)
-        cat = np.repeat(cells % counts.shape[1], flat)
-        hh = self.offset[estate] + (self.rng_arrive.random(len(estate))
-                                    * self.n[estate]).astype(np.int64)
-        self._nudge(hh, np.full(len(hh), -p.sat_filed))  # every problem costs satisfaction
-        problems = counts.sum(axis=1)
-        told = self.rng_arrive.random(len(estate)) < ctl.report[estate]
-        estate, cat, hh = estate[told], cat[told], hh[told]
+        and abandoned, for one day (the kernels ``_problems`` and ``_work_day``)."""
+        p, rng = self.p, self.rng_arrive
+        counts = rng.poisson(self.n[:, None] * ctl.problems)
+        total = int(counts.sum())
+        u_home = rng.random(total)
+        u_told = rng.random(total)
+        estate, cat, hh = _problems(counts, self.offset, self.n, u_home, u_told, ctl.report,
+                                    *self._sat(), -p.sat_filed)
         k = len(estate)
-        hard = self.rng_arrive.random(k) < self.hard_share[cat]
-        order = self.rng_arrive.permutation(k)
-        new = self._file(estate[order], hh[order], cat[order], hard[order], d)
-        filed = np.bincount(self.estate[new], minlength=m)
-
-        # today's complaints join the end of their estate's company queue or waiting line;
-        # the company (or interim manager) works its queue, oldest first
-        hard = self.hard[new]
-        _append(new[~hard], self.estate, self.company.head, self.company.tail,
-                self.company.count, self.after)
-        _append(new[hard], self.estate, self.waiting.head, self.waiting.tail,
-                self.waiting.count, self.after)
-        served, rise_c, lost_c = self.company.take_heads(d, self.filed, self.after,
-                                                         ctl.capacity, ctl, p.max_age_days)
-        parts = [self._close(np.sort(served), d, COMPANY)]
-
-        # escalation through whatever link exists, then the escalated channels
-        _, rise_w, lost_w = self.waiting.take_heads(d, self.filed, self.after,
-                                                    self._no_capacity, ctl, p.max_age_days)
-        up = np.sort(np.concatenate([rise_c, rise_w]))
-        escalated = np.bincount(self.estate[up], minlength=m)
-        rose_estate, rose_filed = self.estate[up], self.filed[up]
-        hit, lost_e, self.escalated, self.escalated_info = _work_escalated(
-            self.escalated, self.escalated_info, up, self.estate, self.cat, self.hard,
-            self.filed,
-            ctl.owners.copy(), ctl.carry.copy(), ctl.community, ctl.community_capacity.copy(),
-            ctl.cobuild.copy(), ctl.cobuilt, d - p.max_age_days)
-        parts.append(self._close(hit, d, ESCALATION))
-
-        # residents give up on what is too old
-        abandoned = self._close(np.sort(np.concatenate([lost_c, lost_w, lost_e])), d, ABANDONED)
-        return DayReport(problems, filed, escalated, self._open(), Settled.concat(parts),
-                         abandoned, rose_estate, rose_filed)
+        u_hard = rng.random(k)
+        order = rng.permutation(k)
+        if self.used + k > len(self.filed):
+            self._compact(k)
+        filed, settled, abandoned, escalated, up, self.escalated, self.escalated_info, open_ = (
+            _work_day(ctl.day, estate, cat, hh, u_hard, order, self.hard_share, self.used,
+                      self.estate, self.hh, self.cat, self.filed, self.after, self.hard,
+                      self.is_open, self.company.lists(), self.waiting.lists(), ctl.capacity,
+                      ctl.response, ctl.escalation_age, ctl.path, p.max_age_days,
+                      self.escalated, self.escalated_info,
+                      (ctl.owners, ctl.carry, ctl.community_capacity, ctl.cobuild),
+                      ctl.community, ctl.cobuilt, self._sat(), self._gains, p.quick_days))
+        self.used += k
+        return DayReport(counts.sum(axis=1), filed, escalated, open_, Settled(*settled),
+                         Settled(*abandoned), self.estate[up], self.filed[up])
 
     def meeting(self, day: int, capacity: IntArray) -> Settled:
         """A tripartite meeting on ``day`` settles up to ``capacity[e]`` escalated

@@ -70,14 +70,6 @@ class Settled:
         z = np.zeros(0, np.int64)
         return cls(z, z.copy(), z.copy(), z.copy())
 
-    @classmethod
-    def concat(cls, parts: list[Settled]) -> Settled:
-        """All complaints of ``parts`` in one record."""
-        if not parts:
-            return cls.empty()
-        return cls(*(np.concatenate([getattr(p, f) for p in parts]).astype(np.int64)
-                     for f in ("estate", "filed", "age", "channel")))
-
 
 @dataclass
 class DayReport:

@@ -32,6 +32,7 @@ import mesa
 import numpy as np
 import pandas as pd
 from mesa.time import Schedule
+from numba import njit
 
 from redwuye_graph.citygraph import CityGraph
 from redwuye_graph.linkage import LINKAGE_COLUMNS, estate_linkage, estate_rows
@@ -653,8 +654,17 @@ class CityModel(mesa.Model):  # type: ignore[misc]
 
 def _whole(rate: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """``rate`` rounded to whole numbers at random, keeping its mean."""
-    whole = np.floor(rate)
-    return (whole + (rng.random(len(rate)) < rate - whole)).astype(np.int64)
+    return _round_at_random(np.asarray(rate, np.float64), rng.random(len(rate)))
+
+
+@njit(cache=True)
+def _round_at_random(rate: np.ndarray, draw: np.ndarray) -> np.ndarray:
+    """``floor(rate) + (draw < rate - floor(rate))``, element by element."""
+    out = np.empty(len(rate), np.int64)
+    for i in range(len(rate)):
+        whole = np.floor(rate[i])
+        out[i] = np.int64(whole + (draw[i] < rate[i] - whole))
+    return out
 
 
 #: Values the simulation reads: of every estate, and of every company serving one.

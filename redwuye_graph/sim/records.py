@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+from numba import njit
 
 from redwuye_graph.outcomes import (
     COUNTS,
@@ -130,19 +131,10 @@ class Recorder:
         if not len(s.estate):
             return
         a, p = self.a, self.m.p
-        n = self.n
-        a["settled"][day] += np.bincount(s.estate, minlength=n).astype(np.int32)
-        for name, ch in (("settled_company", COMPANY), ("settled_escalation", ESCALATION),
-                         ("settled_meeting", MEETING)):
-            pick = s.channel == ch
-            a[name][day] += np.bincount(s.estate[pick], minlength=n).astype(np.int32)
-        a["age_sum"][day] += np.bincount(s.estate, weights=s.age, minlength=n).astype(np.int32)
-        inside = s.age <= p.window_days
-        _count(a["within_window"], s.filed[inside], s.estate[inside])
-        quick = s.age <= p.quick_days
-        _count(a["within_quick"], s.filed[quick], s.estate[quick])
-        _count(self.ages, self.group[s.estate], np.minimum(s.age, self.ages.shape[1] - 1))
-        self._since_review[0] += np.bincount(s.estate, minlength=n)
+        _tally(day, s.estate, s.filed, s.age, s.channel, a["settled"], a["settled_company"],
+               a["settled_escalation"], a["settled_meeting"], a["age_sum"],
+               a["within_window"], a["within_quick"], self.ages, self.group,
+               self._since_review, p.window_days, p.quick_days)
 
     def month(self, day: int, paid: np.ndarray, visited: np.ndarray) -> None:
         """Record a month's fee payments and arrears visits."""
@@ -322,6 +314,35 @@ class Recorder:
                          "households": counts.households, "filed": int(counts["filed"].sum()),
                          **outcomes_of(counts, SUMMARY)})
         return pd.DataFrame(rows)
+
+
+@njit(cache=True)
+def _tally(day: int, estate: np.ndarray, filed: np.ndarray, age: np.ndarray,
+           channel: np.ndarray, settled: np.ndarray, company: np.ndarray,
+           escalation: np.ndarray, meeting: np.ndarray, age_sum: np.ndarray,
+           within_window: np.ndarray, within_quick: np.ndarray, ages: np.ndarray,
+           group: np.ndarray, since_review: np.ndarray, window: int, quick: int) -> None:
+    """Count settled complaints (estate, filing day, age, channel of each) into the day's
+    rows by estate and channel, their ages, the filing days' rows of those settled within
+    ``window`` and ``quick`` days, the linkage groups' age histogram and the settled
+    since the last review."""
+    last = ages.shape[1] - 1
+    for i in range(len(estate)):
+        e, f, x = estate[i], filed[i], age[i]
+        settled[day, e] += 1
+        if channel[i] == COMPANY:
+            company[day, e] += 1
+        elif channel[i] == ESCALATION:
+            escalation[day, e] += 1
+        elif channel[i] == MEETING:
+            meeting[day, e] += 1
+        age_sum[day, e] += x
+        if x <= window:
+            within_window[f, e] += 1
+        if x <= quick:
+            within_quick[f, e] += 1
+        ages[group[e], min(x, last)] += 1
+        since_review[0, e] += 1.0
 
 
 def _count(target: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> None:
