@@ -1199,7 +1199,7 @@ def discover_cmd(
     from redwuye_graph.experiments import read_runs
     from redwuye_graph.experiments.discovery import discover
     from redwuye_graph.experiments.plots import plot_discovery
-    from redwuye_graph.experiments.sweep import read_factors
+    from redwuye_graph.experiments.sweep import read_factors, read_ranges
 
     with _errors():
         require("redwuye discover", "discovery")
@@ -1207,7 +1207,8 @@ def discover_cmd(
         factors = read_factors(folder)  # a folder that is no sweep's is not made
         with lock_folder(folder, "sweep folder"):
             found = discover(read_runs(folder), factors, outcome, threshold,
-                             above=not below, min_density=min_density)
+                             above=not below, min_density=min_density,
+                             ranges=read_ranges(folder))
             found.box.to_csv(folder / "discovery.csv", index=False)
             plot_discovery(found.trajectory, found.chosen, f"PRIM: {outcome} "
                            f"{'<=' if below else '>='} {threshold:g}", folder / "discovery.png")

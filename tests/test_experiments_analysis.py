@@ -357,6 +357,21 @@ def test_discover_says_when_no_box_is_dense_enough() -> None:
     assert "no box reaches" not in dense.describe()
 
 
+def test_discover_names_the_declared_range_where_prim_did_not_cut() -> None:
+    import pandas as pd
+
+    rng = np.random.default_rng(1)
+    runs = pd.DataFrame({"point": range(400), "a": 0.1 + 0.8 * rng.random(400),
+                         "b": 0.1 + 0.8 * rng.random(400)})  # sampled inside [0.1, 0.9]
+    runs["collection_12m"] = np.where(runs["a"] > 0.7, 0.95, 0.5)
+    box = discover(runs, ["a", "b"], "collection_12m", 0.9,
+                   ranges={"a": (0.0, 1.0), "b": (0.0, 1.0)}).box.set_index("parameter")
+    assert 0.65 < box.loc["a", "low"] < 0.75 and box.loc["a", "high"] == 1.0  # cut below only
+    assert (box.loc["b", "low"], box.loc["b", "high"]) == (0.0, 1.0)
+    assert not box.loc["b", "restricted"]
+    assert (box["swept_low"] == 0.0).all() and (box["swept_high"] == 1.0).all()
+
+
 def test_a_calibration_resumes_and_extends_its_study(tmp_path: Path) -> None:
     (tmp_path / "tiny.toml").write_text(TINY, encoding="utf-8")
     text = ("[calibrate]\ntrials = {n}\nseeds = 1\nsampler_seed = 2\ndays = 40\n"

@@ -62,7 +62,8 @@ class Discovery:
 
 def discover(runs: pd.DataFrame, factors: list[str], outcome: str, threshold: float,
              above: bool = True, min_density: float = 0.8, peel_alpha: float = 0.05,
-             mass_min: float = 0.05) -> Discovery:
+             mass_min: float = 0.05,
+             ranges: dict[str, tuple[float, float]] | None = None) -> Discovery:
     """Find the box of swept parameters where ``outcome`` passes ``threshold``.
 
     Parameters
@@ -74,6 +75,8 @@ def discover(runs: pd.DataFrame, factors: list[str], outcome: str, threshold: fl
     above : direction of the threshold.
     min_density : the chosen box has at least this density, if any box has.
     peel_alpha, mass_min : PRIM's share peeled per step and smallest box mass.
+    ranges : the declared range of each factor (the sweep file's); the box and the
+        ``swept`` columns then say it where PRIM did not cut (default: the range sampled).
 
     Examples
     --------
@@ -119,15 +122,17 @@ def discover(runs: pd.DataFrame, factors: list[str], outcome: str, threshold: fl
     box.select(chosen)
     limits = box.box_lim
     swept = finder.box_init
-    table = pd.DataFrame({
-        "parameter": factors,
-        "low": [float(limits[f].iloc[0]) for f in factors],
-        "high": [float(limits[f].iloc[1]) for f in factors],
-        "swept_low": [float(swept[f].iloc[0]) for f in factors],
-        "swept_high": [float(swept[f].iloc[1]) for f in factors],
-    })
-    table["restricted"] = ((table["low"] > table["swept_low"])
-                           | (table["high"] < table["swept_high"]))
+    rows = []
+    for f in factors:
+        low, high = float(limits[f].iloc[0]), float(limits[f].iloc[1])
+        first, last = float(swept[f].iloc[0]), float(swept[f].iloc[1])
+        cut_low, cut_high = low > first, high < last
+        if ranges and f in ranges:  # where PRIM did not cut, the edge is the declared one
+            first, last = ranges[f]
+            low, high = (low if cut_low else first), (high if cut_high else last)
+        rows.append({"parameter": f, "low": low, "high": high, "swept_low": first,
+                     "swept_high": last, "restricted": cut_low or cut_high})
+    table = pd.DataFrame(rows)
     row = trajectory.loc[chosen]
     return Discovery(outcome=outcome, threshold=threshold, above=above, box=table,
                      coverage=float(row["coverage"]), density=float(row["density"]),

@@ -551,6 +551,13 @@ def read_factors(out: Path) -> list[str]:
     return [f["name"] for f in read_json(manifest)["factors"]]
 
 
+def read_ranges(out: Path) -> dict[str, tuple[float, float]]:
+    """The declared range of each parameter a sweep folder varies (its ``sweep.json``)."""
+    read_factors(out)  # a folder that is no sweep's: the same error
+    return {f["name"]: (float(f["low"]), float(f["high"]))
+            for f in read_json(Path(out) / "sweep.json")["factors"]}
+
+
 def read_runs(out: Path) -> pd.DataFrame:
     """The finished runs of a sweep folder (``OUT/runs.parquet``)."""
     path = Path(out) / "runs.parquet"
