@@ -26,6 +26,7 @@ __all__ = [
     "FONTS",
     "Band",
     "cjk_font",
+    "difference_parts",
     "format_difference",
     "format_value",
     "mark_days",
@@ -184,9 +185,27 @@ def format_value(value: float, unit: str, *, difference: bool = False,
     return text
 
 
+def difference_parts(value: float, low: float, high: float, unit: str) -> tuple[str, str]:
+    """A paired difference and its interval (``""`` without one: ``nan``, one pair), by
+    unit, all three with the same decimals: ``("+6.8 pp", "[+6.3, +7.3]")``.
+
+    >>> difference_parts(0.068, 0.063, 0.073, "share")
+    ('+6.8 pp', '[+6.3, +7.3]')
+    >>> difference_parts(0.3, float("nan"), float("nan"), "companies")
+    ('+0.3', '')
+    """
+    digits = _digits(unit, value, low, high)
+    text = format_value(value, unit, difference=True, digits=digits)
+    if low != low:
+        return text, ""
+    ends = (format_value(v, unit, difference=True, digits=digits).removesuffix(" pp")
+            for v in (low, high))
+    return text, f"[{', '.join(ends)}]"
+
+
 def format_difference(value: float, low: float, high: float, unit: str) -> str:
-    """A paired difference with its interval, by unit, all three with the same decimals:
-    ``+6.8 pp [+6.3, +7.3]``; without an interval (``nan``: one pair) the difference alone.
+    """A paired difference with its interval in one text (:func:`difference_parts`):
+    ``+6.8 pp [+6.3, +7.3]``; without an interval the difference alone.
 
     >>> format_difference(0.068, 0.063, 0.073, "share")
     '+6.8 pp [+6.3, +7.3]'
@@ -195,13 +214,7 @@ def format_difference(value: float, low: float, high: float, unit: str) -> str:
     >>> format_difference(0.3, 0.1, 0.5, "companies")
     '+0.3 [+0.1, +0.5]'
     """
-    digits = _digits(unit, value, low, high)
-    text = format_value(value, unit, difference=True, digits=digits)
-    if low != low:
-        return text
-    ends = (format_value(v, unit, difference=True, digits=digits).removesuffix(" pp")
-            for v in (low, high))
-    return f"{text} [{', '.join(ends)}]"
+    return " ".join(part for part in difference_parts(value, low, high, unit) if part)
 
 
 def percent_axis(ax: Any, axis: str = "y", *, full: bool = False, points: bool = False) -> None:

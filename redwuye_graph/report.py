@@ -57,6 +57,7 @@ from redwuye_graph.outcomes import (
 from redwuye_graph.plotting import (
     BAND,
     CSS_FONTS,
+    difference_parts,
     format_difference,
     format_value,
     mark_days,
@@ -412,10 +413,10 @@ def comparison_tables(result: Comparison) -> dict[str, Table]:
     rows = []
     for r in city.to_dict("records"):
         unit = unit_of(r["outcome"])
-        difference, _, interval = _difference(r).partition(" [")
+        difference, interval = difference_parts(r["difference"], r["low"], r["high"], unit)
         rows.append([Cell(r["outcome"]), Cell(format_value(r["a"], unit), True),
                      Cell(format_value(r["b"], unit), True), Cell(difference, True),
-                     Cell(f"[{interval}" if interval else "–", True),
+                     Cell(interval or "–", True),
                      Cell(f"{int(r['pairs'])}", True), Cell(OUTCOMES[r["outcome"]])])
     tables = {"City": Table(["outcome", result.a, result.b, "b − a", "95% interval", "pairs",
                              "meaning"], rows)}
@@ -601,12 +602,11 @@ def _attribution(split: Attribution) -> dict[str, Any]:
         for r in wide.to_dict("records"):
             row = [Cell(str(r["part"]))]
             for how in methods:
-                value = {"outcome": outcome, "difference": r[f"{how}_value"],
-                         "low": r[f"{how}_low"], "high": r[f"{how}_high"]}
-                difference, _, interval = _difference(value).partition(" [")
+                difference, interval = difference_parts(
+                    r[f"{how}_value"], r[f"{how}_low"], r[f"{how}_high"],
+                    unit_of(str(outcome)))
                 share = r[f"{how}_share"]
-                row += [Cell(difference, True),
-                        Cell(f"[{interval}" if interval else "–", True),
+                row += [Cell(difference, True), Cell(interval or "–", True),
                         Cell(f"{share:.0%}" if share == share else "–", True)]
             row.append(Cell(str(meaning.get(r["part"], ""))))
             rows.append(row)
